@@ -1,0 +1,88 @@
+/*
+ * dane_policy.h -- RFC 7672 host policy as pure functions of DNS lookup
+ * results.  No I/O here: everything is table-tested in tests/unit.
+ *
+ * The decision is taken in two steps because the second lookup depends on
+ * the first:
+ *   1. dane_policy_tlsa_plan(): given the MX RRset status and the host's
+ *      address lookups, which TLSA names (if any) to query (section 2.2.2).
+ *   2. dane_policy_decide(): given those TLSA answers, the host's policy.
+ */
+#ifndef DANEPROBE_DANE_POLICY_H
+#define DANEPROBE_DANE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dns_answer.h"
+
+typedef enum dane_level {
+	/* DANE does not apply: insecure MX/address/TLSA, or secure denial of
+	 * TLSA.  Opportunistic TLS; a cleartext fall-back is allowed. */
+	DANE_LEVEL_NONE = 0,
+	/* Secure TLSA RRset with usable records: TLS and DANE authentication
+	 * are mandatory (section 2.2). */
+	DANE_LEVEL_REQUIRED,
+	/* Secure TLSA RRset, every record unusable: TLS is mandatory but the
+	 * peer is not authenticated (section 3.1.3 / 2.2). */
+	DANE_LEVEL_ENCRYPT_ONLY,
+	/* Bogus, SERVFAIL or timed-out lookup that DANE depends on: a DANE
+	 * client must not deliver to this host (section 2.1.1). */
+	DANE_LEVEL_FAIL,
+} dane_level;
+
+const char *dane_level_name(dane_level l); /* "none", "required", "encrypt-only", "fail" */
+
+/* How the next-hop's MX RRset looked. */
+typedef enum dane_mx_status {
+	DANE_MX_SECURE = 0,   /* secure MX RRset */
+	DANE_MX_INSECURE,     /* insecure MX RRset */
+	DANE_MX_IMPLICIT_SECURE,   /* no MX (secure denial): host = domain (RFC 5321 5.1) */
+	DANE_MX_IMPLICIT_INSECURE, /* no MX, insecure denial */
+} dane_mx_status;
+
+/* Step 1 -------------------------------------------------------------- */
+
+typedef struct dane_tlsa_plan {
+	/* Names to try in order: [0] the CNAME-expanded host name (only when
+	 * it differs from the original), then the original MX host name.
+	 * n == 0: no TLSA lookup (DANE cannot apply or the host fails). */
+	const char *names[2];     /* borrowed from the inputs */
+	size_t n;
+	dane_level early_level;   /* meaningful when n == 0: NONE or FAIL */
+	char reason[200];
+} dane_tlsa_plan;
+
+/* `host` is the MX exchange name; `a`/`aaaa` the address answers (either
+ * may be NULL when that family was not looked up). */
+void dane_policy_tlsa_plan(dane_mx_status mx, const char *host,
+    const dns_answer *a, const dns_answer *aaaa, dane_tlsa_plan *out);
+
+/* Step 2 -------------------------------------------------------------- */
+
+typedef struct dane_host_policy {
+	dane_level level;
+	/* TLSA base domain: the name where the TLSA RRset was found; SNI and
+	 * the first reference identifier (section 3.2.2).  Empty for NONE. */
+	char base_domain[256];
+	/* Index into the TLSA answer that decided (0 = plan.names[0]); -1 none. */
+	int tlsa_answer_index;
+	size_t n_usable;   /* records usable for SMTP in that RRset */
+	size_t n_unusable;
+	char reason[240];
+} dane_host_policy;
+
+/*
+ * `tlsa[i]` is the answer for plan->names[i], or NULL when that lookup was
+ * not (yet) made.  Section 2.2.2: at the expanded name a secure RRset wins;
+ * a secure denial or insecure answer there moves on to the original name;
+ * bogus/SERVFAIL/timeout anywhere is a failure.
+ */
+void dane_policy_decide(const dane_tlsa_plan *plan,
+    const dns_answer *const tlsa[2], dane_host_policy *out);
+
+/* Whether the lookup for plan->names[i+1] is still needed after seeing
+ * tlsa[i] (so the caller can stop early). */
+bool dane_policy_need_next(const dns_answer *tlsa_i);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * dane_tls.h -- TLS client setup and peer authentication with OpenSSL's
+ * own DANE API (SSL_dane_*), per RFC 7672 section 3.
+ *
+ * One SSL_CTX per run (dane_tls_ctx_new); one SSL per connection
+ * (dane_tls_ssl_new), prepared with SNI = TLSA base domain, the reference
+ * identifiers, and the usable TLSA records.  Verification never aborts the
+ * handshake: the session completes it and dane_tls_inspect() then reads
+ * OpenSSL's verdict, so every failure can be reported with its reason.
+ *
+ * Ownership: the caller frees the SSL_CTX (SSL_CTX_free).  The SSL from
+ * dane_tls_ssl_new() is handed to smtp_session, which frees it.
+ */
+#ifndef DANEPROBE_DANE_TLS_H
+#define DANEPROBE_DANE_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "cert_facts.h"
+#include "tlsa_record.h"
+
+SSL_CTX *dane_tls_ctx_new(char *err, size_t errlen);
+
+typedef struct dane_tls_params {
+	const char *sni;                 /* NULL: no SNI */
+	bool dane;                       /* authenticate with the TLSA records */
+	const char *const *ref_names;    /* reference identifiers for DANE-TA (section 3.2.2) */
+	size_t n_ref_names;
+	const tlsa_record *tlsa;         /* all records of the RRset; only usable ones are added */
+	size_t n_tlsa;
+	/* "ECDSA", "RSA" or NULL: restrict signature algorithms so a server
+	 * with two certificates is judged on each key. */
+	const char *key_family;
+} dane_tls_params;
+
+/* NULL with reason in err on failure (also when p->dane and no record was
+ * accepted by OpenSSL -- the policy should not have asked). */
+SSL *dane_tls_ssl_new(SSL_CTX *ctx, const dane_tls_params *p, char *err,
+    size_t errlen);
+
+typedef struct dane_tls_outcome {
+	bool authenticated;         /* DANE match and (for DANE-TA) chain + name + time ok */
+	long verify_code;           /* SSL_get_verify_result() */
+	char verify_reason[200];    /* human words for a failure */
+	int matched_index;          /* index into p->tlsa of the record that matched, -1 */
+	int matched_depth;          /* chain depth of the matching cert, -1 */
+	char matched_peername[256]; /* name that matched (DANE-TA), "" otherwise */
+	char tls_version[16];       /* "TLSv1.3" */
+	char cipher[64];
+	int chain_len;              /* certificates the peer sent */
+	cert_facts leaf;
+	cert_facts issuer;          /* depth 1 as sent, if any */
+} dane_tls_outcome;
+
+/* Reads the result of a completed handshake. */
+void dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
+    dane_tls_outcome *out);
+
+#endif

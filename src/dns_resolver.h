@@ -1,0 +1,50 @@
+/*
+ * dns_resolver.h -- asynchronous, DNSSEC-validating lookups through getdns
+ * on the caller's libev loop.
+ *
+ * Two modes: full recursion (resolver == NULL) validating from the trust
+ * anchor file, or stub mode towards one upstream (resolver "ADDR[@PORT]"),
+ * in which getdns still validates every answer itself -- the upstream's AD
+ * bit is never trusted.
+ *
+ * Ownership: dns_resolver_new() allocates; dns_resolver_free() frees it and
+ * cancels outstanding lookups, invoking their callbacks with
+ * DNS_STATUS_CANCELLED (those callbacks must only free the answer).
+ * The loop must outlive the resolver.
+ */
+#ifndef DANEPROBE_DNS_RESOLVER_H
+#define DANEPROBE_DNS_RESOLVER_H
+
+#include <stdint.h>
+
+#include "dns_answer.h"
+
+struct ev_loop;
+
+typedef struct dns_resolver dns_resolver;
+
+typedef struct dns_resolver_config {
+	const char *resolver;          /* NULL: full recursion; else "ADDR[@PORT]" (IPv6 as "::1" or "[::1]:53" or "::1@53") */
+	const char *trust_anchor_file; /* NULL: DEFAULT_TRUST_ANCHOR; DNSKEY or DS RRs in zone-file format */
+	unsigned timeout_ms;           /* per lookup; 0 = 5000 */
+} dns_resolver_config;
+
+/* Returns 0 and sets *out, or -1 with a human reason in err (e.g. unreadable
+ * trust anchor, bad resolver address). */
+int dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
+    dns_resolver **out, char *err, size_t errlen);
+void dns_resolver_free(dns_resolver *r);
+
+/* Called exactly once per lookup, from the loop.  The callback owns
+ * `answer` and must dns_answer_free() it. */
+typedef void (*dns_callback)(dns_answer *answer, void *arg);
+
+/* Starts a lookup of (name, qtype).  Returns 0, or -1 when it could not
+ * even be started (then the callback is never called; reason in err). */
+int dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
+    dns_callback cb, void *arg, char *err, size_t errlen);
+
+/* Number of lookups started and not yet called back. */
+unsigned dns_resolver_pending(const dns_resolver *r);
+
+#endif
