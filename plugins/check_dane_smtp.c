@@ -1,0 +1,187 @@
+/*
+ * check_dane_smtp -- Nagios/Icinga plugin: is the domain's inbound mail
+ * DANE-authenticated on every address of every MX host (RFC 7672)?
+ *
+ * Exit codes follow the Monitoring Plugins guidelines: 0 OK, 1 WARNING,
+ * 2 CRITICAL, 3 UNKNOWN (bad options, internal errors, resolver problems).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_common.h"
+#include "log.h"
+#include "report_nagios.h"
+
+enum { OPT_RESOLVER = 256, OPT_ANCHOR, OPT_REQUIRE_DANE, OPT_HELO };
+
+static const struct option long_options[] = {
+	{ "hostname", required_argument, NULL, 'H' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "warning", required_argument, NULL, 'w' },
+	{ "critical", required_argument, NULL, 'c' },
+	{ "resolver", required_argument, NULL, OPT_RESOLVER },
+	{ "trust-anchor", required_argument, NULL, OPT_ANCHOR },
+	{ "require-dane", no_argument, NULL, OPT_REQUIRE_DANE },
+	{ "helo", required_argument, NULL, OPT_HELO },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+"Usage: check_dane_smtp -H DOMAIN [-t SECONDS] [-p PORT] [-4|-6]\n"
+"       [-w DAYS:] [-c DAYS:] [--resolver ADDR[@PORT]] [--trust-anchor FILE]\n"
+"       [--require-dane] [--helo NAME] [-v] [-V] [-h]\n"
+"\n"
+"Checks that every address of every MX host of DOMAIN authenticates with\n"
+"DANE (RFC 7672): DNSSEC-validated MX, address and TLSA records, STARTTLS,\n"
+"and a TLS certificate that matches the TLSA records.\n"
+"\n"
+"  -H, --hostname DOMAIN   mail domain to check (its MX hosts are probed)\n"
+"  -t, --timeout SECONDS   overall time limit (default 30)\n"
+"  -p, --port PORT         SMTP port (default 25)\n"
+"  -4, --ipv4              probe IPv4 addresses only\n"
+"  -6, --ipv6              probe IPv6 addresses only\n"
+"  -w, --warning DAYS:     WARNING when a certificate expires within DAYS\n"
+"                          (default 20:; only noted for DANE-EE matches)\n"
+"  -c, --critical DAYS:    CRITICAL likewise (default 7:)\n"
+"      --resolver ADDR     validate through this upstream in stub mode\n"
+"                          (getdns still validates DNSSEC itself)\n"
+"      --trust-anchor FILE DNSSEC trust anchor (default %s)\n"
+"      --require-dane      no DANE at all is CRITICAL instead of WARNING\n"
+"      --helo NAME         EHLO name (default: this host's FQDN)\n"
+"  -v, --verbose           diagnostics on stderr (twice: SMTP/DNS debug)\n"
+"  -V, --version           print version\n"
+"  -h, --help              this help\n"
+"\n"
+"States: OK all addresses DANE-verified; WARNING DANE not applicable, only\n"
+"unusable TLSA records, or certificate expiry within -w; CRITICAL any DANE\n"
+"failure (no match, bogus/SERVFAIL TLSA, no STARTTLS where TLSA exists,\n"
+"unreachable or timed-out address); UNKNOWN bad options or resolver problems.\n",
+	    DEFAULT_TRUST_ANCHOR);
+}
+
+static int unknown(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Bad options and setup failures: one UNKNOWN status line on stdout. */
+static int
+unknown(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("DANE-SMTP UNKNOWN - ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return SEVERITY_UNKNOWN;
+}
+
+int
+main(int argc, char **argv)
+{
+	cli_options o;
+	char domain[256], err[512];
+	const char *host = NULL;
+	probe_domain *res = NULL;
+	int c, verbose = 0, status;
+	long v;
+
+	cli_options_init(&o);
+	while ((c = getopt_long(argc, argv, "H:t:p:46w:c:vVh", long_options,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			host = optarg;
+			break;
+		case 't':
+			if (cli_parse_seconds(optarg, &o.probe.timeout) != 0)
+				return unknown("invalid timeout \"%s\"", optarg);
+			break;
+		case 'p':
+			if (cli_parse_long(optarg, 1, 65535, &v) != 0)
+				return unknown("invalid port \"%s\"", optarg);
+			o.probe.port = (int)v;
+			break;
+		case '4':
+			o.probe.use_ipv6 = false;
+			o.probe.use_ipv4 = true;
+			break;
+		case '6':
+			o.probe.use_ipv4 = false;
+			o.probe.use_ipv6 = true;
+			break;
+		case 'w':
+			if (cli_parse_days_threshold(optarg,
+			    &o.probe.expiry.warn_days) != 0)
+				return unknown("invalid warning threshold \"%s\" "
+				    "(use DAYS:)", optarg);
+			break;
+		case 'c':
+			if (cli_parse_days_threshold(optarg,
+			    &o.probe.expiry.crit_days) != 0)
+				return unknown("invalid critical threshold \"%s\" "
+				    "(use DAYS:)", optarg);
+			break;
+		case OPT_RESOLVER:
+			o.dns.resolver = optarg;
+			break;
+		case OPT_ANCHOR:
+			o.dns.trust_anchor_file = optarg;
+			break;
+		case OPT_REQUIRE_DANE:
+			o.probe.require_dane = true;
+			break;
+		case OPT_HELO:
+			o.probe.helo_name = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("check_dane_smtp (%s) %s\n", PACKAGE_NAME,
+			    PACKAGE_VERSION);
+			return SEVERITY_OK;
+		case 'h':
+			usage(stdout);
+			return SEVERITY_OK;
+		default:
+			usage(stderr);
+			return unknown("%s", "invalid option (see --help)");
+		}
+	}
+	if (optind < argc)
+		return unknown("unexpected argument \"%s\"", argv[optind]);
+	if (host == NULL)
+		return unknown("%s", "no domain given (-H DOMAIN)");
+	if (cli_normalize_domain(host, domain, sizeof(domain), err,
+	    sizeof(err)) != 0)
+		return unknown("%s", err);
+	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO
+	    : LOG_LEVEL_ERROR);
+	cli_options_finish(&o);
+
+	char *domains[1] = { domain };
+
+	if (cli_run_probes(&o, domains, 1, &res, err, sizeof(err)) != 0)
+		return unknown("%s", err);
+	if (res == NULL)
+		return unknown("%s", "internal error: no result");
+	report_nagios(stdout, res, &o.probe.expiry);
+	status = (int)res->severity;
+	probe_domain_free(res);
+	return status;
+}

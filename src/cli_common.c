@@ -1,0 +1,202 @@
+/*
+ * cli_common.c -- shared front-end plumbing.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_common.h"
+#include "ev_compat.h"
+
+static void
+local_fqdn(char *buf, size_t len)
+{
+	struct addrinfo hints, *res = NULL;
+
+	if (gethostname(buf, len) != 0 || buf[0] == '\0') {
+		snprintf(buf, len, "localhost");
+		return;
+	}
+	buf[len - 1] = '\0';
+	if (strchr(buf, '.') != NULL)
+		return;
+	/* Only the hosts file or local resolver: AI_CANONNAME, no probing. */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (getaddrinfo(buf, NULL, &hints, &res) == 0 && res &&
+	    res->ai_canonname && strchr(res->ai_canonname, '.'))
+		snprintf(buf, len, "%s", res->ai_canonname);
+	if (res)
+		freeaddrinfo(res);
+}
+
+void
+cli_options_init(cli_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	local_fqdn(o->helo_buf, sizeof(o->helo_buf));
+	o->probe.helo_name = o->helo_buf;
+	o->probe.port = 25;
+	o->probe.use_ipv4 = true;
+	o->probe.use_ipv6 = true;
+	o->probe.timeout = 30.0;
+	o->probe.expiry.warn_days = 20;
+	o->probe.expiry.crit_days = 7;
+}
+
+void
+cli_options_finish(cli_options *o)
+{
+	double t = o->probe.timeout;
+
+	/* Every phase may use most of the budget; the deadline binds. */
+	o->probe.phase_timeout = t < 15.0 ? t : 15.0;
+	/* Leave time for the SMTP part after the DNS part. */
+	o->dns.timeout_ms = (unsigned)(t * 1000.0 / 3.0);
+	if (o->dns.timeout_ms > 5000)
+		o->dns.timeout_ms = 5000;
+	if (o->dns.timeout_ms < 200)
+		o->dns.timeout_ms = 200;
+}
+
+int
+cli_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cli_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !(v > 0.0) || v > 3600.0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cli_parse_days_threshold(const char *s, long *out)
+{
+	char buf[32];
+	size_t len;
+
+	if (s == NULL)
+		return -1;
+	if (*s == '\0' || strcmp(s, "~:") == 0) {
+		*out = -1;
+		return 0;
+	}
+	len = strlen(s);
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len + 1);
+	if (buf[len - 1] == ':')
+		buf[len - 1] = '\0';
+	return cli_parse_long(buf, 0, 100000, out);
+}
+
+int
+cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	size_t len = strlen(in), label = 0;
+
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253 || len >= outlen) {
+		snprintf(err, errlen, "invalid domain name \"%.64s\": %s", in,
+		    len == 0 ? "empty" : "too long");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c == '.') {
+			if (label == 0)
+				goto bad;
+			label = 0;
+		} else if (isalnum(c) || c == '-' || c == '_') {
+			if (++label > 63)
+				goto bad;
+		} else {
+			goto bad;
+		}
+		out[i] = (char)tolower(c);
+	}
+	out[len] = '\0';
+	return 0;
+bad:
+	snprintf(err, errlen, "invalid domain name \"%.64s\"", in);
+	return -1;
+}
+
+typedef struct run_slot {
+	probe_domain **result;
+} run_slot;
+
+static void
+on_domain_done(probe_domain *d, void *arg)
+{
+	run_slot *slot = arg;
+
+	*slot->result = d;
+}
+
+int
+cli_run_probes(const cli_options *o, char *const *domains, size_t n,
+    probe_domain **results, char *err, size_t errlen)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	probe_engine *eng = NULL;
+	run_slot *slots = calloc(n ? n : 1, sizeof(*slots));
+	int rc = -1;
+
+	if (loop == NULL || slots == NULL) {
+		snprintf(err, errlen, "cannot create the event loop");
+		goto out;
+	}
+	if (probe_engine_new(loop, &o->probe, &o->dns, &eng, err, errlen) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		results[i] = NULL;
+		slots[i].result = &results[i];
+		if (probe_engine_start(eng, domains[i], on_domain_done,
+		    &slots[i], err, errlen) != 0) {
+			for (size_t j = 0; j < i; j++)
+				probe_domain_free(results[j]);
+			goto out;
+		}
+	}
+	while (probe_engine_running(eng) > 0)
+		ev_run(loop, EVRUN_ONCE);
+	rc = 0;
+out:
+	probe_engine_free(eng);
+	if (loop)
+		ev_loop_destroy(loop);
+	free(slots);
+	return rc;
+}

@@ -1,0 +1,49 @@
+/*
+ * cli_common.h -- what the daneprobe CLI and the check_dane_smtp plugin
+ * share: option values with their defaults, strict number parsing, and
+ * running a set of domain probes to completion on one loop.
+ */
+#ifndef DANEPROBE_CLI_COMMON_H
+#define DANEPROBE_CLI_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "probe_engine.h"
+
+typedef struct cli_options {
+	probe_config probe;
+	dns_resolver_config dns;
+	char helo_buf[256];
+} cli_options;
+
+/* Defaults: port 25, IPv4+IPv6, timeout 30 s, EHLO the local FQDN,
+ * full recursion with the default trust anchor, -w 20: -c 7:. */
+void cli_options_init(cli_options *o);
+
+/* Call after option parsing: derives phase and DNS timeouts. */
+void cli_options_finish(cli_options *o);
+
+/* Strict parsers: whole string, range-checked.  0 ok, -1 bad. */
+int cli_parse_long(const char *s, long min, long max, long *out);
+int cli_parse_seconds(const char *s, double *out); /* (0, 3600] */
+
+/* Nagios-style days threshold: "N" or "N:" alert below N days; "~:" or
+ * "" disables (-1).  Other range forms are rejected. */
+int cli_parse_days_threshold(const char *s, long *out);
+
+/*
+ * Probes every domain (in parallel on one loop) and stores results in
+ * results[i] (caller frees each with probe_domain_free).  Returns 0, or -1
+ * with a reason when the engine could not be set up (bad trust anchor,
+ * bad resolver address): then no result is set.
+ */
+int cli_run_probes(const cli_options *o, char *const *domains, size_t n,
+    probe_domain **results, char *err, size_t errlen);
+
+/* Lower-cases and strips one trailing dot; rejects names that cannot be a
+ * mail domain.  Returns 0 or -1 with a reason. */
+int cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
+    size_t errlen);
+
+#endif

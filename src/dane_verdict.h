@@ -1,0 +1,45 @@
+/*
+ * dane_verdict.h -- the verdict for one probed address, as a pure function
+ * of the host's RFC 7672 policy, the SMTP session and the TLS inspection.
+ * Table-tested in tests/unit/test_dane_verdict.c.
+ */
+#ifndef DANEPROBE_DANE_VERDICT_H
+#define DANEPROBE_DANE_VERDICT_H
+
+#include <stdbool.h>
+
+#include "dane_policy.h"
+#include "dane_tls.h"
+#include "probe_result.h"
+#include "smtp_session.h"
+
+typedef struct dane_verdict_input {
+	dane_level level;
+	smtp_outcome outcome;
+	smtp_state state;             /* where the session ended */
+	const char *smtp_reason;
+	bool tls_established;
+	const dane_tls_outcome *tls;  /* NULL when no handshake completed */
+	bool require_dane;            /* no DANE is CRITICAL instead of WARNING */
+} dane_verdict_input;
+
+typedef struct dane_verdict {
+	addr_state state;
+	probe_severity severity;
+	char reason[400];
+} dane_verdict;
+
+void dane_verdict_address(const dane_verdict_input *in, dane_verdict *out);
+
+/* Certificate expiry thresholds (Nagios range "N:" = alert below N days). */
+typedef struct expiry_thresholds {
+	long warn_days;  /* alert when days left < warn_days; < 0 disables */
+	long crit_days;
+} expiry_thresholds;
+
+/* Raises a verdict's severity for a leaf expiring within the thresholds.
+ * DANE-EE matches ignore expiry (RFC 7672 3.1.1), so they are only noted. */
+void dane_verdict_apply_expiry(dane_verdict *v, const dane_tls_outcome *tls,
+    long days_left, const expiry_thresholds *t);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * probe_engine.h -- runs domain probes on one libev loop: MX lookup, the
+ * hosts' address and TLSA lookups, and an SMTP/TLS session to every
+ * address, all in parallel, then the RFC 7672 verdicts.
+ *
+ * Ownership: probe_engine_new() allocates the engine, which owns its
+ * resolver and SSL_CTX; probe_engine_free() aborts what is still running
+ * (without calling the done callbacks) and frees everything.  A finished
+ * probe_domain is handed to the done callback, which owns it
+ * (probe_domain_free()).
+ */
+#ifndef DANEPROBE_PROBE_ENGINE_H
+#define DANEPROBE_PROBE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dane_verdict.h"
+#include "dns_resolver.h"
+#include "probe_result.h"
+
+struct ev_loop;
+
+typedef struct probe_config {
+	const char *helo_name;   /* EHLO argument */
+	int port;                /* 25 */
+	bool use_ipv4, use_ipv6;
+	double timeout;          /* overall seconds per domain */
+	double phase_timeout;    /* inactivity seconds per SMTP phase */
+	bool require_dane;
+	expiry_thresholds expiry;
+} probe_config;
+
+typedef struct probe_engine probe_engine;
+
+/* Returns 0, or -1 with a reason (resolver/trust anchor/TLS setup). */
+int probe_engine_new(struct ev_loop *loop, const probe_config *cfg,
+    const dns_resolver_config *dns, probe_engine **out, char *err,
+    size_t errlen);
+void probe_engine_free(probe_engine *e);
+
+typedef void (*probe_done_cb)(probe_domain *result, void *arg);
+
+/* Starts probing `domain`; `done` is called from the loop exactly once. */
+int probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
+    void *arg, char *err, size_t errlen);
+
+/* Probes still running. */
+size_t probe_engine_running(const probe_engine *e);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * probe_result.c -- the result tree: names, freeing, and the roll-up of
+ * address verdicts into host and domain verdicts.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe_result.h"
+
+static const char *const severity_names[] = {
+	"OK", "WARNING", "CRITICAL", "UNKNOWN",
+};
+
+const char *
+probe_severity_name(probe_severity s)
+{
+	return (unsigned)s <= SEVERITY_UNKNOWN ? severity_names[s] : "UNKNOWN";
+}
+
+static int
+severity_rank(probe_severity s)
+{
+	static const int rank[] = { 0, 2, 3, 1 };
+
+	return (unsigned)s <= SEVERITY_UNKNOWN ? rank[s] : 1;
+}
+
+probe_severity
+probe_severity_worst(probe_severity a, probe_severity b)
+{
+	return severity_rank(a) >= severity_rank(b) ? a : b;
+}
+
+static const char *const addr_state_names[] = {
+	[ADDR_STATE_DANE_VERIFIED] = "dane-verified",
+	[ADDR_STATE_MATCHED_BUT_SMTP_FAILED] = "matched-but-smtp-failed",
+	[ADDR_STATE_ENCRYPTED_UNAUTHENTICATED] = "encrypted-unauthenticated",
+	[ADDR_STATE_TLS_NO_DANE] = "tls-no-dane",
+	[ADDR_STATE_CLEARTEXT_NO_DANE] = "cleartext-no-dane",
+	[ADDR_STATE_NO_STARTTLS] = "no-starttls",
+	[ADDR_STATE_STARTTLS_REFUSED] = "starttls-refused",
+	[ADDR_STATE_TLS_FAILED] = "tls-failed",
+	[ADDR_STATE_UNTRUSTED] = "untrusted",
+	[ADDR_STATE_CONNECT_FAILED] = "connect-failed",
+	[ADDR_STATE_TIMEOUT] = "timeout",
+	[ADDR_STATE_SMTP_ERROR] = "smtp-error",
+	[ADDR_STATE_NOT_PROBED] = "not-probed",
+};
+
+const char *
+addr_state_name(addr_state s)
+{
+	if ((unsigned)s < sizeof(addr_state_names) / sizeof(addr_state_names[0]))
+		return addr_state_names[s];
+	return "unknown";
+}
+
+static void
+probe_host_clear(probe_host *h)
+{
+	free(h->name);
+	dns_answer_free(h->a);
+	dns_answer_free(h->aaaa);
+	for (size_t i = 0; i < 2; i++) {
+		dns_answer_free(h->tlsa[i]);
+		free(h->tlsa_names[i]);
+	}
+	free(h->addrs);
+}
+
+void
+probe_domain_free(probe_domain *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n_hosts; i++)
+		probe_host_clear(&d->hosts[i]);
+	free(d->hosts);
+	dns_answer_free(d->mx);
+	free(d->domain);
+	free(d);
+}
+
+/* A host's verdict: its DNS policy failure, or the worst of its addresses. */
+static void
+finish_host(probe_host *h)
+{
+	const probe_address *worst = NULL;
+
+	if (h->policy.level == DANE_LEVEL_FAIL) {
+		h->severity = SEVERITY_CRITICAL;
+		snprintf(h->reason, sizeof(h->reason), "%s", h->policy.reason);
+		return;
+	}
+	if (h->n_addrs == 0) {
+		h->severity = SEVERITY_CRITICAL;
+		snprintf(h->reason, sizeof(h->reason), "no address was probed");
+		return;
+	}
+	for (size_t i = 0; i < h->n_addrs; i++) {
+		const probe_address *a = &h->addrs[i];
+
+		if (worst == NULL ||
+		    probe_severity_worst(worst->severity, a->severity) !=
+		    worst->severity)
+			worst = a;
+	}
+	h->severity = worst->severity;
+	if (worst->severity == SEVERITY_OK)
+		snprintf(h->reason, sizeof(h->reason), "%s", h->policy.reason);
+	else
+		snprintf(h->reason, sizeof(h->reason), "[%s]: %s",
+		    worst->addr.text, worst->reason);
+}
+
+void
+probe_domain_count(const probe_domain *d, probe_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hosts = d->n_hosts;
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		const probe_host *h = &d->hosts[i];
+
+		if (h->policy.level == DANE_LEVEL_FAIL)
+			c->failed++;
+		for (size_t j = 0; j < h->n_addrs; j++) {
+			const probe_address *a = &h->addrs[j];
+
+			c->addrs++;
+			if (a->state == ADDR_STATE_DANE_VERIFIED)
+				c->verified++;
+			if (a->state == ADDR_STATE_TLS_NO_DANE ||
+			    a->state == ADDR_STATE_CLEARTEXT_NO_DANE)
+				c->no_dane++;
+			if (a->severity == SEVERITY_CRITICAL)
+				c->failed++;
+			else if (a->severity == SEVERITY_WARNING)
+				c->warn++;
+		}
+	}
+}
+
+static void
+summarize(probe_domain *d)
+{
+	const probe_host *worst = NULL;
+	probe_counts c;
+
+	probe_domain_count(d, &c);
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		if (worst == NULL ||
+		    probe_severity_worst(worst->severity, d->hosts[i].severity) !=
+		    worst->severity)
+			worst = &d->hosts[i];
+	}
+	if (worst == NULL) {
+		snprintf(d->summary, sizeof(d->summary), "%s: no MX host to probe",
+		    d->domain);
+		d->severity = SEVERITY_CRITICAL;
+		return;
+	}
+	d->severity = worst->severity;
+	if (d->severity == SEVERITY_OK)
+		snprintf(d->summary, sizeof(d->summary),
+		    "%s: %zu/%zu MX address(es) DANE-verified on %zu host(s)",
+		    d->domain, c.verified, c.addrs, c.hosts);
+	else
+		snprintf(d->summary, sizeof(d->summary),
+		    "%s: %s %s (%zu/%zu address(es) DANE-verified)", d->domain,
+		    worst->name, worst->reason, c.verified, c.addrs);
+}
+
+void
+probe_domain_finish(probe_domain *d, bool require_dane)
+{
+	(void)require_dane;
+	if (d->kind == DOMAIN_LOOKUP_FAILED)
+		return; /* the engine already said why */
+	if (d->kind == DOMAIN_NULL_MX) {
+		d->severity = SEVERITY_OK;
+		snprintf(d->summary, sizeof(d->summary),
+		    "%s: null MX (RFC 7505): the domain accepts no mail",
+		    d->domain);
+		return;
+	}
+	for (size_t i = 0; i < d->n_hosts; i++)
+		finish_host(&d->hosts[i]);
+	summarize(d);
+	if (d->timed_out) {
+		size_t len = strlen(d->summary);
+
+		d->severity = probe_severity_worst(d->severity,
+		    SEVERITY_CRITICAL);
+		snprintf(d->summary + len, sizeof(d->summary) - len,
+		    " [overall timeout reached]");
+	}
+}

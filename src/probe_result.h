@@ -1,0 +1,121 @@
+/*
+ * probe_result.h -- the result tree of one domain probe:
+ * domain -> MX host -> address, each node with a severity and a reason.
+ *
+ * Probe outcomes are data, not errors: every formatter (text, Nagios,
+ * JSON, Prometheus) is a pure function of this tree.
+ *
+ * Ownership: probe_domain_free() frees the whole tree, including the DNS
+ * answers it holds.  Strings are owned by their node.
+ */
+#ifndef DANEPROBE_PROBE_RESULT_H
+#define DANEPROBE_PROBE_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "dane_policy.h"
+#include "dane_tls.h"
+#include "dns_answer.h"
+#include "smtp_session.h"
+
+/* Nagios numbering on purpose: the plugin's exit code is the severity. */
+typedef enum probe_severity {
+	SEVERITY_OK = 0,
+	SEVERITY_WARNING = 1,
+	SEVERITY_CRITICAL = 2,
+	SEVERITY_UNKNOWN = 3,
+} probe_severity;
+
+const char *probe_severity_name(probe_severity s); /* "OK", "WARNING", ... */
+
+/* Monitoring Plugins' max_state_alt order: CRITICAL > WARNING > UNKNOWN > OK. */
+probe_severity probe_severity_worst(probe_severity a, probe_severity b);
+
+typedef enum addr_state {
+	ADDR_STATE_DANE_VERIFIED = 0,      /* TLS + DANE authentication ok */
+	ADDR_STATE_MATCHED_BUT_SMTP_FAILED,/* DANE ok, SMTP failed after TLS */
+	ADDR_STATE_ENCRYPTED_UNAUTHENTICATED, /* only unusable TLSA: TLS ok */
+	ADDR_STATE_TLS_NO_DANE,            /* DANE not applicable, TLS ok */
+	ADDR_STATE_CLEARTEXT_NO_DANE,      /* DANE not applicable, no STARTTLS */
+	ADDR_STATE_NO_STARTTLS,            /* TLS required, STARTTLS not offered */
+	ADDR_STATE_STARTTLS_REFUSED,
+	ADDR_STATE_TLS_FAILED,
+	ADDR_STATE_UNTRUSTED,              /* TLS ok, DANE authentication failed */
+	ADDR_STATE_CONNECT_FAILED,
+	ADDR_STATE_TIMEOUT,
+	ADDR_STATE_SMTP_ERROR,             /* rejected, garbage, closed */
+	ADDR_STATE_NOT_PROBED,
+} addr_state;
+
+const char *addr_state_name(addr_state s); /* "dane-verified", ... */
+
+typedef struct probe_address {
+	dns_addr addr;
+	int port;
+	addr_state state;
+	probe_severity severity;
+	char reason[400];
+	/* SMTP facts (copied out of the session result) */
+	smtp_outcome smtp_outcome;
+	smtp_state smtp_state;
+	char smtp_reason[256];
+	char banner[256];
+	bool starttls_offered;
+	bool tls_established;
+	size_t discarded_after_starttls;
+	double ms_connect, ms_banner, ms_ehlo, ms_starttls, ms_tls, ms_total;
+	/* TLS facts, valid when tls_established */
+	dane_tls_outcome tls;
+	long leaf_days_left;             /* valid when tls.leaf.present */
+} probe_address;
+
+typedef struct probe_host {
+	char *name;                      /* MX exchange (or the domain: implicit MX) */
+	uint16_t preference;
+	dns_answer *a, *aaaa;            /* NULL when not looked up */
+	dns_answer *tlsa[2];             /* per plan.names[i]; NULL when not looked up */
+	char *tlsa_names[2];             /* copies of plan.names (plan borrows from answers) */
+	dane_tlsa_plan plan;
+	dane_host_policy policy;
+	probe_address *addrs;
+	size_t n_addrs;
+	probe_severity severity;
+	char reason[400];
+} probe_host;
+
+typedef enum probe_domain_kind {
+	DOMAIN_MX = 0,       /* MX RRset found */
+	DOMAIN_IMPLICIT_MX,  /* no MX: the domain itself (RFC 5321 5.1) */
+	DOMAIN_NULL_MX,      /* RFC 7505 "MX 0 .": accepts no mail */
+	DOMAIN_LOOKUP_FAILED,/* MX lookup failed, bogus, or domain absent */
+} probe_domain_kind;
+
+typedef struct probe_domain {
+	char *domain;
+	probe_domain_kind kind;
+	dns_answer *mx;                  /* owned */
+	dane_mx_status mx_status;
+	probe_host *hosts;
+	size_t n_hosts;
+	probe_severity severity;
+	char summary[512];               /* one line, for the Nagios status line */
+	time_t started;                  /* wall clock, for reports */
+	double ms_total;
+	bool timed_out;                  /* the overall deadline cut the probe short */
+} probe_domain;
+
+void probe_domain_free(probe_domain *d);
+
+/* Computes host and domain severities, reasons and the summary from the
+ * leaves (address verdicts, host policies, MX result).  Pure. */
+void probe_domain_finish(probe_domain *d, bool require_dane);
+
+/* Counters used by formatters. */
+typedef struct probe_counts {
+	size_t hosts, addrs, verified, failed, no_dane, warn;
+} probe_counts;
+void probe_domain_count(const probe_domain *d, probe_counts *c);
+
+#endif

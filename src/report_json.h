@@ -1,0 +1,16 @@
+/*
+ * report_json.h -- the result tree as JSON (jansson).
+ *
+ * Ownership: report_json_domain() returns a new reference the caller
+ * releases with json_decref().
+ */
+#ifndef DANEPROBE_REPORT_JSON_H
+#define DANEPROBE_REPORT_JSON_H
+
+#include <jansson.h>
+
+#include "probe_result.h"
+
+json_t *report_json_domain(const probe_domain *d);
+
+#endif

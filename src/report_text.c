@@ -1,0 +1,202 @@
+/*
+ * report_text.c -- the audit report for people.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "report_text.h"
+
+static void
+print_answer(FILE *out, const char *label, const dns_answer *a)
+{
+	if (a == NULL)
+		return;
+	fprintf(out, "    %-5s %s", label, dns_status_name(a->status));
+	fprintf(out, ", %s", dns_security_name(a->security));
+	if (a->status == DNS_STATUS_OK)
+		for (size_t i = 0; i < a->count && a->addrs; i++)
+			fprintf(out, "%s%s", i ? " " : ": ", a->addrs[i].text);
+	if (a->canonical_name && a->qname &&
+	    strcmp(a->canonical_name, a->qname) != 0)
+		fprintf(out, " (CNAME -> %s)", a->canonical_name);
+	if (a->status != DNS_STATUS_OK && a->status != DNS_STATUS_NODATA &&
+	    a->reason[0])
+		fprintf(out, " (%s)", a->reason);
+	fputc('\n', out);
+}
+
+/* Which probed address matched this TLSA record, for the audit. */
+static const probe_address *
+matched_by(const probe_host *h, int index)
+{
+	for (size_t i = 0; i < h->n_addrs; i++)
+		if (h->addrs[i].tls_established &&
+		    h->addrs[i].tls.matched_index == index)
+			return &h->addrs[i];
+	return NULL;
+}
+
+static void
+print_tlsa(FILE *out, const probe_host *h, size_t i)
+{
+	const dns_answer *t = h->tlsa[i];
+	char rec[200];
+
+	if (t == NULL)
+		return;
+	fprintf(out, "    TLSA  _%s: %s, %s", t->qname ? t->qname : "?",
+	    dns_status_name(t->status), dns_security_name(t->security));
+	if (t->status == DNS_STATUS_OK)
+		fprintf(out, ", TTL %u, %zu record(s)", t->ttl, t->count);
+	if (t->reason[0] && t->status != DNS_STATUS_OK &&
+	    t->status != DNS_STATUS_NODATA)
+		fprintf(out, " (%s)", t->reason);
+	fputc('\n', out);
+	for (size_t j = 0; j < t->count; j++) {
+		tlsa_usability u = tlsa_record_usability(&t->tlsa[j]);
+		const probe_address *m = (int)i == h->policy.tlsa_answer_index
+		    ? matched_by(h, (int)j) : NULL;
+
+		fprintf(out, "          %s  [%s %s %s; %s]%s%s%s\n",
+		    tlsa_record_format(&t->tlsa[j], rec, sizeof(rec)),
+		    tlsa_usage_name(t->tlsa[j].usage),
+		    tlsa_selector_name(t->tlsa[j].selector),
+		    tlsa_mtype_name(t->tlsa[j].mtype), tlsa_usability_name(u),
+		    m ? " matched by " : "", m ? m->addr.text : "",
+		    m ? "" : "");
+	}
+}
+
+static void
+print_tls(FILE *out, const probe_address *a)
+{
+	const cert_facts *l = &a->tls.leaf;
+	char when[32] = "?";
+	struct tm tm;
+
+	if (!a->tls_established)
+		return;
+	fprintf(out, "        TLS: %s %s, %d certificate(s) sent",
+	    a->tls.tls_version, a->tls.cipher, a->tls.chain_len);
+	if (a->tls.matched_depth >= 0)
+		fprintf(out, ", TLSA matched at depth %d",
+		    a->tls.matched_depth);
+	fputc('\n', out);
+	if (!l->present)
+		return;
+	if (gmtime_r(&l->not_after, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+	fprintf(out, "        leaf: %s; SAN: %s; %s %d bits; expires %s "
+	    "(%ld days)\n", l->subject, l->sans[0] ? l->sans : "(none)",
+	    l->key_type, l->key_bits, when, a->leaf_days_left);
+	fprintf(out, "        leaf SPKI SHA-256: %s\n", l->spki_sha256);
+}
+
+static void
+print_address(FILE *out, const probe_host *h, const probe_address *a)
+{
+	char hint[400];
+
+	fprintf(out, "    [%s] %s port %d: %s\n        %s\n",
+	    probe_severity_name(a->severity), a->addr.text, a->port,
+	    addr_state_name(a->state), a->reason);
+	if (a->banner[0])
+		fprintf(out, "        banner: %s\n", a->banner);
+	print_tls(out, a);
+	if (a->discarded_after_starttls)
+		fprintf(out, "        note: %zu byte(s) of plaintext after "
+		    "STARTTLS's 220 were discarded (command injection?)\n",
+		    a->discarded_after_starttls);
+	if (a->ms_total >= 0)
+		fprintf(out, "        time: connect %.1f ms, banner %.1f ms, "
+		    "TLS %.1f ms, total %.1f ms\n", a->ms_connect, a->ms_banner,
+		    a->ms_tls, a->ms_total);
+	if (report_fix_hint(h, a, hint, sizeof(hint))[0])
+		fprintf(out, "        fix: %s\n", hint);
+}
+
+static void
+print_host(FILE *out, const probe_host *h)
+{
+	fprintf(out, "  MX %u %s  [%s]\n", h->preference, h->name,
+	    probe_severity_name(h->severity));
+	print_answer(out, "A", h->a);
+	print_answer(out, "AAAA", h->aaaa);
+	for (size_t i = 0; i < 2; i++)
+		print_tlsa(out, h, i);
+	fprintf(out, "    policy: %s: %s\n", dane_level_name(h->policy.level),
+	    h->policy.reason);
+	if (h->policy.level == DANE_LEVEL_FAIL)
+		fprintf(out, "    fix: repair the DNS for this host (DNSSEC "
+		    "signatures, DS records, reachable name servers); DANE "
+		    "senders hold mail until then\n");
+	for (size_t i = 0; i < h->n_addrs; i++)
+		print_address(out, h, &h->addrs[i]);
+}
+
+void
+report_text_domain(FILE *out, const probe_domain *d)
+{
+	fprintf(out, "%s  [%s]\n", d->domain, probe_severity_name(d->severity));
+	fprintf(out, "  %s\n", d->summary);
+	if (d->mx != NULL) {
+		fprintf(out, "  MX lookup: %s, %s", dns_status_name(d->mx->status),
+		    dns_security_name(d->mx->security));
+		if (d->kind == DOMAIN_IMPLICIT_MX)
+			fprintf(out, " (no MX: the domain itself is the mail "
+			    "host, RFC 5321 5.1)");
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < d->n_hosts; i++)
+		print_host(out, &d->hosts[i]);
+	fprintf(out, "  (probe took %.0f ms)\n\n", d->ms_total);
+}
+
+const char *
+report_fix_hint(const probe_host *h, const probe_address *a, char *buf,
+    size_t buflen)
+{
+	const char *base = h->policy.base_domain[0] ? h->policy.base_domain
+	    : h->name;
+
+	buf[0] = '\0';
+	switch (a->state) {
+	case ADDR_STATE_UNTRUSTED:
+		if (a->tls.leaf.present)
+			snprintf(buf, buflen, "publish a record for the key this "
+			    "server presents: _%d._tcp.%s. IN TLSA 3 1 1 %s "
+			    "(or install the key the TLSA records name)", a->port,
+			    base, a->tls.leaf.spki_sha256);
+		break;
+	case ADDR_STATE_NO_STARTTLS:
+	case ADDR_STATE_STARTTLS_REFUSED:
+	case ADDR_STATE_TLS_FAILED:
+		snprintf(buf, buflen, "enable STARTTLS with a working "
+		    "certificate (Postfix: smtpd_tls_security_level = may), or "
+		    "withdraw the TLSA records of %s", base);
+		break;
+	case ADDR_STATE_ENCRYPTED_UNAUTHENTICATED:
+		snprintf(buf, buflen, "replace usage 0/1 (PKIX) records by "
+		    "DANE-EE 3 1 1 or DANE-TA 2 1 1 records (RFC 7672 3.1.3)");
+		break;
+	case ADDR_STATE_TLS_NO_DANE:
+	case ADDR_STATE_CLEARTEXT_NO_DANE:
+		if (a->tls.leaf.present)
+			snprintf(buf, buflen, "to enable DANE: sign the zones "
+			    "with DNSSEC and publish _%d._tcp.%s. IN TLSA 3 1 1 %s",
+			    a->port, h->name, a->tls.leaf.spki_sha256);
+		break;
+	case ADDR_STATE_CONNECT_FAILED:
+	case ADDR_STATE_TIMEOUT:
+		snprintf(buf, buflen, "make port %d reachable on every "
+		    "address of %s, or remove the address from DNS", a->port,
+		    h->name);
+		break;
+	default:
+		break;
+	}
+	return buf;
+}
