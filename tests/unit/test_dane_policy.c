@@ -1,0 +1,217 @@
+/*
+ * test_dane_policy.c -- RFC 7672 host policy as a table of lookup results.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dane_policy.h"
+
+/* A hand-made answer; static storage keeps the table readable. */
+typedef struct fake {
+	dns_status status;
+	dns_security security;
+	const char *canonical;   /* NULL: same as qname */
+	int n_usable, n_pkix;    /* TLSA only */
+} fake;
+
+static uint8_t digest[32];
+
+static dns_answer *
+make(const char *qname, uint16_t qtype, const fake *f)
+{
+	dns_answer *a = calloc(1, sizeof(*a));
+
+	cr_assert_not_null(a);
+	a->qname = strdup(qname);
+	a->canonical_name = strdup(f->canonical ? f->canonical : qname);
+	a->qtype = qtype;
+	a->status = f->status;
+	a->security = f->security;
+	if (f->status != DNS_STATUS_OK)
+		return a;
+	if (qtype == DNS_TYPE_TLSA) {
+		a->count = (size_t)(f->n_usable + f->n_pkix);
+		a->tlsa = calloc(a->count, sizeof(*a->tlsa));
+		for (size_t i = 0; i < a->count; i++) {
+			a->tlsa[i].usage = (int)i < f->n_usable ? 3 : 1;
+			a->tlsa[i].selector = 1;
+			a->tlsa[i].mtype = 1;
+			a->tlsa[i].len = sizeof(digest);
+			a->tlsa[i].data = malloc(sizeof(digest));
+			memcpy(a->tlsa[i].data, digest, sizeof(digest));
+		}
+	} else {
+		a->count = 1;
+		a->addrs = calloc(1, sizeof(*a->addrs));
+		a->addrs[0].family = qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
+	}
+	return a;
+}
+
+#define OK_SEC { DNS_STATUS_OK, DNS_SECURITY_SECURE, NULL, 1, 0 }
+#define OK_INSEC { DNS_STATUS_OK, DNS_SECURITY_INSECURE, NULL, 1, 0 }
+#define NODATA_SEC { DNS_STATUS_NODATA, DNS_SECURITY_SECURE, NULL, 0, 0 }
+#define NXD_SEC { DNS_STATUS_NXDOMAIN, DNS_SECURITY_SECURE, NULL, 0, 0 }
+#define NODATA_INSEC { DNS_STATUS_NODATA, DNS_SECURITY_INSECURE, NULL, 0, 0 }
+#define BOGUS { DNS_STATUS_OK, DNS_SECURITY_BOGUS, NULL, 1, 0 }
+#define SERVFAIL { DNS_STATUS_SERVFAIL, DNS_SECURITY_INSECURE, NULL, 0, 0 }
+#define TIMEOUT { DNS_STATUS_TIMEOUT, DNS_SECURITY_INDETERMINATE, NULL, 0, 0 }
+#define PKIX_ONLY { DNS_STATUS_OK, DNS_SECURITY_SECURE, NULL, 0, 2 }
+#define MIXED { DNS_STATUS_OK, DNS_SECURITY_SECURE, NULL, 1, 1 }
+#define NONE_ { -1, 0, NULL, 0, 0 }
+
+typedef struct policy_case {
+	const char *name;
+	dane_mx_status mx;
+	fake a, aaaa;            /* status -1: not looked up */
+	fake tlsa[2];            /* status -1: not looked up */
+	size_t want_plan;        /* number of TLSA names planned */
+	dane_level want;
+	const char *want_base;   /* "" for none */
+	const char *reason_has;
+} policy_case;
+
+#define H "mx.example"
+#define CN "real.example"
+
+static const policy_case cases[] = {
+	{ "secure MX, secure A, usable TLSA", DANE_MX_SECURE, OK_SEC, NODATA_SEC,
+	  { OK_SEC, NONE_ }, 1, DANE_LEVEL_REQUIRED, H, "usable" },
+	{ "insecure MX: no DANE (2.2.1)", DANE_MX_INSECURE, OK_SEC, NONE_,
+	  { NONE_, NONE_ }, 0, DANE_LEVEL_NONE, "", "MX RRset is not" },
+	{ "implicit MX, secure denial", DANE_MX_IMPLICIT_SECURE, OK_SEC, NONE_,
+	  { OK_SEC, NONE_ }, 1, DANE_LEVEL_REQUIRED, H, "usable" },
+	{ "implicit MX, insecure denial", DANE_MX_IMPLICIT_INSECURE, OK_SEC,
+	  NONE_, { NONE_, NONE_ }, 0, DANE_LEVEL_NONE, "", "not DNSSEC" },
+	{ "insecure A: no TLSA lookup (2.2.2)", DANE_MX_SECURE, OK_INSEC, NONE_,
+	  { NONE_, NONE_ }, 0, DANE_LEVEL_NONE, "", "address records" },
+	{ "secure A + insecure AAAA: no DANE", DANE_MX_SECURE, OK_SEC, OK_INSEC,
+	  { NONE_, NONE_ }, 0, DANE_LEVEL_NONE, "", "address records" },
+	{ "no addresses at all: host fails", DANE_MX_SECURE, NODATA_SEC,
+	  NODATA_SEC, { NONE_, NONE_ }, 0, DANE_LEVEL_FAIL, "", "no A or AAAA" },
+	{ "address lookups fail: host fails", DANE_MX_SECURE, SERVFAIL, TIMEOUT,
+	  { NONE_, NONE_ }, 0, DANE_LEVEL_FAIL, "", "address lookup" },
+	{ "bogus AAAA, secure A: go on with A", DANE_MX_SECURE, OK_SEC, BOGUS,
+	  { OK_SEC, NONE_ }, 1, DANE_LEVEL_REQUIRED, H, "usable" },
+	{ "secure NODATA TLSA: no DANE", DANE_MX_SECURE, OK_SEC, NONE_,
+	  { NODATA_SEC, NONE_ }, 1, DANE_LEVEL_NONE, "", "secure denial" },
+	{ "secure NXDOMAIN TLSA: no DANE", DANE_MX_SECURE, OK_SEC, NONE_,
+	  { NXD_SEC, NONE_ }, 1, DANE_LEVEL_NONE, "", "secure denial" },
+	{ "insecure TLSA: no DANE", DANE_MX_SECURE, OK_SEC, NONE_,
+	  { NODATA_INSEC, NONE_ }, 1, DANE_LEVEL_NONE, "", "insecure" },
+	{ "bogus TLSA: fail", DANE_MX_SECURE, OK_SEC, NONE_,
+	  { BOGUS, NONE_ }, 1, DANE_LEVEL_FAIL, "", "bogus" },
+	{ "SERVFAIL TLSA: fail", DANE_MX_SECURE, OK_SEC, NONE_,
+	  { SERVFAIL, NONE_ }, 1, DANE_LEVEL_FAIL, "", "servfail" },
+	{ "timed-out TLSA: fail", DANE_MX_SECURE, OK_SEC, NONE_,
+	  { TIMEOUT, NONE_ }, 1, DANE_LEVEL_FAIL, "", "timeout" },
+	{ "only PKIX records: encrypt-only (3.1.3)", DANE_MX_SECURE, OK_SEC,
+	  NONE_, { PKIX_ONLY, NONE_ }, 1, DANE_LEVEL_ENCRYPT_ONLY, H, "unusable" },
+	{ "PKIX + DANE-EE: required", DANE_MX_SECURE, OK_SEC, NONE_,
+	  { MIXED, NONE_ }, 1, DANE_LEVEL_REQUIRED, H, "1 usable" },
+	{ "CNAME: TLSA at expanded name wins", DANE_MX_SECURE,
+	  { DNS_STATUS_OK, DNS_SECURITY_SECURE, CN, 0, 0 }, NONE_,
+	  { OK_SEC, NONE_ }, 2, DANE_LEVEL_REQUIRED, CN, CN },
+	{ "CNAME: expanded denied, original used", DANE_MX_SECURE,
+	  { DNS_STATUS_OK, DNS_SECURITY_SECURE, CN, 0, 0 }, NONE_,
+	  { NODATA_SEC, OK_SEC }, 2, DANE_LEVEL_REQUIRED, H, H },
+	{ "CNAME: expanded insecure, original used", DANE_MX_SECURE,
+	  { DNS_STATUS_OK, DNS_SECURITY_SECURE, CN, 0, 0 }, NONE_,
+	  { NODATA_INSEC, OK_SEC }, 2, DANE_LEVEL_REQUIRED, H, H },
+	{ "CNAME: expanded bogus is a failure", DANE_MX_SECURE,
+	  { DNS_STATUS_OK, DNS_SECURITY_SECURE, CN, 0, 0 }, NONE_,
+	  { BOGUS, NONE_ }, 2, DANE_LEVEL_FAIL, "", CN },
+	{ "CNAME: neither name has TLSA", DANE_MX_SECURE,
+	  { DNS_STATUS_OK, DNS_SECURITY_SECURE, CN, 0, 0 }, NONE_,
+	  { NODATA_SEC, NXD_SEC }, 2, DANE_LEVEL_NONE, "", "DANE does not apply" },
+};
+
+static void
+run_case(const policy_case *c)
+{
+	dns_answer *a = c->a.status == (dns_status)-1 ? NULL
+	    : make(H, DNS_TYPE_A, &c->a);
+	dns_answer *aaaa = c->aaaa.status == (dns_status)-1 ? NULL
+	    : make(H, DNS_TYPE_AAAA, &c->aaaa);
+	dns_answer *t[2] = { NULL, NULL };
+	dane_tlsa_plan plan;
+	dane_host_policy pol;
+
+	dane_policy_tlsa_plan(c->mx, H, a, aaaa, &plan);
+	cr_assert_eq(plan.n, c->want_plan, "%s: planned %zu TLSA names",
+	    c->name, plan.n);
+	for (size_t i = 0; i < plan.n; i++) {
+		if (c->tlsa[i].status == (dns_status)-1)
+			break;
+		t[i] = make(plan.names[i], DNS_TYPE_TLSA, &c->tlsa[i]);
+		if (!dane_policy_need_next(t[i]))
+			break;
+	}
+	dane_policy_decide(&plan, (const dns_answer *const *)t, &pol);
+	cr_expect_eq(pol.level, c->want, "%s: level %s, want %s (%s)", c->name,
+	    dane_level_name(pol.level), dane_level_name(c->want), pol.reason);
+	cr_expect_str_eq(pol.base_domain, c->want_base, "%s: base %s", c->name,
+	    pol.base_domain);
+	cr_expect_not_null(strstr(pol.reason, c->reason_has),
+	    "%s: reason \"%s\" lacks \"%s\"", c->name, pol.reason,
+	    c->reason_has);
+	dns_answer_free(a);
+	dns_answer_free(aaaa);
+	dns_answer_free(t[0]);
+	dns_answer_free(t[1]);
+}
+
+Test(dane_policy, table_of_rfc7672_cases)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+}
+
+Test(dane_policy, cname_plan_orders_expanded_name_first)
+{
+	fake f = { DNS_STATUS_OK, DNS_SECURITY_SECURE, CN, 0, 0 };
+	dns_answer *a = make(H, DNS_TYPE_A, &f);
+	dane_tlsa_plan plan;
+
+	dane_policy_tlsa_plan(DANE_MX_SECURE, H, a, NULL, &plan);
+	cr_assert_eq(plan.n, 2);
+	cr_expect_str_eq(plan.names[0], CN);
+	cr_expect_str_eq(plan.names[1], H);
+	dns_answer_free(a);
+}
+
+Test(dane_policy, need_next_only_after_denial_or_insecure)
+{
+	fake sec = OK_SEC, den = NODATA_SEC, ins = NODATA_INSEC, bog = BOGUS,
+	    sf = SERVFAIL;
+	dns_answer *x;
+
+	cr_expect(dane_policy_need_next(NULL));
+	x = make("n", DNS_TYPE_TLSA, &sec);
+	cr_expect_not(dane_policy_need_next(x));
+	dns_answer_free(x);
+	x = make("n", DNS_TYPE_TLSA, &den);
+	cr_expect(dane_policy_need_next(x));
+	dns_answer_free(x);
+	x = make("n", DNS_TYPE_TLSA, &ins);
+	cr_expect(dane_policy_need_next(x));
+	dns_answer_free(x);
+	x = make("n", DNS_TYPE_TLSA, &bog);
+	cr_expect_not(dane_policy_need_next(x));
+	dns_answer_free(x);
+	x = make("n", DNS_TYPE_TLSA, &sf);
+	cr_expect_not(dane_policy_need_next(x));
+	dns_answer_free(x);
+}
+
+Test(dane_policy, level_names)
+{
+	cr_expect_str_eq(dane_level_name(DANE_LEVEL_NONE), "none");
+	cr_expect_str_eq(dane_level_name(DANE_LEVEL_REQUIRED), "required");
+	cr_expect_str_eq(dane_level_name(DANE_LEVEL_ENCRYPT_ONLY),
+	    "encrypt-only");
+	cr_expect_str_eq(dane_level_name(DANE_LEVEL_FAIL), "fail");
+}

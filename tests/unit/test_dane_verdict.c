@@ -1,0 +1,140 @@
+/*
+ * test_dane_verdict.c -- per-address verdicts as a table.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "dane_verdict.h"
+
+typedef struct verdict_case {
+	const char *name;
+	dane_level level;
+	smtp_outcome outcome;
+	bool tls;            /* handshake completed */
+	bool auth;           /* DANE authenticated */
+	bool require_dane;
+	addr_state want_state;
+	probe_severity want;
+	const char *reason_has;
+} verdict_case;
+
+static const verdict_case cases[] = {
+	{ "required + match", DANE_LEVEL_REQUIRED, SMTP_OUTCOME_TLS_OK, true,
+	  true, false, ADDR_STATE_DANE_VERIFIED, SEVERITY_OK, "authenticated" },
+	{ "required + no match", DANE_LEVEL_REQUIRED, SMTP_OUTCOME_TLS_OK, true,
+	  false, false, ADDR_STATE_UNTRUSTED, SEVERITY_CRITICAL, "failed" },
+	{ "required + no STARTTLS", DANE_LEVEL_REQUIRED,
+	  SMTP_OUTCOME_NO_STARTTLS, false, false, false, ADDR_STATE_NO_STARTTLS,
+	  SEVERITY_CRITICAL, "STARTTLS not offered" },
+	{ "required + 454", DANE_LEVEL_REQUIRED, SMTP_OUTCOME_STARTTLS_REFUSED,
+	  false, false, false, ADDR_STATE_STARTTLS_REFUSED, SEVERITY_CRITICAL,
+	  "mandatory" },
+	{ "required + handshake failure", DANE_LEVEL_REQUIRED,
+	  SMTP_OUTCOME_TLS_FAILED, false, false, false, ADDR_STATE_TLS_FAILED,
+	  SEVERITY_CRITICAL, "mandatory" },
+	{ "required + match, closed after TLS", DANE_LEVEL_REQUIRED,
+	  SMTP_OUTCOME_CLOSED, true, true, false,
+	  ADDR_STATE_MATCHED_BUT_SMTP_FAILED, SEVERITY_CRITICAL, "after TLS" },
+	{ "required + timeout in banner", DANE_LEVEL_REQUIRED,
+	  SMTP_OUTCOME_TIMEOUT, false, false, false, ADDR_STATE_TIMEOUT,
+	  SEVERITY_CRITICAL, "banner" },
+	{ "required + connect refused", DANE_LEVEL_REQUIRED,
+	  SMTP_OUTCOME_CONNECT_FAILED, false, false, false,
+	  ADDR_STATE_CONNECT_FAILED, SEVERITY_CRITICAL, "connect" },
+	{ "encrypt-only + TLS", DANE_LEVEL_ENCRYPT_ONLY, SMTP_OUTCOME_TLS_OK,
+	  true, false, false, ADDR_STATE_ENCRYPTED_UNAUTHENTICATED,
+	  SEVERITY_WARNING, "unusable" },
+	{ "encrypt-only + no STARTTLS", DANE_LEVEL_ENCRYPT_ONLY,
+	  SMTP_OUTCOME_NO_STARTTLS, false, false, false, ADDR_STATE_NO_STARTTLS,
+	  SEVERITY_CRITICAL, "STARTTLS" },
+	{ "no DANE + TLS", DANE_LEVEL_NONE, SMTP_OUTCOME_TLS_OK, true, false,
+	  false, ADDR_STATE_TLS_NO_DANE, SEVERITY_WARNING, "not applicable" },
+	{ "no DANE + TLS, --require-dane", DANE_LEVEL_NONE, SMTP_OUTCOME_TLS_OK,
+	  true, false, true, ADDR_STATE_TLS_NO_DANE, SEVERITY_CRITICAL,
+	  "not applicable" },
+	{ "no DANE + cleartext", DANE_LEVEL_NONE, SMTP_OUTCOME_NO_STARTTLS,
+	  false, false, false, ADDR_STATE_CLEARTEXT_NO_DANE, SEVERITY_WARNING,
+	  "cleartext" },
+	{ "no DANE + unreachable", DANE_LEVEL_NONE, SMTP_OUTCOME_CONNECT_FAILED,
+	  false, false, false, ADDR_STATE_CONNECT_FAILED, SEVERITY_CRITICAL,
+	  "connect" },
+	{ "no DANE + garbage", DANE_LEVEL_NONE, SMTP_OUTCOME_PROTOCOL_ERROR,
+	  false, false, false, ADDR_STATE_SMTP_ERROR, SEVERITY_CRITICAL, "SMTP" },
+	{ "DNS failure: not probed", DANE_LEVEL_FAIL, SMTP_OUTCOME_TLS_OK, true,
+	  true, false, ADDR_STATE_NOT_PROBED, SEVERITY_CRITICAL, "DNS" },
+};
+
+Test(dane_verdict, table)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const verdict_case *c = &cases[i];
+		dane_tls_outcome tls;
+		dane_verdict v;
+
+		memset(&tls, 0, sizeof(tls));
+		tls.authenticated = c->auth;
+		tls.matched_depth = c->auth ? 0 : -1;
+		strcpy(tls.verify_reason, c->auth ? "DANE-EE matched"
+		    : "no TLSA record matched");
+		strcpy(tls.tls_version, "TLSv1.3");
+		dane_verdict_input in = {
+			.level = c->level, .outcome = c->outcome,
+			.state = SMTP_STATE_BANNER, .smtp_reason = "x",
+			.tls_established = c->tls, .tls = c->tls ? &tls : NULL,
+			.require_dane = c->require_dane,
+		};
+		dane_verdict_address(&in, &v);
+		cr_expect_eq(v.state, c->want_state, "%s: state %s", c->name,
+		    addr_state_name(v.state));
+		cr_expect_eq(v.severity, c->want, "%s: severity %s", c->name,
+		    probe_severity_name(v.severity));
+		cr_expect_not_null(strstr(v.reason, c->reason_has),
+		    "%s: reason \"%s\" lacks \"%s\"", c->name, v.reason,
+		    c->reason_has);
+	}
+}
+
+static dane_verdict
+expiry_case(bool auth, int depth, long days)
+{
+	dane_tls_outcome tls;
+	dane_verdict v = { .state = ADDR_STATE_DANE_VERIFIED,
+	    .severity = SEVERITY_OK, .reason = "ok" };
+	expiry_thresholds t = { .warn_days = 20, .crit_days = 7 };
+
+	memset(&tls, 0, sizeof(tls));
+	tls.authenticated = auth;
+	tls.matched_depth = depth;
+	tls.leaf.present = true;
+	dane_verdict_apply_expiry(&v, &tls, days, &t);
+	return v;
+}
+
+Test(dane_verdict, expiry_ignored_for_dane_ee_but_noted)
+{
+	dane_verdict v = expiry_case(true, 0, -30);
+
+	cr_expect_eq(v.severity, SEVERITY_OK);
+	cr_expect_not_null(strstr(v.reason, "irrelevant for DANE-EE"));
+}
+
+Test(dane_verdict, expiry_counts_for_dane_ta)
+{
+	cr_expect_eq(expiry_case(true, 1, 10).severity, SEVERITY_WARNING);
+	cr_expect_eq(expiry_case(true, 1, 3).severity, SEVERITY_CRITICAL);
+	cr_expect_eq(expiry_case(true, 1, 60).severity, SEVERITY_OK);
+}
+
+Test(dane_verdict, severity_order_follows_monitoring_plugins)
+{
+	cr_expect_eq(probe_severity_worst(SEVERITY_OK, SEVERITY_UNKNOWN),
+	    SEVERITY_UNKNOWN);
+	cr_expect_eq(probe_severity_worst(SEVERITY_WARNING, SEVERITY_UNKNOWN),
+	    SEVERITY_WARNING);
+	cr_expect_eq(probe_severity_worst(SEVERITY_CRITICAL, SEVERITY_WARNING),
+	    SEVERITY_CRITICAL);
+	cr_expect_eq(probe_severity_worst(SEVERITY_UNKNOWN, SEVERITY_CRITICAL),
+	    SEVERITY_CRITICAL);
+}
