@@ -14,7 +14,8 @@
 /* Copies at most dstlen-1 bytes, replacing anything that is not printable
  * ASCII: certificate strings are attacker-controlled and end up on an
  * operator's terminal or in a monitoring system. */
-static void copy_printable(char *dst, size_t dstlen, const unsigned char *src,
+static void
+copy_printable(char *dst, size_t dstlen, const unsigned char *src,
     size_t srclen)
 {
 	size_t i;
@@ -26,7 +27,8 @@ static void copy_printable(char *dst, size_t dstlen, const unsigned char *src,
 	dst[i] = '\0';
 }
 
-static void name_oneline(const X509_NAME *name, char *buf, size_t buflen)
+static void
+name_oneline(const X509_NAME *name, char *buf, size_t buflen)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *data = NULL;
@@ -47,7 +49,8 @@ static void name_oneline(const X509_NAME *name, char *buf, size_t buflen)
 }
 
 /* Appends ", name" (or "name" first); on overflow ends the list with "...". */
-static void append_name(char *buf, size_t buflen, const char *name)
+static void
+append_name(char *buf, size_t buflen, const char *name)
 {
 	size_t used = strlen(buf);
 	const char *sep = used ? ", " : "";
@@ -63,7 +66,8 @@ static void append_name(char *buf, size_t buflen, const char *name)
 	}
 }
 
-static void dns_sans(X509 *x, char *buf, size_t buflen)
+static void
+dns_sans(X509 *x, char *buf, size_t buflen)
 {
 	GENERAL_NAMES *gens;
 	char name[256];
@@ -86,7 +90,8 @@ static void dns_sans(X509 *x, char *buf, size_t buflen)
 	GENERAL_NAMES_free(gens);
 }
 
-static time_t asn1_to_time(const ASN1_TIME *t)
+static time_t
+asn1_to_time(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -97,7 +102,8 @@ static time_t asn1_to_time(const ASN1_TIME *t)
 
 /* "EC P-256" rather than "EC prime256v1": the NIST name is what operators
  * and certificate request tools show. */
-static void ec_key_type(const EVP_PKEY *pkey, char *buf, size_t buflen)
+static void
+ec_key_type(const EVP_PKEY *pkey, char *buf, size_t buflen)
 {
 	char group[64];
 	const char *nist = NULL;
@@ -111,7 +117,8 @@ static void ec_key_type(const EVP_PKEY *pkey, char *buf, size_t buflen)
 	snprintf(buf, buflen, "EC %s", nist ? nist : group);
 }
 
-static void key_facts(X509 *x, cert_facts *out)
+static void
+key_facts(X509 *x, cert_facts *out)
 {
 	const EVP_PKEY *pkey = X509_get0_pubkey(x);
 	int id;
@@ -148,7 +155,8 @@ static void key_facts(X509 *x, cert_facts *out)
 	}
 }
 
-static void hex(const unsigned char *p, size_t len, char *buf, size_t buflen)
+static void
+hex(const unsigned char *p, size_t len, char *buf, size_t buflen)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
@@ -160,7 +168,8 @@ static void hex(const unsigned char *p, size_t len, char *buf, size_t buflen)
 	buf[2 * i] = '\0';
 }
 
-static int digest_hex(X509 *x, int selector, char *buf, size_t buflen)
+static int
+digest_hex(X509 *x, int selector, char *buf, size_t buflen)
 {
 	unsigned char *md = NULL;
 	size_t mdlen = 0;
@@ -172,7 +181,8 @@ static int digest_hex(X509 *x, int selector, char *buf, size_t buflen)
 	return 0;
 }
 
-int cert_facts_from_x509(X509 *x, cert_facts *out)
+int
+cert_facts_from_x509(X509 *x, cert_facts *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (x == NULL)
@@ -193,7 +203,8 @@ int cert_facts_from_x509(X509 *x, cert_facts *out)
 	return 0;
 }
 
-long cert_facts_days_left(const cert_facts *c, time_t now)
+long
+cert_facts_days_left(const cert_facts *c, time_t now)
 {
 	double secs = difftime(c->not_after, now);
 
@@ -206,7 +217,8 @@ long cert_facts_days_left(const cert_facts *c, time_t now)
 
 /* DER of the certificate (selector 0) or of its SubjectPublicKeyInfo
  * (selector 1), the exact bytes RFC 6698 section 2.1.2 hashes. */
-static int der_for_selector(X509 *x, int selector, unsigned char **der)
+static int
+der_for_selector(X509 *x, int selector, unsigned char **der)
 {
 	*der = NULL;
 	if (selector == 0)
@@ -216,7 +228,8 @@ static int der_for_selector(X509 *x, int selector, unsigned char **der)
 	return -1;
 }
 
-int cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
+int
+cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
     size_t *outlen)
 {
 	const EVP_MD *md = NULL;

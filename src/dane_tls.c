@@ -37,7 +37,8 @@ static const char rsa_sigalgs[] =
 
 /* "what: reason" from the oldest queued OpenSSL error (the root cause),
  * then empties the queue so the next call starts clean. */
-static void ossl_err(char *err, size_t errlen, const char *what)
+static void
+ossl_err(char *err, size_t errlen, const char *what)
 {
 	unsigned long e = ERR_peek_error();
 	const char *reason = e ? ERR_reason_error_string(e) : NULL;
@@ -51,7 +52,8 @@ static void ossl_err(char *err, size_t errlen, const char *what)
 	ERR_clear_error();
 }
 
-SSL_CTX *dane_tls_ctx_new(char *err, size_t errlen)
+SSL_CTX *
+dane_tls_ctx_new(char *err, size_t errlen)
 {
 	SSL_CTX *ctx;
 
@@ -94,7 +96,8 @@ SSL_CTX *dane_tls_ctx_new(char *err, size_t errlen)
 	return ctx;
 }
 
-static int restrict_key_family(SSL *ssl, const char *family, char *err,
+static int
+restrict_key_family(SSL *ssl, const char *family, char *err,
     size_t errlen)
 {
 	const char *list = NULL;
@@ -120,7 +123,8 @@ static int restrict_key_family(SSL *ssl, const char *family, char *err,
  * the caller lists every name it accepts.  An empty name would switch
  * OpenSSL's name checks off altogether, hence refused.
  */
-static int add_ref_names(SSL *ssl, const dane_tls_params *p, char *err,
+static int
+add_ref_names(SSL *ssl, const dane_tls_params *p, char *err,
     size_t errlen)
 {
 	size_t i;
@@ -146,7 +150,8 @@ static int add_ref_names(SSL *ssl, const dane_tls_params *p, char *err,
 
 /* Adds one record.  Returns 1 when OpenSSL accepted it, 0 when it is
  * unusable (skipped), -1 on an internal error. */
-static int add_tlsa(SSL *ssl, size_t idx, const tlsa_record *r, char *err,
+static int
+add_tlsa(SSL *ssl, size_t idx, const tlsa_record *r, char *err,
     size_t errlen)
 {
 	tlsa_usability u = tlsa_record_usability(r);
@@ -177,7 +182,8 @@ static int add_tlsa(SSL *ssl, size_t idx, const tlsa_record *r, char *err,
 	return 1;
 }
 
-static int add_tlsa_records(SSL *ssl, const dane_tls_params *p, char *err,
+static int
+add_tlsa_records(SSL *ssl, const dane_tls_params *p, char *err,
     size_t errlen)
 {
 	size_t i, usable = 0;
@@ -203,7 +209,8 @@ static int add_tlsa_records(SSL *ssl, const dane_tls_params *p, char *err,
 	return 0;
 }
 
-static int setup_dane(SSL *ssl, const dane_tls_params *p, char *err,
+static int
+setup_dane(SSL *ssl, const dane_tls_params *p, char *err,
     size_t errlen)
 {
 	/* The TLSA base domain is the primary reference identifier and the
@@ -219,7 +226,8 @@ static int setup_dane(SSL *ssl, const dane_tls_params *p, char *err,
 	return add_tlsa_records(ssl, p, err, errlen);
 }
 
-SSL *dane_tls_ssl_new(SSL_CTX *ctx, const dane_tls_params *p, char *err,
+SSL *
+dane_tls_ssl_new(SSL_CTX *ctx, const dane_tls_params *p, char *err,
     size_t errlen)
 {
 	SSL *ssl;
@@ -245,7 +253,8 @@ SSL *dane_tls_ssl_new(SSL_CTX *ctx, const dane_tls_params *p, char *err,
 
 /* ---- after the handshake ---- */
 
-static bool record_is(const tlsa_record *r, uint8_t usage, uint8_t selector,
+static bool
+record_is(const tlsa_record *r, uint8_t usage, uint8_t selector,
     uint8_t mtype, const unsigned char *data, size_t len)
 {
 	return r->usage == usage && r->selector == selector &&
@@ -254,7 +263,8 @@ static bool record_is(const tlsa_record *r, uint8_t usage, uint8_t selector,
 }
 
 /* Which of our records OpenSSL says matched (first equal one). */
-static int find_matched_index(SSL *ssl, const dane_tls_params *p)
+static int
+find_matched_index(SSL *ssl, const dane_tls_params *p)
 {
 	uint8_t usage, selector, mtype;
 	const unsigned char *data = NULL;
@@ -268,7 +278,8 @@ static int find_matched_index(SSL *ssl, const dane_tls_params *p)
 	return -1;
 }
 
-static bool cert_matches(X509 *x, const tlsa_record *r)
+static bool
+cert_matches(X509 *x, const tlsa_record *r)
 {
 	unsigned char *d = NULL;
 	size_t len = 0;
@@ -285,7 +296,8 @@ static bool cert_matches(X509 *x, const tlsa_record *r)
  * matched, so find it ourselves in the chain as sent: RFC 7672 section
  * 3.2.1 requires the server to send the TA certificate.  Returns the
  * depth (>= 1), or -1. */
-static int find_ta_depth(STACK_OF(X509) *chain, const dane_tls_params *p)
+static int
+find_ta_depth(STACK_OF(X509) *chain, const dane_tls_params *p)
 {
 	int d;
 	size_t i;
@@ -303,7 +315,8 @@ static int find_ta_depth(STACK_OF(X509) *chain, const dane_tls_params *p)
 	return -1;
 }
 
-static void join_ref_names(const dane_tls_params *p, char *buf, size_t len)
+static void
+join_ref_names(const dane_tls_params *p, char *buf, size_t len)
 {
 	size_t i, used = 0;
 	int n;
@@ -326,7 +339,8 @@ static void join_ref_names(const dane_tls_params *p, char *buf, size_t len)
 static void set_reason(dane_tls_outcome *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void set_reason(dane_tls_outcome *out, const char *fmt, ...)
+static void
+set_reason(dane_tls_outcome *out, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -335,7 +349,8 @@ static void set_reason(dane_tls_outcome *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void explain_name_mismatch(const dane_tls_params *p,
+static void
+explain_name_mismatch(const dane_tls_params *p,
     dane_tls_outcome *out, int ta)
 {
 	char refs[128], head[48] = "";
@@ -351,7 +366,32 @@ static void explain_name_mismatch(const dane_tls_params *p,
 	    refs, names);
 }
 
-static void explain_failure(SSL *ssl, const dane_tls_params *p,
+static bool
+only_dane_ta(const dane_tls_params *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_tlsa; i++)
+		if (p->tlsa[i].usage == TLSA_USAGE_DANE_EE &&
+		    tlsa_record_usability(&p->tlsa[i]) == TLSA_USABLE)
+			return false;
+	return true;
+}
+
+/* Gives the digest the operator would publish: the leaf's for DANE-EE,
+ * the issuer's when the records are all DANE-TA. */
+static void
+explain_no_match(const dane_tls_params *p, dane_tls_outcome *out)
+{
+	bool issuer = out->issuer.present && only_dane_ta(p);
+
+	set_reason(out, "no TLSA record matched the certificate chain "
+	    "(%s SPKI sha256 %s)", issuer ? "depth-1" : "leaf",
+	    issuer ? out->issuer.spki_sha256 : out->leaf.spki_sha256);
+}
+
+static void
+explain_failure(SSL *ssl, const dane_tls_params *p,
     dane_tls_outcome *out)
 {
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
@@ -367,8 +407,7 @@ static void explain_failure(SSL *ssl, const dane_tls_params *p,
 		return;
 	}
 	if (out->verify_code == X509_V_ERR_DANE_NO_MATCH) {
-		set_reason(out, "no TLSA record matched the certificate chain "
-		    "(leaf SPKI sha256 %s)", out->leaf.spki_sha256);
+		explain_no_match(p, out);
 		return;
 	}
 	if (out->verify_code == X509_V_OK) {
@@ -388,7 +427,8 @@ static void explain_failure(SSL *ssl, const dane_tls_params *p,
 		set_reason(out, "%s", what);
 }
 
-static void connection_facts(SSL *ssl, dane_tls_outcome *out)
+static void
+connection_facts(SSL *ssl, dane_tls_outcome *out)
 {
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
 	const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
@@ -405,7 +445,8 @@ static void connection_facts(SSL *ssl, dane_tls_outcome *out)
 		    &out->issuer);
 }
 
-void dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
+void
+dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
     dane_tls_outcome *out)
 {
 	const char *peer;

@@ -456,6 +456,27 @@ Test(dane_tls, dane_ta_with_wrong_name_fails_on_the_name, .timeout = 30)
 	server_id_free(&id);
 }
 
+Test(dane_tls, dane_ta_of_another_ca_names_the_issuer_digest,
+    .timeout = 30)
+{
+	server_id id = issued(ec_key(), &mx_leaf);
+	server_id other = issued(ec_key(), &mx_leaf);
+	tlsa_record recs[] = { tlsa_of(other.ca, 2, 1, 1) };
+	dane_tls_params p = dane_params(recs, 1);
+	probe_run run;
+	char want[200];
+
+	probe_id(&id, 0, &p, &run);
+	cr_assert_not(run.out.authenticated);
+	cr_assert_eq(run.out.verify_code, X509_V_ERR_DANE_NO_MATCH);
+	snprintf(want, sizeof(want), "no TLSA record matched the certificate "
+	    "chain (depth-1 SPKI sha256 %s)", run.out.issuer.spki_sha256);
+	cr_assert_str_eq(run.out.verify_reason, want);
+	tlsa_free_all(recs, 1);
+	server_id_free(&id);
+	server_id_free(&other);
+}
+
 Test(dane_tls, dane_ta_with_expired_leaf_fails, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &expired_mx);
@@ -636,6 +657,22 @@ Test(dane_tls, without_dane_the_handshake_is_reported_unauthenticated,
 	    "%s", run.out.verify_reason);
 	cr_assert_str_empty(run.server_sni);
 	cr_assert(run.out.leaf.present);
+	server_id_free(&id);
+}
+
+/* Contract: sni NULL sends no SNI, even with DANE. */
+Test(dane_tls, dane_without_sni_sends_none, .timeout = 30)
+{
+	server_id id = self_signed(ec_key(), &mx_leaf);
+	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 1) };
+	dane_tls_params p = dane_params(recs, 1);
+	probe_run run;
+
+	p.sni = NULL;
+	probe_id(&id, 0, &p, &run);
+	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
+	cr_assert_str_empty(run.server_sni);
+	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
