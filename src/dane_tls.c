@@ -445,10 +445,36 @@ connection_facts(SSL *ssl, dane_tls_outcome *out)
 		    &out->issuer);
 }
 
+/* On success the reason says what matched, e.g. "DANE-TA 2 1 1 matched
+ * the certificate at depth 1, name mx.example". */
+static void
+describe_match(SSL *ssl, dane_tls_outcome *out, bool by_signing_key)
+{
+	uint8_t u = 0, s = 0, m = 0;
+	char name[300] = "";
+
+	(void)SSL_get0_dane_tlsa(ssl, &u, &s, &m, NULL, NULL);
+	if (out->matched_peername[0])
+		snprintf(name, sizeof(name), ", name %s",
+		    out->matched_peername);
+	if (by_signing_key)
+		set_reason(out, "DANE-TA %u %u %u public key signed the "
+		    "certificate at depth %d%s", u, s, m, out->matched_depth,
+		    name);
+	else if (out->matched_depth == 0)
+		set_reason(out, "%s %u %u %u matched the leaf certificate%s",
+		    tlsa_usage_name(u), u, s, m, name);
+	else
+		set_reason(out, "%s %u %u %u matched the certificate at "
+		    "depth %d%s", tlsa_usage_name(u), u, s, m,
+		    out->matched_depth, name);
+}
+
 void
 dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
     dane_tls_outcome *out)
 {
+	EVP_PKEY *signing_key = NULL;
 	const char *peer;
 	int depth;
 
@@ -458,16 +484,17 @@ dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
 	connection_facts(ssl, out);
 	out->verify_code = SSL_get_verify_result(ssl);
 	depth = p->dane && out->verify_code == X509_V_OK ?
-	    SSL_get0_dane_authority(ssl, NULL, NULL) : -1;
-	if (depth >= 0) {
-		out->authenticated = true;
-		out->matched_depth = depth;
-		out->matched_index = find_matched_index(ssl, p);
-		/* NULL when no name was checked (DANE-EE). */
-		if ((peer = SSL_get0_peername(ssl)) != NULL)
-			snprintf(out->matched_peername,
-			    sizeof(out->matched_peername), "%s", peer);
+	    SSL_get0_dane_authority(ssl, NULL, &signing_key) : -1;
+	if (depth < 0) {
+		explain_failure(ssl, p, out);
 		return;
 	}
-	explain_failure(ssl, p, out);
+	out->authenticated = true;
+	out->matched_depth = depth;
+	out->matched_index = find_matched_index(ssl, p);
+	/* NULL when no name was checked (DANE-EE). */
+	if ((peer = SSL_get0_peername(ssl)) != NULL)
+		snprintf(out->matched_peername, sizeof(out->matched_peername),
+		    "%s", peer);
+	describe_match(ssl, out, signing_key != NULL);
 }

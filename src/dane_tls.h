@@ -44,7 +44,7 @@ SSL *dane_tls_ssl_new(SSL_CTX *ctx, const dane_tls_params *p, char *err,
 typedef struct dane_tls_outcome {
 	bool authenticated;         /* DANE match and (for DANE-TA) chain + name + time ok */
 	long verify_code;           /* SSL_get_verify_result() */
-	char verify_reason[200];    /* human words for a failure */
+	char verify_reason[200];    /* words: why it failed, or what matched */
 	int matched_index;          /* index into p->tlsa of the record that matched, -1 */
 	int matched_depth;          /* chain depth of the matching cert, -1 */
 	char matched_peername[256]; /* name that matched (DANE-TA), "" otherwise */

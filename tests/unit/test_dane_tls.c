@@ -313,7 +313,8 @@ Test(dane_tls, dane_ee_spki_sha256_authenticates_leaf, .timeout = 30)
 	cr_assert(run.out.leaf.present);
 	cr_assert_not(run.out.issuer.present);
 	cr_assert_str_eq(run.out.leaf.key_type, "EC P-256");
-	cr_assert_str_empty(run.out.verify_reason);
+	cr_assert_str_eq(run.out.verify_reason,
+	    "DANE-EE 3 1 1 matched the leaf certificate");
 	/* SNI = TLSA base domain (RFC 7672 section 8.1). */
 	cr_assert_str_eq(run.server_sni, "mx.example");
 	tlsa_free_all(recs, 1);
@@ -420,6 +421,8 @@ Test(dane_tls, dane_ta_of_ca_authenticates_named_leaf, .timeout = 30)
 	cr_assert(run.out.issuer.present);
 	cr_assert_str_eq(run.out.issuer.subject, "CN=Test CA");
 	cr_assert_str_eq(run.out.leaf.issuer, "CN=Test CA");
+	cr_assert_str_eq(run.out.verify_reason, "DANE-TA 2 1 1 matched the "
+	    "certificate at depth 1, name mx.example");
 	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
@@ -434,6 +437,29 @@ Test(dane_tls, dane_ta_cert_sha256_of_ca_authenticates, .timeout = 30)
 	probe_id(&id, 0, &p, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.matched_depth, 1);
+	tlsa_free_all(recs, 1);
+	server_id_free(&id);
+}
+
+/* 2 1 0 of a CA that is not sent: OpenSSL accepts the key as signer of
+ * the top certificate (RFC 7671 section 5.2.2). */
+Test(dane_tls, dane_ta_full_spki_of_unsent_ca_authenticates, .timeout = 30)
+{
+	server_id id = issued(ec_key(), &mx_leaf);
+	tlsa_record recs[] = { tlsa_of(id.ca, 2, 1, 0) };
+	dane_tls_params p = dane_params(recs, 1);
+	SSL_CTX *sctx = server_ctx(0);
+	probe_run run;
+
+	cr_assert_eq(SSL_CTX_use_certificate(sctx, id.cert), 1);
+	cr_assert_eq(SSL_CTX_use_PrivateKey(sctx, id.key), 1);
+	probe(sctx, &p, &run);
+	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
+	cr_assert_eq(run.out.chain_len, 1);
+	cr_assert_eq(run.out.matched_index, 0);
+	cr_assert_str_eq(run.out.verify_reason, "DANE-TA 2 1 0 public key "
+	    "signed the certificate at depth 0, name mx.example");
+	SSL_CTX_free(sctx);
 	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
