@@ -67,15 +67,16 @@ dane_policy_tlsa_plan(dane_mx_status mx, const char *host,
     const dns_answer *a, const dns_answer *aaaa, dane_tlsa_plan *out)
 {
 	const dns_answer *fam[2] = { a, aaaa };
-	const dns_answer *with_data = NULL;
-	bool any_failed = false, all_secure = true;
+	const dns_answer *with_data = NULL, *failed = NULL;
+	bool all_secure = true;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < 2; i++) {
 		if (fam[i] == NULL)
 			continue;
 		if (lookup_failed(fam[i])) {
-			any_failed = true;
+			if (failed == NULL)
+				failed = fam[i];
 			continue;
 		}
 		if (fam[i]->status != DNS_STATUS_OK || fam[i]->count == 0)
@@ -86,9 +87,13 @@ dane_policy_tlsa_plan(dane_mx_status mx, const char *host,
 			all_secure = false;
 	}
 	if (with_data == NULL) {
-		if (any_failed)
+		if (failed != NULL)
 			plan_stop(out, DANE_LEVEL_FAIL,
-			    "address lookup for %s failed", host);
+			    "%s lookup for %s failed: %s", dns_type_name(
+			    failed->qtype), host, failed->security ==
+			    DNS_SECURITY_BOGUS ? "bogus (DNSSEC validation "
+			    "failed)" : failed->reason[0] ? failed->reason :
+			    dns_status_name(failed->status));
 		else
 			plan_stop(out, DANE_LEVEL_FAIL,
 			    "%s has no A or AAAA records", host);

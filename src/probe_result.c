@@ -169,8 +169,9 @@ summarize(probe_domain *d)
 		    d->domain, c.verified, c.addrs, c.hosts);
 	else
 		snprintf(d->summary, sizeof(d->summary),
-		    "%s: %s %s (%zu/%zu address(es) DANE-verified)", d->domain,
-		    worst->name, worst->reason, c.verified, c.addrs);
+		    "%s: %s%s%s (%zu/%zu address(es) DANE-verified)", d->domain,
+		    worst->name, worst->reason[0] == '[' ? "" : ": ",
+		    worst->reason, c.verified, c.addrs);
 }
 
 void

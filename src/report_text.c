@@ -47,7 +47,7 @@ print_tlsa(FILE *out, const probe_host *h, size_t i)
 
 	if (t == NULL)
 		return;
-	fprintf(out, "    TLSA  _%s: %s, %s", t->qname ? t->qname : "?",
+	fprintf(out, "    TLSA  %s: %s, %s", t->qname ? t->qname : "?",
 	    dns_status_name(t->status), dns_security_name(t->security));
 	if (t->status == DNS_STATUS_OK)
 		fprintf(out, ", TTL %u, %zu record(s)", t->ttl, t->count);

@@ -93,7 +93,7 @@ static const policy_case cases[] = {
 	{ "no addresses at all: host fails", DANE_MX_SECURE, NODATA_SEC,
 	  NODATA_SEC, { NONE_, NONE_ }, 0, DANE_LEVEL_FAIL, "", "no A or AAAA" },
 	{ "address lookups fail: host fails", DANE_MX_SECURE, SERVFAIL, TIMEOUT,
-	  { NONE_, NONE_ }, 0, DANE_LEVEL_FAIL, "", "address lookup" },
+	  { NONE_, NONE_ }, 0, DANE_LEVEL_FAIL, "", "A lookup for mx.example failed" },
 	{ "bogus AAAA, secure A: go on with A", DANE_MX_SECURE, OK_SEC, BOGUS,
 	  { OK_SEC, NONE_ }, 1, DANE_LEVEL_REQUIRED, H, "usable" },
 	{ "secure NODATA TLSA: no DANE", DANE_MX_SECURE, OK_SEC, NONE_,
