@@ -1,0 +1,16 @@
+/*
+ * commands.h -- the daneprobe CLI's commands, one cmd_*.c file each.
+ * Each takes argv with argv[0] = the command name and returns the exit
+ * status.
+ */
+#ifndef DANEPROBE_COMMANDS_H
+#define DANEPROBE_COMMANDS_H
+
+#include <stdio.h>
+
+enum { EXIT_USAGE = 3 };
+
+int cmd_check(int argc, char **argv);
+void cmd_check_usage(FILE *out);
+
+#endif
