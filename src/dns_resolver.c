@@ -1,0 +1,896 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <getdns/getdns.h>
+#include <getdns/getdns_extra.h>
+#include <getdns/getdns_ext_libev.h>
+
+#include "ev_compat.h"
+#include "dns_resolver.h"
+#include "log.h"
+
+#define DNS_DEFAULT_TIMEOUT_MS 5000
+#define DNS_TYPE_DNSKEY 48
+#define DNS_TYPE_DS 43
+
+/*
+ * One lookup.  It sits in r->inflight while getdns works on it and moves to
+ * r->ready when getdns calls back; callbacks are made from r->deliver, a
+ * 0-second timer, never from inside getdns: getdns may call back
+ * synchronously from getdns_general(), and getdns_context_destroy() asserts
+ * that it is not running inside one of its own callbacks, so a caller that
+ * frees the resolver from its callback would otherwise abort.
+ */
+typedef struct dns_query dns_query;
+struct dns_query {
+	dns_query *prev, *next;   /* r->inflight, doubly linked */
+	dns_query *ready_next;    /* r->ready, FIFO */
+	dns_resolver *r;
+	dns_callback cb;
+	void *arg;
+	dns_answer *answer;       /* allocated up front so OOM later still yields one */
+	struct timespec started;
+	bool answered;            /* getdns has called back */
+};
+
+struct dns_resolver {
+	struct ev_loop *loop;
+	getdns_context *ctx;
+	getdns_dict *extensions;
+	ev_timer deliver;
+	dns_query *inflight;
+	dns_query *ready, **ready_tail;
+	unsigned pending;
+	unsigned timeout_ms;
+	char from[96];      /* "from 127.53.0.1" / "during recursive resolution" */
+	char silent[96];    /* "no answer from resolver 127.53.0.1" / ... */
+	bool delivering;    /* inside on_deliver(): free must not free r */
+	bool closing;       /* dns_resolver_free() has begun */
+};
+
+typedef struct upstream {
+	int family;
+	unsigned char addr[16];
+	unsigned port;
+	char text[INET6_ADDRSTRLEN + 8];
+} upstream;
+
+static void
+errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                        */
+
+static int
+parse_port(const char *s, unsigned *port)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > 65535)
+		return -1;
+	*port = (unsigned)v;
+	return 0;
+}
+
+/* Splits "ADDR", "ADDR@PORT", "[V6]", "[V6]:PORT", "V6@PORT" and the
+ * unambiguous "V4:PORT" into host and port text. */
+static int
+split_upstream(const char *spec, char *host, size_t hostlen,
+    const char **port)
+{
+	const char *begin = spec, *end, *sep;
+
+	*port = NULL;
+	if (spec[0] == '[') {
+		begin = spec + 1;
+		if ((end = strchr(begin, ']')) == NULL)
+			return -1;
+		if (end[1] == ':' || end[1] == '@')
+			*port = end + 2;
+		else if (end[1] != '\0')
+			return -1;
+	} else if ((sep = strchr(spec, '@')) != NULL) {
+		end = sep;
+		*port = sep + 1;
+	} else if ((sep = strchr(spec, ':')) != NULL &&
+	    strchr(sep + 1, ':') == NULL) {
+		end = sep;
+		*port = sep + 1;
+	} else {
+		end = spec + strlen(spec);
+	}
+	if (end == begin || (size_t)(end - begin) >= hostlen)
+		return -1;
+	memcpy(host, begin, (size_t)(end - begin));
+	host[end - begin] = '\0';
+	return 0;
+}
+
+static int
+parse_upstream(const char *spec, upstream *u, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port;
+
+	memset(u, 0, sizeof(*u));
+	u->port = 53;
+	if (split_upstream(spec, host, sizeof(host), &port) < 0) {
+		errf(err, errlen, "bad resolver \"%s\": expected ADDR, ADDR@PORT "
+		    "or [IPV6]:PORT", spec);
+		return -1;
+	}
+	if (inet_pton(AF_INET, host, u->addr) == 1)
+		u->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, u->addr) == 1)
+		u->family = AF_INET6;
+	else {
+		errf(err, errlen, "bad resolver \"%s\": \"%s\" is not an IP "
+		    "address", spec, host);
+		return -1;
+	}
+	if (port != NULL && parse_port(port, &u->port) < 0) {
+		errf(err, errlen, "bad resolver \"%s\": bad port \"%s\"", spec,
+		    port);
+		return -1;
+	}
+	if (u->port == 53)
+		snprintf(u->text, sizeof(u->text), "%s", host);
+	else
+		snprintf(u->text, sizeof(u->text), "%s@%u", host, u->port);
+	return 0;
+}
+
+static int
+set_upstream(getdns_context *ctx, const upstream *u, char *err,
+    size_t errlen)
+{
+	getdns_bindata data = {
+		u->family == AF_INET ? 4 : 16, (uint8_t *)u->addr
+	};
+	getdns_dict *d = getdns_dict_create();
+	getdns_list *l = getdns_list_create();
+	getdns_return_t gr = GETDNS_RETURN_MEMORY_ERROR;
+
+	if (d == NULL || l == NULL)
+		;
+	else if ((gr = getdns_dict_util_set_string(d, "address_type",
+	    u->family == AF_INET ? "IPv4" : "IPv6")))
+		;
+	else if ((gr = getdns_dict_set_bindata(d, "address_data", &data)))
+		;
+	else if ((gr = getdns_dict_set_int(d, "port", u->port)))
+		;
+	else if ((gr = getdns_list_set_dict(l, 0, d)))
+		;
+	else
+		gr = getdns_context_set_upstream_recursive_servers(ctx, l);
+	getdns_dict_destroy(d);
+	getdns_list_destroy(l);
+	if (gr)
+		errf(err, errlen, "cannot use resolver %s: %s", u->text,
+		    getdns_get_errorstr_by_id(gr));
+	return gr ? -1 : 0;
+}
+
+static size_t
+count_anchor_rrs(const getdns_list *rrs)
+{
+	getdns_dict *rr;
+	uint32_t type;
+	size_t i, n = 0;
+
+	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD;
+	    i++)
+		if (getdns_dict_get_int(rr, "type", &type) == GETDNS_RETURN_GOOD &&
+		    (type == DNS_TYPE_DNSKEY || type == DNS_TYPE_DS))
+			n++;
+	return n;
+}
+
+static int
+set_trust_anchors(getdns_context *ctx, const char *path, char *err,
+    size_t errlen)
+{
+	getdns_list *rrs = NULL;
+	getdns_return_t gr;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		errf(err, errlen, "cannot open trust anchor file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	gr = getdns_fp2rr_list(f, &rrs, NULL, 3600);
+	fclose(f);
+	if (gr) {
+		errf(err, errlen, "cannot parse trust anchor file %s: %s", path,
+		    getdns_get_errorstr_by_id(gr));
+	} else if (count_anchor_rrs(rrs) == 0) {
+		errf(err, errlen, "no DNSKEY or DS records in trust anchor "
+		    "file %s", path);
+		gr = GETDNS_RETURN_GENERIC_ERROR;
+	} else if ((gr = getdns_context_set_dnssec_trust_anchors(ctx, rrs))) {
+		errf(err, errlen, "cannot use trust anchors from %s: %s", path,
+		    getdns_get_errorstr_by_id(gr));
+	}
+	getdns_list_destroy(rrs);
+	return gr ? -1 : 0;
+}
+
+/* getdns >= 1.5 fetches root anchors over HTTP from data.iana.org when it
+ * lacks anchors ("Zero configuration DNSSEC"); an empty verify CA/email is
+ * the documented way to switch that off, so the anchor file is the only
+ * source of trust and nothing leaves 127/8 in stub mode towards 127/8. */
+static getdns_return_t
+disable_zero_config(getdns_context *ctx)
+{
+	getdns_return_t gr;
+
+	if ((gr = getdns_context_set_trust_anchors_verify_CA(ctx, "")))
+		return gr;
+	return getdns_context_set_trust_anchors_verify_email(ctx, "");
+}
+
+static int
+configure_mode(dns_resolver *r, const char *spec, char *err, size_t errlen)
+{
+	getdns_return_t gr;
+	upstream u;
+
+	if (spec == NULL) {
+		snprintf(r->from, sizeof(r->from), "during recursive resolution");
+		snprintf(r->silent, sizeof(r->silent),
+		    "no answer from the authoritative servers");
+		gr = getdns_context_set_resolution_type(r->ctx,
+		    GETDNS_RESOLUTION_RECURSING);
+		if (gr)
+			errf(err, errlen, "cannot select recursive mode: %s",
+			    getdns_get_errorstr_by_id(gr));
+		return gr ? -1 : 0;
+	}
+	if (parse_upstream(spec, &u, err, errlen) < 0)
+		return -1;
+	snprintf(r->from, sizeof(r->from), "from %s", u.text);
+	snprintf(r->silent, sizeof(r->silent), "no answer from resolver %s",
+	    u.text);
+	if ((gr = getdns_context_set_resolution_type(r->ctx,
+	    GETDNS_RESOLUTION_STUB))) {
+		errf(err, errlen, "cannot select stub mode: %s",
+		    getdns_get_errorstr_by_id(gr));
+		return -1;
+	}
+	if (set_upstream(r->ctx, &u, err, errlen) < 0)
+		return -1;
+	/* Close TCP connections to the upstream as soon as they are idle:
+	 * lingering sockets would keep the caller's loop running.  Only
+	 * valid once upstreams exist (getdns 1.6 walks the list). */
+	if ((gr = getdns_context_set_idle_timeout(r->ctx, 0))) {
+		errf(err, errlen, "cannot set idle timeout: %s",
+		    getdns_get_errorstr_by_id(gr));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_extensions(dns_resolver *r, char *err, size_t errlen)
+{
+	/* dnssec_return_all_statuses, not dnssec_return_status: the latter
+	 * silently drops bogus replies (the lookup then looks like a
+	 * timeout); with all statuses they come back marked BOGUS. */
+	if ((r->extensions = getdns_dict_create()) == NULL ||
+	    getdns_dict_set_int(r->extensions, "dnssec_return_all_statuses",
+	    GETDNS_EXTENSION_TRUE)) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+configure_context(dns_resolver *r, const dns_resolver_config *cfg,
+    char *err, size_t errlen)
+{
+	const char *anchors = cfg->trust_anchor_file != NULL ?
+	    cfg->trust_anchor_file : DEFAULT_TRUST_ANCHOR;
+	getdns_return_t gr;
+
+	/* set_from_os = 0: neither /etc/resolv.conf nor /etc/hosts may steer
+	 * a DANE probe; the upstream (if any) comes from cfg alone. */
+	if ((gr = getdns_context_create(&r->ctx, 0)))
+		errf(err, errlen, "cannot create getdns context: %s",
+		    getdns_get_errorstr_by_id(gr));
+	else if ((gr = getdns_extension_set_libev_loop(r->ctx, r->loop)))
+		errf(err, errlen, "cannot attach getdns to libev: %s",
+		    getdns_get_errorstr_by_id(gr));
+	else if ((gr = getdns_context_set_timeout(r->ctx, r->timeout_ms)))
+		errf(err, errlen, "cannot set DNS timeout: %s",
+		    getdns_get_errorstr_by_id(gr));
+	else if ((gr = disable_zero_config(r->ctx)))
+		errf(err, errlen, "cannot disable trust anchor fetching: %s",
+		    getdns_get_errorstr_by_id(gr));
+	if (gr)
+		return -1;
+	if (set_trust_anchors(r->ctx, anchors, err, errlen) < 0 ||
+	    configure_mode(r, cfg->resolver, err, errlen) < 0 ||
+	    make_extensions(r, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static void on_deliver(struct ev_loop *loop, ev_timer *w, int revents);
+
+int
+dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
+    dns_resolver **out, char *err, size_t errlen)
+{
+	dns_resolver *r;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->loop = loop;
+	r->ready_tail = &r->ready;
+	r->timeout_ms = cfg->timeout_ms != 0 ? cfg->timeout_ms :
+	    DNS_DEFAULT_TIMEOUT_MS;
+	ev_timer_init(&r->deliver, on_deliver, 0., 0.);
+	r->deliver.data = r;
+	if (configure_context(r, cfg, err, errlen) < 0) {
+		if (r->ctx != NULL)
+			getdns_context_destroy(r->ctx);
+		getdns_dict_destroy(r->extensions);
+		free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+unsigned
+dns_resolver_pending(const dns_resolver *r)
+{
+	return r == NULL ? 0 : r->pending;
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding a getdns response into a dns_answer                        */
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Presentation name without the trailing dot, lowercase; "" for the root
+ * (so the null MX "." has exchange ""). */
+static char *
+normalize_name(const char *name)
+{
+	size_t len = strlen(name), i;
+	char *s;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if ((s = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		s[i] = (char)tolower((unsigned char)name[i]);
+	s[len] = '\0';
+	return s;
+}
+
+static char *
+wire_name(const getdns_bindata *wire)
+{
+	char *fqdn = NULL, *s;
+
+	if (getdns_convert_dns_name_to_fqdn(wire, &fqdn))
+		return NULL;
+	s = normalize_name(fqdn);
+	free(fqdn);
+	return s;
+}
+
+static const char *
+rcode_name(uint32_t rcode)
+{
+	static const char *const names[] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
+		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
+		"NOTZONE",
+	};
+
+	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] :
+	    "unknown RCODE";
+}
+
+static dns_security
+map_security(const getdns_dict *reply)
+{
+	uint32_t st;
+
+	if (getdns_dict_get_int(reply, "dnssec_status", &st))
+		return DNS_SECURITY_INDETERMINATE;
+	switch (st) {
+	case GETDNS_DNSSEC_SECURE:
+		return DNS_SECURITY_SECURE;
+	case GETDNS_DNSSEC_INSECURE:
+		return DNS_SECURITY_INSECURE;
+	case GETDNS_DNSSEC_BOGUS:
+		return DNS_SECURITY_BOGUS;
+	default:
+		return DNS_SECURITY_INDETERMINATE;
+	}
+}
+
+static int
+decode_mx(const getdns_dict *rdata, dns_mx *mx)
+{
+	getdns_bindata *exch;
+	uint32_t pref;
+
+	if (getdns_dict_get_int(rdata, "preference", &pref) ||
+	    getdns_dict_get_bindata(rdata, "exchange", &exch) ||
+	    (mx->exchange = wire_name(exch)) == NULL)
+		return -1;
+	mx->preference = (uint16_t)pref;
+	return 0;
+}
+
+static int
+decode_addr(const getdns_dict *rdata, uint16_t qtype, dns_addr *a)
+{
+	getdns_bindata *b;
+
+	a->family = qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
+	if (getdns_dict_get_bindata(rdata, qtype == DNS_TYPE_A ?
+	    "ipv4_address" : "ipv6_address", &b))
+		return -1;
+	if (b->size != (qtype == DNS_TYPE_A ? 4u : 16u))
+		return -1;
+	memcpy(&a->u, b->data, b->size);
+	if (inet_ntop(a->family, &a->u, a->text, sizeof(a->text)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+decode_tlsa(const getdns_dict *rdata, tlsa_record *t)
+{
+	getdns_bindata *d;
+	uint32_t u, s, m;
+
+	if (getdns_dict_get_int(rdata, "certificate_usage", &u) ||
+	    getdns_dict_get_int(rdata, "selector", &s) ||
+	    getdns_dict_get_int(rdata, "matching_type", &m) ||
+	    getdns_dict_get_bindata(rdata, "certificate_association_data", &d))
+		return -1;
+	t->usage = (uint8_t)u;
+	t->selector = (uint8_t)s;
+	t->mtype = (uint8_t)m;
+	t->len = d->size;
+	if (d->size > 0) {
+		if ((t->data = malloc(d->size)) == NULL)
+			return -1;
+		memcpy(t->data, d->data, d->size);
+	}
+	return 0;
+}
+
+static int
+alloc_records(dns_answer *a, size_t n)
+{
+	if (n == 0)
+		return 0;
+	switch (a->qtype) {
+	case DNS_TYPE_MX:
+		return (a->mx = calloc(n, sizeof(*a->mx))) ? 0 : -1;
+	case DNS_TYPE_A:
+	case DNS_TYPE_AAAA:
+		return (a->addrs = calloc(n, sizeof(*a->addrs))) ? 0 : -1;
+	case DNS_TYPE_TLSA:
+		return (a->tlsa = calloc(n, sizeof(*a->tlsa))) ? 0 : -1;
+	default:
+		return 0;
+	}
+}
+
+static int
+decode_one(dns_answer *a, const getdns_dict *rdata)
+{
+	switch (a->qtype) {
+	case DNS_TYPE_MX:
+		return decode_mx(rdata, &a->mx[a->count]);
+	case DNS_TYPE_A:
+	case DNS_TYPE_AAAA:
+		return decode_addr(rdata, a->qtype, &a->addrs[a->count]);
+	case DNS_TYPE_TLSA:
+		return decode_tlsa(rdata, &a->tlsa[a->count]);
+	default:
+		return 0; /* other types are only counted */
+	}
+}
+
+/* Fills the record array with the qtype RRs of the answer section (the
+ * CNAMEs and RRSIGs there are skipped) and the RRset's TTL (the minimum,
+ * as a cache would use).  a->count grows as entries are filled, so a
+ * failure leaves a consistent answer for dns_answer_free(). */
+static int
+decode_records(dns_answer *a, const getdns_list *rrs)
+{
+	getdns_dict *rr, *rdata;
+	uint32_t type, ttl;
+	size_t i, n = 0;
+
+	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD; i++)
+		if (!getdns_dict_get_int(rr, "type", &type) && type == a->qtype)
+			n++;
+	if (alloc_records(a, n) < 0)
+		return -1;
+	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD; i++) {
+		if (getdns_dict_get_int(rr, "type", &type) || type != a->qtype)
+			continue;
+		if (getdns_dict_get_dict(rr, "rdata", &rdata) ||
+		    decode_one(a, rdata) < 0)
+			return -1;
+		if (!getdns_dict_get_int(rr, "ttl", &ttl) &&
+		    (a->count == 0 || ttl < a->ttl))
+			a->ttl = ttl;
+		a->count++;
+	}
+	return 0;
+}
+
+static void
+set_canonical_name(dns_answer *a, const getdns_dict *reply)
+{
+	getdns_bindata *wire;
+	char *name;
+
+	if (getdns_dict_get_bindata(reply, "canonical_name", &wire) ||
+	    (name = wire_name(wire)) == NULL)
+		return; /* keep qname */
+	free(a->canonical_name);
+	a->canonical_name = name;
+}
+
+static void
+set_timeout(const dns_resolver *r, dns_answer *a)
+{
+	a->status = DNS_STATUS_TIMEOUT;
+	a->security = DNS_SECURITY_INDETERMINATE;
+	snprintf(a->reason, sizeof(a->reason), "%s within %u ms", r->silent,
+	    r->timeout_ms);
+}
+
+static void
+set_error(dns_answer *a, const char *what)
+{
+	a->status = DNS_STATUS_ERROR;
+	a->security = DNS_SECURITY_INDETERMINATE;
+	snprintf(a->reason, sizeof(a->reason), "%s", what);
+}
+
+/* The response status comes from the rcode, not the DNSSEC status:
+ * getdns reports a dead nameserver as INSECURE with rcode SERVFAIL. */
+static void
+set_status(const dns_resolver *r, dns_answer *a, uint32_t rcode)
+{
+	if (rcode == 0)
+		a->status = a->count > 0 ? DNS_STATUS_OK : DNS_STATUS_NODATA;
+	else if (rcode == 3)
+		a->status = DNS_STATUS_NXDOMAIN;
+	else
+		a->status = DNS_STATUS_SERVFAIL;
+
+	if (a->status == DNS_STATUS_SERVFAIL)
+		snprintf(a->reason, sizeof(a->reason), "%s %s", rcode_name(rcode),
+		    r->from);
+	else if (a->security == DNS_SECURITY_BOGUS)
+		snprintf(a->reason, sizeof(a->reason),
+		    "DNSSEC validation failed (bogus)");
+	else if (a->status == DNS_STATUS_NXDOMAIN)
+		snprintf(a->reason, sizeof(a->reason),
+		    "name does not exist (NXDOMAIN)");
+	else if (a->status == DNS_STATUS_NODATA)
+		snprintf(a->reason, sizeof(a->reason),
+		    "no %s records at this name", dns_type_name(a->qtype));
+	else if (a->security == DNS_SECURITY_INDETERMINATE)
+		snprintf(a->reason, sizeof(a->reason),
+		    "DNSSEC status indeterminate");
+}
+
+static void
+decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
+{
+	getdns_list *replies, *rrs;
+	getdns_dict *reply, *header;
+	uint32_t status, rcode;
+
+	if (getdns_dict_get_int(resp, "status", &status)) {
+		set_error(a, "getdns returned a response without status");
+		return;
+	}
+	if (status == GETDNS_RESPSTATUS_ALL_TIMEOUT ||
+	    getdns_dict_get_list(resp, "replies_tree", &replies) ||
+	    getdns_list_get_dict(replies, 0, &reply)) {
+		set_timeout(r, a);
+		return;
+	}
+	if (getdns_dict_get_dict(reply, "header", &header) ||
+	    getdns_dict_get_int(header, "rcode", &rcode)) {
+		set_error(a, "reply without header");
+		return;
+	}
+	a->security = map_security(reply);
+	set_canonical_name(a, reply);
+	if (!getdns_dict_get_list(reply, "answer", &rrs) &&
+	    decode_records(a, rrs) < 0) {
+		set_error(a, "cannot decode the answer records");
+		return;
+	}
+	set_status(r, a, rcode);
+}
+
+static void
+decode_response(const dns_resolver *r, dns_answer *a,
+    getdns_callback_type_t type, const getdns_dict *resp)
+{
+	switch (type) {
+	case GETDNS_CALLBACK_COMPLETE:
+		decode_complete(r, a, resp);
+		break;
+	case GETDNS_CALLBACK_TIMEOUT:
+		set_timeout(r, a);
+		break;
+	case GETDNS_CALLBACK_CANCEL:
+		a->status = DNS_STATUS_CANCELLED;
+		snprintf(a->reason, sizeof(a->reason), "lookup cancelled");
+		break;
+	default:
+		set_error(a, "getdns could not complete the lookup");
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups                                                              */
+
+static void
+inflight_unlink(dns_resolver *r, dns_query *q)
+{
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		r->inflight = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	q->prev = q->next = NULL;
+}
+
+static void
+ready_push(dns_resolver *r, dns_query *q)
+{
+	q->ready_next = NULL;
+	*r->ready_tail = q;
+	r->ready_tail = &q->ready_next;
+	/* While closing, dns_resolver_free() drains the queue itself. */
+	if (!r->closing && !ev_is_active(&r->deliver)) {
+		ev_timer_set(&r->deliver, 0., 0.);
+		ev_timer_start(r->loop, &r->deliver);
+	}
+}
+
+static dns_query *
+ready_pop(dns_resolver *r)
+{
+	dns_query *q = r->ready;
+
+	if (q != NULL && (r->ready = q->ready_next) == NULL)
+		r->ready_tail = &r->ready;
+	return q;
+}
+
+static void
+on_getdns(getdns_context *ctx, getdns_callback_type_t type,
+    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+{
+	dns_query *q = userarg;
+	dns_resolver *r = q->r;
+
+	(void)ctx;
+	(void)tid;
+	q->answer->elapsed_ms = ms_since(&q->started);
+	decode_response(r, q->answer, type, resp);
+	getdns_dict_destroy(resp);
+	log_debug("dns: %s %s: %s, %s, %zu records, %.1f ms%s%s",
+	    q->answer->qname, dns_type_name(q->answer->qtype),
+	    dns_status_name(q->answer->status),
+	    dns_security_name(q->answer->security), q->answer->count,
+	    q->answer->elapsed_ms, q->answer->reason[0] ? ": " : "",
+	    q->answer->reason);
+	q->answered = true;
+	inflight_unlink(r, q);
+	ready_push(r, q);
+}
+
+static void
+on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	dns_resolver *r = w->data;
+	dns_query *q;
+
+	(void)loop;
+	(void)revents;
+	r->delivering = true;
+	while (!r->closing && (q = ready_pop(r)) != NULL) {
+		dns_callback cb = q->cb;
+		void *arg = q->arg;
+		dns_answer *a = q->answer;
+
+		r->pending--;
+		free(q);
+		cb(a, arg); /* may start lookups or free the resolver */
+	}
+	r->delivering = false;
+	if (r->closing)
+		free(r); /* dns_resolver_free() ran in a callback and left r to us */
+}
+
+static dns_answer *
+answer_new(const char *name, uint16_t qtype)
+{
+	dns_answer *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	a->qtype = qtype;
+	a->status = DNS_STATUS_ERROR;
+	a->security = DNS_SECURITY_INDETERMINATE;
+	if ((a->qname = normalize_name(name)) == NULL ||
+	    (a->canonical_name = strdup(a->qname)) == NULL) {
+		dns_answer_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+int
+dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
+    dns_callback cb, void *arg, char *err, size_t errlen)
+{
+	getdns_transaction_t tid;
+	getdns_return_t gr;
+	dns_query *q;
+
+	if (r->closing) {
+		errf(err, errlen, "resolver is shutting down");
+		return -1;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (q->answer = answer_new(name, qtype)) == NULL) {
+		free(q);
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	q->r = r;
+	q->cb = cb;
+	q->arg = arg;
+	clock_gettime(CLOCK_MONOTONIC, &q->started);
+	if ((q->next = r->inflight) != NULL)
+		q->next->prev = q;
+	r->inflight = q;
+	r->pending++;
+
+	gr = getdns_general(r->ctx, name, qtype, r->extensions, q, &tid,
+	    on_getdns);
+	if (gr == GETDNS_RETURN_GOOD || q->answered)
+		return 0; /* an answer already given is delivered from the loop */
+	inflight_unlink(r, q);
+	r->pending--;
+	dns_answer_free(q->answer);
+	free(q);
+	errf(err, errlen, "cannot look up %s %s: %s", name, dns_type_name(qtype),
+	    getdns_get_errorstr_by_id(gr));
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Teardown                                                             */
+
+/* A cancelled answer carries no data, whatever had been decoded. */
+static void
+make_cancelled(dns_answer *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->count; i++) {
+		if (a->mx != NULL)
+			free(a->mx[i].exchange);
+		if (a->tlsa != NULL)
+			tlsa_record_clear(&a->tlsa[i]);
+	}
+	free(a->mx);
+	free(a->addrs);
+	free(a->tlsa);
+	a->mx = NULL;
+	a->addrs = NULL;
+	a->tlsa = NULL;
+	a->count = 0;
+	a->ttl = 0;
+	a->status = DNS_STATUS_CANCELLED;
+	a->security = DNS_SECURITY_INDETERMINATE;
+	snprintf(a->reason, sizeof(a->reason),
+	    "lookup cancelled: resolver shut down");
+}
+
+/* Calls back every lookup not yet called back, with CANCELLED.  getdns is
+ * gone by now, so nothing can be added behind our back; a callback that
+ * tries dns_lookup() is refused because r->closing is set. */
+static void
+cancel_all(dns_resolver *r)
+{
+	dns_query *q;
+
+	for (;;) {
+		if ((q = r->inflight) != NULL)
+			inflight_unlink(r, q);
+		else if ((q = ready_pop(r)) == NULL)
+			break;
+		make_cancelled(q->answer);
+		r->pending--;
+		q->cb(q->answer, q->arg);
+		free(q);
+	}
+}
+
+void
+dns_resolver_free(dns_resolver *r)
+{
+	if (r == NULL || r->closing)
+		return;
+	r->closing = true;
+	ev_timer_stop(r->loop, &r->deliver);
+	/* getdns calls on_getdns() with CANCEL for each lookup it still has,
+	 * which moves them to r->ready (ready_push() does not restart the
+	 * timer while closing). */
+	getdns_context_destroy(r->ctx);
+	r->ctx = NULL;
+	cancel_all(r);
+	getdns_dict_destroy(r->extensions);
+	r->extensions = NULL;
+	if (!r->delivering)
+		free(r);
+}
