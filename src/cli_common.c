@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,9 @@ cli_run_probes(const cli_options *o, char *const *domains, size_t n,
 		snprintf(err, errlen, "cannot create the event loop");
 		goto out;
 	}
+	/* A server that resets mid-write must give EPIPE, not kill us
+	 * (OpenSSL writes with write(2), so MSG_NOSIGNAL cannot help). */
+	signal(SIGPIPE, SIG_IGN);
 	if (probe_engine_new(loop, &o->probe, &o->dns, &eng, err, errlen) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
