@@ -29,15 +29,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#ifdef HAVE_EV_H
-#include <ev.h>
-#else
-#include <libev/ev.h>
-#endif
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "ev_compat.h"
 #include "log.h"
 #include "smtp_reply.h"
 #include "smtp_session.h"

@@ -23,11 +23,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#ifdef HAVE_EV_H
-#include <ev.h>
-#else
-#include <libev/ev.h>
-#endif
 
 #include <criterion/criterion.h>
 #include <openssl/err.h>
@@ -39,6 +34,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
+#include "ev_compat.h"
 #include "log.h"
 #include "smtp_reply.h"
 #include "smtp_session.h"
