@@ -302,8 +302,8 @@ static int
 make_extensions(dns_resolver *r, char *err, size_t errlen)
 {
 	/* dnssec_return_all_statuses, not dnssec_return_status: the latter
-	 * silently drops bogus replies (the lookup then looks like a
-	 * timeout); with all statuses they come back marked BOGUS. */
+	 * silently drops bogus replies (leaving no reply at all to report);
+	 * with all statuses they come back marked BOGUS. */
 	if ((r->extensions = getdns_dict_create()) == NULL ||
 	    getdns_dict_set_int(r->extensions, "dnssec_return_all_statuses",
 	    GETDNS_EXTENSION_TRUE)) {
@@ -632,6 +632,29 @@ set_status(const dns_resolver *r, dns_answer *a, uint32_t rcode)
 		    "DNSSEC status indeterminate");
 }
 
+/* Whether the reply is a response (QR set) to the question we asked. */
+static bool
+is_reply_to(const getdns_dict *reply, const getdns_dict *header,
+    const dns_answer *a)
+{
+	getdns_dict *question;
+	getdns_bindata *qname;
+	uint32_t qr, qtype;
+	char *name;
+	bool same;
+
+	if (getdns_dict_get_int(header, "qr", &qr) || qr != 1 ||
+	    getdns_dict_get_dict(reply, "question", &question) ||
+	    getdns_dict_get_int(question, "qtype", &qtype) ||
+	    qtype != a->qtype ||
+	    getdns_dict_get_bindata(question, "qname", &qname) ||
+	    (name = wire_name(qname)) == NULL)
+		return false;
+	same = strcmp(name, a->qname) == 0;
+	free(name);
+	return same;
+}
+
 static void
 decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 {
@@ -652,6 +675,16 @@ decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 	if (getdns_dict_get_dict(reply, "header", &header) ||
 	    getdns_dict_get_int(header, "rcode", &rcode)) {
 		set_error(a, "reply without header");
+		return;
+	}
+	if (!is_reply_to(reply, header, a)) {
+		/* Seen in recursive mode when libunbound reaches no server:
+		 * getdns hands back its own query (QR=0, ". NS") as if it were
+		 * a NOERROR reply, which would read as an insecure NODATA. */
+		a->status = DNS_STATUS_SERVFAIL;
+		a->security = DNS_SECURITY_INDETERMINATE;
+		snprintf(a->reason, sizeof(a->reason), "no usable reply %s",
+		    r->from);
 		return;
 	}
 	a->security = map_security(reply);
