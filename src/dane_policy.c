@@ -99,16 +99,13 @@ dane_policy_tlsa_plan(dane_mx_status mx, const char *host,
 			    "%s has no A or AAAA records", host);
 		return;
 	}
-	if (mx == DANE_MX_INSECURE) {
-		plan_stop(out, DANE_LEVEL_NONE, "MX RRset is not DNSSEC-signed, so "
-		    "DANE does not apply to %s (RFC 7672 2.2.1)", host);
-		return;
-	}
-	if (mx == DANE_MX_IMPLICIT_INSECURE) {
-		plan_stop(out, DANE_LEVEL_NONE, "no MX records and the denial is "
-		    "not DNSSEC-signed, so DANE does not apply to %s", host);
-		return;
-	}
+	/*
+	 * An insecure MX RRset does not stop DANE: section 2.2.1 lets the
+	 * client use the TLSA records of MX hosts in signed zones (a hoster's
+	 * signed MX serving unsigned customer domains), and Postfix does.
+	 * What matters from here on is the host's own records.
+	 */
+	(void)mx;
 	if (!all_secure) {
 		plan_stop(out, DANE_LEVEL_NONE, "address records of %s are not "
 		    "DNSSEC-signed, so no TLSA lookup (RFC 7672 2.2.2)", host);

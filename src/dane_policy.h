@@ -54,7 +54,10 @@ typedef struct dane_tlsa_plan {
 } dane_tlsa_plan;
 
 /* `host` is the MX exchange name; `a`/`aaaa` the address answers (either
- * may be NULL when that family was not looked up). */
+ * may be NULL when that family was not looked up).  The MX status does
+ * not change the plan (section 2.2.1: DANE MAY be used for hosts reached
+ * through an insecure MX RRset); it is an input so that callers and
+ * reports keep it next to the decision. */
 void dane_policy_tlsa_plan(dane_mx_status mx, const char *host,
     const dns_answer *a, const dns_answer *aaaa, dane_tlsa_plan *out);
 
