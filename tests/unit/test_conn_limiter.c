@@ -1,0 +1,117 @@
+/*
+ * test_conn_limiter.c -- per-key and global connection limits, FIFO order,
+ * cancellation; and the string map under it.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conn_limiter.h"
+#include "strmap.h"
+
+static int order[64];
+static int norder;
+
+static void
+started(void *arg)
+{
+	order[norder++] = (int)(intptr_t)arg;
+}
+
+Test(conn_limiter, per_key_limit_queues_in_fifo_order)
+{
+	conn_limiter *l = conn_limiter_new(2, 0);
+	conn_waiter w[5];
+
+	norder = 0;
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(conn_limiter_acquire(l, "127.0.0.1:25", &w[i],
+		    started, (void *)(intptr_t)i), 0);
+	cr_expect_eq(norder, 2, "only two may run at once");
+	conn_limiter_release(l, &w[0]);
+	cr_expect_eq(norder, 3);
+	cr_expect_eq(order[2], 2, "FIFO: the third waiter goes next");
+	conn_limiter_release(l, &w[1]);
+	conn_limiter_release(l, &w[2]);
+	conn_limiter_release(l, &w[3]);
+	conn_limiter_release(l, &w[4]);
+	cr_expect_eq(norder, 5);
+	cr_expect_eq(conn_limiter_peak(l, "127.0.0.1:25"), 2);
+	cr_expect_eq(conn_limiter_active(l), 0);
+	conn_limiter_free(l);
+}
+
+Test(conn_limiter, keys_are_independent)
+{
+	conn_limiter *l = conn_limiter_new(1, 0);
+	conn_waiter a, b;
+
+	norder = 0;
+	conn_limiter_acquire(l, "a", &a, started, (void *)1);
+	conn_limiter_acquire(l, "b", &b, started, (void *)2);
+	cr_expect_eq(norder, 2);
+	conn_limiter_release(l, &a);
+	conn_limiter_release(l, &b);
+	conn_limiter_free(l);
+}
+
+Test(conn_limiter, global_limit_spans_keys)
+{
+	conn_limiter *l = conn_limiter_new(0, 2);
+	conn_waiter w[4];
+	char key[8];
+
+	norder = 0;
+	for (int i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		conn_limiter_acquire(l, key, &w[i], started, (void *)(intptr_t)i);
+	}
+	cr_expect_eq(norder, 2);
+	cr_expect_eq(conn_limiter_active(l), 2);
+	conn_limiter_release(l, &w[1]);
+	cr_expect_eq(norder, 3);
+	cr_expect_eq(order[2], 2);
+	conn_limiter_release(l, &w[0]);
+	conn_limiter_release(l, &w[2]);
+	conn_limiter_release(l, &w[3]);
+	cr_expect_eq(norder, 4);
+	conn_limiter_free(l);
+}
+
+Test(conn_limiter, cancelled_waiter_never_starts)
+{
+	conn_limiter *l = conn_limiter_new(1, 0);
+	conn_waiter w[3];
+
+	norder = 0;
+	for (int i = 0; i < 3; i++)
+		conn_limiter_acquire(l, "k", &w[i], started, (void *)(intptr_t)i);
+	conn_limiter_cancel(l, &w[1]);
+	conn_limiter_release(l, &w[0]);
+	cr_expect_eq(norder, 2);
+	cr_expect_eq(order[1], 2, "the cancelled waiter was skipped");
+	conn_limiter_release(l, &w[2]);
+	conn_limiter_free(l);
+}
+
+Test(strmap, put_get_del_and_growth)
+{
+	strmap *m = strmap_new();
+	char key[32];
+
+	for (intptr_t i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "mx%ld.example", (long)i);
+		cr_assert_eq(strmap_put(m, key, (void *)(i + 1)), 0);
+	}
+	cr_expect_eq(strmap_count(m), 5000);
+	cr_expect_eq((intptr_t)strmap_get(m, "mx4242.example"), 4243);
+	cr_expect_null(strmap_get(m, "absent.example"));
+	cr_expect_eq((intptr_t)strmap_del(m, "mx7.example"), 8);
+	cr_expect_null(strmap_get(m, "mx7.example"));
+	cr_expect_eq(strmap_count(m), 4999);
+	strmap_put(m, "mx8.example", (void *)99);
+	cr_expect_eq((intptr_t)strmap_get(m, "mx8.example"), 99);
+	strmap_free(m);
+}
