@@ -443,6 +443,106 @@ connection_facts(SSL *ssl, dane_tls_outcome *out)
 	if (out->chain_len > 1)
 		(void)cert_facts_from_x509(sk_X509_value(chain, 1),
 		    &out->issuer);
+	(void)dane_chain_digests_from(chain, &out->chain);
+}
+
+/* ---- the presented chain's digests (for dane_rollover) ---- */
+
+/* Fixed-size digest of the selector's DER into dst (dstlen bytes). */
+static int
+digest_into(X509 *x, int selector, int mtype, uint8_t *dst, size_t dstlen)
+{
+	unsigned char *d = NULL;
+	size_t len = 0;
+	int ok;
+
+	if (cert_tlsa_data(x, selector, mtype, &d, &len) != 0)
+		return -1;
+	ok = len == dstlen;
+	if (ok)
+		memcpy(dst, d, len);
+	OPENSSL_free(d);
+	return ok ? 0 : -1;
+}
+
+static int
+chain_cert_digests(X509 *x, dane_chain_cert *c)
+{
+	struct tm tm;
+
+	memset(c, 0, sizeof(*c));
+	if (digest_into(x, 1, 1, c->spki_sha256, sizeof(c->spki_sha256)) ||
+	    digest_into(x, 1, 2, c->spki_sha512, sizeof(c->spki_sha512)) ||
+	    digest_into(x, 0, 1, c->cert_sha256, sizeof(c->cert_sha256)) ||
+	    digest_into(x, 0, 2, c->cert_sha512, sizeof(c->cert_sha512)))
+		return -1;
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
+		c->not_after = timegm(&tm);
+	return 0;
+}
+
+/* parent issued child: names/key identifiers agree and the signature
+ * verifies with parent's key. */
+static bool
+issued_by(X509 *child, X509 *parent)
+{
+	EVP_PKEY *key = X509_get0_pubkey(parent);
+	bool ok;
+
+	if (key == NULL || X509_check_issued(parent, child) != X509_V_OK)
+		return false;
+	ok = X509_verify(child, key) == 1;
+	ERR_clear_error();
+	return ok;
+}
+
+/*
+ * Marks the certificates on the issuance path from the leaf.  Servers send
+ * chains out of order or with extra certificates, and OpenSSL builds its
+ * path from whatever was sent, so the walk looks at all of them; each step
+ * takes an unused certificate that issued the current one.
+ */
+static void
+mark_path(STACK_OF(X509) *chain, dane_chain_digests *out)
+{
+	int cur = 0, i, n = sk_X509_num(chain);
+
+	if (out->n > 0)
+		out->cert[0].on_path = true;
+	for (int steps = 0; steps < n; steps++) {
+		X509 *x = sk_X509_value(chain, cur);
+		int next = -1;
+
+		if (out->cert[cur].self_signed)
+			return;
+		for (i = 1; i < (int)out->n && next < 0; i++)
+			if (!out->cert[i].on_path &&
+			    issued_by(x, sk_X509_value(chain, i)))
+				next = i;
+		if (next < 0)
+			return;
+		out->cert[next].on_path = true;
+		cur = next;
+	}
+}
+
+int
+dane_chain_digests_from(STACK_OF(X509) *chain, dane_chain_digests *out)
+{
+	int n = chain ? sk_X509_num(chain) : 0;
+
+	memset(out, 0, sizeof(*out));
+	out->sent = n > 0 ? (size_t)n : 0;
+	for (int i = 0; i < n && i < DANE_TLS_CHAIN_MAX; i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		if (chain_cert_digests(x, &out->cert[i]) != 0)
+			return -1;
+		out->cert[i].self_signed = issued_by(x, x);
+		out->n++;
+	}
+	mark_path(chain, out);
+	return 0;
 }
 
 /* On success the reason says what matched, e.g. "DANE-TA 2 1 1 matched
@@ -482,6 +582,9 @@ dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
 	out->matched_index = -1;
 	out->matched_depth = -1;
 	connection_facts(ssl, out);
+	if (p->key_family != NULL)
+		snprintf(out->chain.key_family, sizeof(out->chain.key_family),
+		    "%s", p->key_family);
 	out->verify_code = SSL_get_verify_result(ssl);
 	depth = p->dane && out->verify_code == X509_V_OK ?
 	    SSL_get0_dane_authority(ssl, NULL, &signing_key) : -1;

@@ -16,6 +16,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include <openssl/ssl.h>
 
@@ -23,6 +25,42 @@
 #include "tlsa_record.h"
 
 SSL_CTX *dane_tls_ctx_new(char *err, size_t errlen);
+
+/*
+ * The digests of every certificate a peer presented, for the rollover
+ * analysis (dane_rollover.h): which TLSA record matches which certificate,
+ * and whether a certificate at depth >= 1 really issued the leaf.  Plain
+ * data, no OpenSSL types; at most DANE_TLS_CHAIN_MAX certificates (a peer
+ * may send more: `sent` says how many).
+ */
+enum { DANE_TLS_CHAIN_MAX = 8 };
+
+typedef struct dane_chain_cert {
+	uint8_t spki_sha256[32];  /* over the DER SubjectPublicKeyInfo (x 1 1) */
+	uint8_t spki_sha512[64];  /* x 1 2 */
+	uint8_t cert_sha256[32];  /* over the DER certificate (x 0 1) */
+	uint8_t cert_sha512[64];  /* x 0 2 */
+	/* depth 0: always true; depth >= 1: this certificate signed the leaf
+	 * or a certificate on that path (checked by name/key identifier and
+	 * signature, in any order the peer sent them) -- what OpenSSL's
+	 * DANE-TA matching needs. */
+	bool on_path;
+	bool self_signed;
+	time_t not_after;
+} dane_chain_cert;
+
+typedef struct dane_chain_digests {
+	size_t n;                 /* certificates recorded, leaf first */
+	size_t sent;              /* certificates in the chain (may exceed n) */
+	char key_family[8];       /* "ECDSA", "RSA" as probed, "" otherwise */
+	dane_chain_cert cert[DANE_TLS_CHAIN_MAX];
+} dane_chain_digests;
+
+/* Fills *out from a chain whose first certificate is the leaf (as
+ * SSL_get_peer_cert_chain() gives it on a client, or a PEM chain file).
+ * Does not consume the stack.  Returns 0, or -1 when a certificate cannot
+ * be encoded (out->n then counts those before it). */
+int dane_chain_digests_from(STACK_OF(X509) *chain, dane_chain_digests *out);
 
 typedef struct dane_tls_params {
 	const char *sni;                 /* NULL: no SNI */
@@ -53,6 +91,7 @@ typedef struct dane_tls_outcome {
 	int chain_len;              /* certificates the peer sent */
 	cert_facts leaf;
 	cert_facts issuer;          /* depth 1 as sent, if any */
+	dane_chain_digests chain;   /* every certificate as sent, for dane_rollover */
 } dane_tls_outcome;
 
 /* Reads the result of a completed handshake. */
