@@ -1,0 +1,219 @@
+/*
+ * test_domain_list.c -- domain list files: comments, blanks, duplicates,
+ * bad names and overlong lines, fed from memory.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain_list.h"
+
+typedef struct parsed {
+	domain_list list;
+	size_t n_bad;
+	int rc;
+	char diag[4096];
+	char err[256];
+} parsed;
+
+/* Parses `len` bytes of text as a list file named "list.txt". */
+static void
+parse_bytes(parsed *p, const char *text, size_t len)
+{
+	FILE *in = fmemopen((void *)text, len, "r");
+	FILE *diag = fmemopen(p->diag, sizeof(p->diag) - 1, "w");
+
+	cr_assert_not_null(in);
+	cr_assert_not_null(diag);
+	memset(p->diag, 0, sizeof(p->diag));
+	domain_list_init(&p->list);
+	p->n_bad = 0;
+	p->err[0] = '\0';
+	p->rc = domain_list_read(&p->list, in, "list.txt", diag, &p->n_bad,
+	    p->err, sizeof(p->err));
+	fclose(diag);
+	fclose(in);
+}
+
+static void
+parse(parsed *p, const char *text)
+{
+	parse_bytes(p, text, strlen(text));
+}
+
+static void
+assert_names(const parsed *p, const char *const *want, size_t n)
+{
+	cr_assert_eq(p->list.n, n, "got %zu names, want %zu", p->list.n, n);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_str_eq(p->list.names[i], want[i]);
+}
+
+Test(domain_list, comments_blank_lines_and_blanks_are_ignored)
+{
+	parsed p;
+	const char *want[] = { "example.org", "mail.example.net", "a.b" };
+
+	parse(&p, "# monitored domains\n"
+	    "\n"
+	    "example.org\n"
+	    "   mail.example.net   # the second one\n"
+	    "\t\t\n"
+	    "  # indented comment\n"
+	    "a.b\r\n");
+	cr_assert_eq(p.rc, 0);
+	assert_names(&p, want, 3);
+	cr_assert_eq(p.n_bad, 0);
+	cr_assert_str_eq(p.diag, "");
+	domain_list_free(&p.list);
+}
+
+Test(domain_list, duplicates_are_kept_once_in_first_seen_order)
+{
+	parsed p;
+	const char *want[] = { "b.example", "a.example" };
+
+	parse(&p, "b.example\na.example\nB.Example.\nA.EXAMPLE\nb.example\n");
+	cr_assert_eq(p.rc, 0);
+	assert_names(&p, want, 2);
+	cr_assert_eq(p.n_bad, 0);
+	domain_list_free(&p.list);
+}
+
+Test(domain_list, bad_names_are_reported_with_line_and_skipped)
+{
+	parsed p;
+	const char *want[] = { "good.example", "also-good.example" };
+
+	parse(&p, "good.example\n"
+	    "bad..example\n"
+	    "two words.example\n"
+	    "semi;colon.example\n"
+	    "also-good.example\n");
+	cr_assert_eq(p.rc, 0);
+	assert_names(&p, want, 2);
+	cr_assert_eq(p.n_bad, 3);
+	cr_assert(strstr(p.diag, "list.txt:2: invalid domain name "
+	    "\"bad..example\"") != NULL, "diag: %s", p.diag);
+	cr_assert(strstr(p.diag, "list.txt:3: more than one word") != NULL,
+	    "diag: %s", p.diag);
+	cr_assert(strstr(p.diag, "list.txt:4: invalid domain name") != NULL,
+	    "diag: %s", p.diag);
+	domain_list_free(&p.list);
+}
+
+Test(domain_list, overlong_line_is_skipped_whole_not_split)
+{
+	parsed p;
+	size_t len = DOMAIN_LIST_MAX_LINE + 500;
+	char *text = malloc(len + 64);
+	const char *want[] = { "before.example", "after.example" };
+
+	cr_assert_not_null(text);
+	strcpy(text, "before.example\n");
+	/* A long run of valid label characters: splitting it would yield
+	 * plausible-looking names. */
+	memset(text + strlen(text), 'a', len);
+	strcpy(text + strlen("before.example\n") + len, "\nafter.example\n");
+	parse(&p, text);
+	cr_assert_eq(p.rc, 0);
+	assert_names(&p, want, 2);
+	cr_assert_eq(p.n_bad, 1);
+	cr_assert(strstr(p.diag, "list.txt:2: line too long") != NULL,
+	    "diag: %s", p.diag);
+	domain_list_free(&p.list);
+	free(text);
+}
+
+Test(domain_list, line_at_exactly_the_limit_is_accepted)
+{
+	parsed p;
+	char text[DOMAIN_LIST_MAX_LINE + 2];
+	const char *want[] = { "x.example" };
+
+	/* The name, then blanks up to the limit, then a comment char. */
+	memset(text, ' ', sizeof(text));
+	memcpy(text, "x.example", 9);
+	text[DOMAIN_LIST_MAX_LINE - 1] = '#';
+	text[DOMAIN_LIST_MAX_LINE] = '\n';
+	text[DOMAIN_LIST_MAX_LINE + 1] = '\0';
+	parse(&p, text);
+	assert_names(&p, want, 1);
+	cr_assert_eq(p.n_bad, 0);
+	domain_list_free(&p.list);
+}
+
+Test(domain_list, nul_byte_makes_the_line_bad)
+{
+	parsed p;
+	const char text[] = "ok.example\nevil\0.example\nok2.example";
+	const char *want[] = { "ok.example", "ok2.example" };
+
+	/* No final newline on purpose: the last line still counts. */
+	parse_bytes(&p, text, sizeof(text) - 1);
+	cr_assert_eq(p.rc, 0);
+	assert_names(&p, want, 2);
+	cr_assert_eq(p.n_bad, 1);
+	cr_assert(strstr(p.diag, "list.txt:2: NUL byte") != NULL, "diag: %s",
+	    p.diag);
+	domain_list_free(&p.list);
+}
+
+Test(domain_list, empty_input_gives_empty_list)
+{
+	parsed p;
+
+	parse(&p, "");
+	cr_assert_eq(p.rc, 0);
+	cr_assert_eq(p.list.n, 0);
+	domain_list_free(&p.list);
+	domain_list_free(NULL);
+}
+
+Test(domain_list, add_reports_added_duplicate_and_invalid)
+{
+	domain_list l;
+	char err[200];
+
+	domain_list_init(&l);
+	cr_assert_eq(domain_list_add(&l, "Example.ORG.", err, sizeof(err)), 1);
+	cr_assert_eq(domain_list_add(&l, "example.org", err, sizeof(err)), 0);
+	cr_assert_eq(domain_list_add(&l, "", err, sizeof(err)), -1);
+	cr_assert(strstr(err, "empty") != NULL, "err: %s", err);
+	cr_assert_eq(l.n, 1);
+	cr_assert_str_eq(l.names[0], "example.org");
+	domain_list_free(&l);
+}
+
+Test(domain_list, many_names_stay_unique_across_table_growth, .timeout = 10)
+{
+	domain_list l;
+	char name[64], err[200];
+
+	domain_list_init(&l);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 5000; i++) {
+			snprintf(name, sizeof(name), "d%d.example", i);
+			cr_assert_eq(domain_list_add(&l, name, err,
+			    sizeof(err)), round == 0 ? 1 : 0);
+		}
+	cr_assert_eq(l.n, 5000);
+	cr_assert_str_eq(l.names[4999], "d4999.example");
+	domain_list_free(&l);
+}
+
+Test(domain_list, load_reports_a_missing_file)
+{
+	domain_list l;
+	char err[300];
+
+	domain_list_init(&l);
+	cr_assert_eq(domain_list_load(&l, "/nonexistent/list.txt", NULL, NULL,
+	    err, sizeof(err)), -1);
+	cr_assert(strstr(err, "/nonexistent/list.txt: No such file") != NULL,
+	    "err: %s", err);
+	domain_list_free(&l);
+}
