@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli_common.h"
@@ -49,6 +50,29 @@ cli_options_init(cli_options *o)
 	o->probe.timeout = 30.0;
 	o->probe.expiry.warn_days = 20;
 	o->probe.expiry.crit_days = 7;
+	o->probe.per_host = 2;
+}
+
+/*
+ * Every SMTP session holds a socket: raise the soft descriptor limit to
+ * the hard one and keep sessions below it, leaving room for DNS sockets
+ * and stdio.
+ */
+static unsigned
+session_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 512;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536)
+		return 32768;
+	return rl.rlim_cur > 256 ? (unsigned)(rl.rlim_cur - 128) : 64;
 }
 
 void
@@ -64,6 +88,8 @@ cli_options_finish(cli_options *o)
 		o->dns.timeout_ms = 5000;
 	if (o->dns.timeout_ms < 200)
 		o->dns.timeout_ms = 200;
+	if (o->probe.max_sessions == 0)
+		o->probe.max_sessions = session_budget();
 }
 
 int

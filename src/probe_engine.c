@@ -1,15 +1,18 @@
 /*
- * probe_engine.c -- the domain probe as an explicit state machine.
+ * probe_engine.c -- domain probes and shared host jobs as explicit state
+ * machines on one libev loop.
  *
- *   MX lookup -> per host: A + AAAA -> TLSA (expanded name, then original)
- *             -> policy -> per address: SMTP/STARTTLS/TLS session
- *             -> verdicts -> result tree handed to the caller.
+ *   domain: MX lookup -> subscribe to one host job per MX host
+ *           -> every host result copied in -> verdict roll-up -> done
+ *   host job: A + AAAA -> TLSA (expanded name, then original) -> policy
+ *           -> per address (through the connection limiter): SMTP/TLS
+ *           -> verdicts -> copies handed to every subscribed domain
  *
- * Everything runs on one libev loop.  A domain probe finishes when every
- * host has a verdict, or when its deadline fires (then what is still
- * running is aborted and reported as timed out).  The probe object lives
- * on until its last DNS callback has come back (getdns may answer after
- * the deadline); late answers are ignored.
+ * Host jobs live for the whole run (a cache keyed by host name), so a host
+ * named by many domains is resolved and probed once.  A domain's deadline
+ * only ends that domain's wait: the shared job runs on for the others.
+ * Domain probes live until their MX lookup has called back (getdns may
+ * answer after the deadline); late answers are ignored.
  */
 #include "config.h"
 
@@ -21,37 +24,56 @@
 #include <strings.h>
 #include <time.h>
 
+#include "conn_limiter.h"
 #include "dane_tls.h"
 #include "dane_verdict.h"
 #include "ev_compat.h"
 #include "log.h"
 #include "probe_engine.h"
 #include "smtp_session.h"
+#include "strmap.h"
 
 #define MAX_HOSTS 32       /* more MX hosts than this is a broken zone */
-#define MAX_ADDRS_PER_HOST 16
+#define MAX_ADDRS_PER_FAMILY 16
 #define DEADLINE_GRACE 0.5 /* let sessions report their own timeout first */
 
 typedef struct domain_probe domain_probe;
+typedef struct host_job host_job;
 
 typedef struct addr_probe {
-	struct host_probe *hp;
+	host_job *job;
 	size_t index;
 	smtp_session *session;   /* NULL when not running */
-	dane_tls_params tls;     /* pointers into the host's result */
+	conn_waiter waiter;      /* connection slot, queued or held */
+	bool holds_slot;
+	bool queued;
+	dane_tls_params tls;     /* pointers into the job's result */
 	const char *refs[2];
 } addr_probe;
 
-typedef struct host_probe {
+typedef struct host_sub {
 	domain_probe *dp;
 	size_t index;
+	struct host_sub *next;
+} host_sub;
+
+struct host_job {
+	probe_engine *eng;
+	probe_host res;          /* the master result */
 	unsigned addr_lookups;   /* A/AAAA lookups outstanding */
 	size_t tlsa_step;        /* TLSA name being looked up */
 	bool decided;            /* policy known */
 	bool done;               /* every address has a verdict */
-	unsigned sessions;       /* SMTP sessions running */
+	unsigned sessions;       /* SMTP sessions running or queued */
 	addr_probe *addrs;
-} host_probe;
+	host_sub *subs;
+	host_job *next_all;
+};
+
+typedef struct domain_host {
+	host_job *job;
+	bool done;
+} domain_host;
 
 struct domain_probe {
 	probe_engine *eng;
@@ -62,7 +84,7 @@ struct domain_probe {
 	double t0;
 	unsigned dns_pending;
 	bool finished;           /* result handed over */
-	host_probe *hosts;
+	domain_host *hosts;
 	size_t n_hosts;          /* res may be gone when dp is freed */
 	domain_probe *prev, *next;
 };
@@ -73,23 +95,28 @@ struct probe_engine {
 	char *helo_name;
 	dns_resolver *dns;
 	SSL_CTX *ssl_ctx;
+	conn_limiter *limiter;
+	strmap *jobs_by_name;
+	host_job *jobs;          /* every job, for freeing */
 	size_t running;
 	domain_probe *probes;    /* probes not yet freed */
+	probe_engine_stats stats;
 };
 
 enum lookup_kind { LOOKUP_MX, LOOKUP_A, LOOKUP_AAAA, LOOKUP_TLSA };
 
 typedef struct lookup_ctx {
-	domain_probe *dp;
+	domain_probe *dp;        /* LOOKUP_MX */
+	host_job *job;           /* the others */
 	enum lookup_kind kind;
-	size_t host;
 } lookup_ctx;
 
-static void host_start_tlsa(host_probe *hp);
-static void host_decide(host_probe *hp);
+static void job_start_tlsa(host_job *job);
+static void job_decide(host_job *job);
+static void job_maybe_done(host_job *job);
 static void domain_maybe_done(domain_probe *dp);
 
-/* ---- lifetime ----------------------------------------------------------- */
+/* ---- domain lifetime --------------------------------------------------- */
 
 static void
 domain_probe_free(domain_probe *dp)
@@ -102,8 +129,6 @@ domain_probe_free(domain_probe *dp)
 		e->probes = dp->next;
 	if (dp->next)
 		dp->next->prev = dp->prev;
-	for (size_t i = 0; i < dp->n_hosts; i++)
-		free(dp->hosts[i].addrs);
 	free(dp->hosts);
 	probe_domain_free(dp->res); /* NULL once handed over */
 	free(dp);
@@ -114,6 +139,24 @@ domain_probe_release(domain_probe *dp)
 {
 	if (dp->finished && dp->dns_pending == 0)
 		domain_probe_free(dp);
+}
+
+static void
+unsubscribe(domain_probe *dp, size_t index)
+{
+	host_job *job = dp->hosts[index].job;
+
+	if (job == NULL)
+		return;
+	for (host_sub **p = &job->subs; *p != NULL; p = &(*p)->next) {
+		if ((*p)->dp == dp && (*p)->index == index) {
+			host_sub *s = *p;
+
+			*p = s->next;
+			free(s);
+			return;
+		}
+	}
 }
 
 /* Hands the result over; the probe object stays until DNS is quiet. */
@@ -127,6 +170,9 @@ domain_finish(domain_probe *dp)
 		return;
 	dp->finished = true;
 	ev_timer_stop(e->loop, &dp->deadline);
+	for (size_t i = 0; i < dp->n_hosts; i++)
+		if (!dp->hosts[i].done)
+			unsubscribe(dp, i);
 	res->ms_total = (ev_now(e->loop) - dp->t0) * 1000.0;
 	probe_domain_finish(res, e->cfg.require_dane);
 	dp->res = NULL;
@@ -135,9 +181,8 @@ domain_finish(domain_probe *dp)
 	domain_probe_release(dp);
 }
 
-static void
-domain_fail(domain_probe *dp, probe_severity sev, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void domain_fail(domain_probe *dp, probe_severity sev,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 domain_fail(domain_probe *dp, probe_severity sev, const char *fmt, ...)
@@ -161,24 +206,22 @@ domain_fail(domain_probe *dp, probe_severity sev, const char *fmt, ...)
 static void on_dns(dns_answer *answer, void *arg);
 
 static bool
-start_lookup(domain_probe *dp, const char *name, uint16_t qtype,
-    enum lookup_kind kind, size_t host)
+start_lookup(probe_engine *e, lookup_ctx *tmpl, const char *name,
+    uint16_t qtype)
 {
 	char err[200];
-	lookup_ctx *lc = calloc(1, sizeof(*lc));
+	lookup_ctx *lc = malloc(sizeof(*lc));
 
 	if (lc == NULL)
 		return false;
-	lc->dp = dp;
-	lc->kind = kind;
-	lc->host = host;
-	if (dns_lookup(dp->eng->dns, name, qtype, on_dns, lc, err,
-	    sizeof(err)) != 0) {
+	*lc = *tmpl;
+	if (dns_lookup(e->dns, name, qtype, on_dns, lc, err, sizeof(err)) != 0) {
 		log_warn("lookup %s/%s: %s", name, dns_type_name(qtype), err);
 		free(lc);
 		return false;
 	}
-	dp->dns_pending++;
+	if (lc->dp != NULL)
+		lc->dp->dns_pending++;
 	return true;
 }
 
@@ -197,6 +240,453 @@ error_answer(const char *name, uint16_t qtype, const char *why)
 	a->security = DNS_SECURITY_INDETERMINATE;
 	snprintf(a->reason, sizeof(a->reason), "%s", why);
 	return a;
+}
+
+/* ---- host jobs: addresses and TLSA ------------------------------------ */
+
+static bool
+job_lookup(host_job *job, const char *name, uint16_t qtype,
+    enum lookup_kind kind)
+{
+	lookup_ctx tmpl = { .job = job, .kind = kind };
+
+	return start_lookup(job->eng, &tmpl, name, qtype);
+}
+
+static host_job *
+job_new(probe_engine *e, const char *name)
+{
+	host_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		return NULL;
+	job->eng = e;
+	job->res.name = strdup(name);
+	if (job->res.name == NULL ||
+	    strmap_put(e->jobs_by_name, name, job) != 0) {
+		free(job->res.name);
+		free(job);
+		return NULL;
+	}
+	job->next_all = e->jobs;
+	e->jobs = job;
+	e->stats.host_jobs++;
+	return job;
+}
+
+static void
+job_start(host_job *job)
+{
+	const probe_config *cfg = &job->eng->cfg;
+	const char *name = job->res.name;
+
+	/* Count both first: an immediate failure must not end the step. */
+	job->addr_lookups = (cfg->use_ipv4 ? 1 : 0) + (cfg->use_ipv6 ? 1 : 0);
+	if (cfg->use_ipv4 && !job_lookup(job, name, DNS_TYPE_A, LOOKUP_A)) {
+		job->res.a = error_answer(name, DNS_TYPE_A,
+		    "lookup could not be started");
+		job->addr_lookups--;
+	}
+	if (cfg->use_ipv6 && !job_lookup(job, name, DNS_TYPE_AAAA,
+	    LOOKUP_AAAA)) {
+		job->res.aaaa = error_answer(name, DNS_TYPE_AAAA,
+		    "lookup could not be started");
+		job->addr_lookups--;
+	}
+	if (job->addr_lookups == 0)
+		job_start_tlsa(job);
+}
+
+static void
+job_start_tlsa(host_job *job)
+{
+	probe_host *h = &job->res;
+	char qname[300];
+
+	/* The MX status does not change the plan (RFC 7672 2.2.1). */
+	dane_policy_tlsa_plan(DANE_MX_SECURE, h->name, h->a, h->aaaa, &h->plan);
+	/* The plan borrows names from the answers; keep our own copies. */
+	for (size_t i = 0; i < h->plan.n; i++) {
+		h->tlsa_names[i] = strdup(h->plan.names[i]);
+		if (h->tlsa_names[i] == NULL) {
+			h->plan.n = 0;
+			h->plan.early_level = DANE_LEVEL_FAIL;
+			snprintf(h->plan.reason, sizeof(h->plan.reason),
+			    "out of memory");
+			break;
+		}
+		h->plan.names[i] = h->tlsa_names[i];
+	}
+	job->tlsa_step = 0;
+	if (h->plan.n == 0) {
+		job_decide(job);
+		return;
+	}
+	snprintf(qname, sizeof(qname), "_%d._tcp.%s", job->eng->cfg.port,
+	    h->plan.names[0]);
+	if (!job_lookup(job, qname, DNS_TYPE_TLSA, LOOKUP_TLSA)) {
+		h->tlsa[0] = error_answer(qname, DNS_TYPE_TLSA,
+		    "lookup could not be started");
+		job_decide(job);
+	}
+}
+
+static void
+job_on_tlsa(host_job *job, dns_answer *t)
+{
+	probe_host *h = &job->res;
+	char qname[300];
+	size_t step = job->tlsa_step;
+
+	h->tlsa[step] = t;
+	if (step + 1 < h->plan.n && dane_policy_need_next(t)) {
+		job->tlsa_step++;
+		snprintf(qname, sizeof(qname), "_%d._tcp.%s",
+		    job->eng->cfg.port, h->plan.names[step + 1]);
+		if (job_lookup(job, qname, DNS_TYPE_TLSA, LOOKUP_TLSA))
+			return;
+		h->tlsa[step + 1] = error_answer(qname, DNS_TYPE_TLSA,
+		    "lookup could not be started");
+	}
+	job_decide(job);
+}
+
+static void
+job_on_dns(host_job *job, enum lookup_kind kind, dns_answer *answer)
+{
+	if (kind == LOOKUP_TLSA) {
+		job_on_tlsa(job, answer);
+		return;
+	}
+	if (kind == LOOKUP_A)
+		job->res.a = answer;
+	else
+		job->res.aaaa = answer;
+	if (--job->addr_lookups == 0)
+		job_start_tlsa(job);
+}
+
+/* ---- addresses: SMTP sessions ----------------------------------------- */
+
+static void on_session_done(const smtp_session_result *r, void *arg);
+
+static void
+collect_addrs(const dns_answer *ans, probe_host *h)
+{
+	if (ans == NULL || ans->status != DNS_STATUS_OK)
+		return;
+	for (size_t i = 0; i < ans->count && i < MAX_ADDRS_PER_FAMILY; i++) {
+		memset(&h->addrs[h->n_addrs], 0, sizeof(h->addrs[0]));
+		h->addrs[h->n_addrs].addr = ans->addrs[i];
+		h->n_addrs++;
+	}
+}
+
+static socklen_t
+make_sockaddr(const dns_addr *a, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		s6->sin6_addr = a->u.v6;
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	s4->sin_addr = a->u.v4;
+	return sizeof(*s4);
+}
+
+/* TLS parameters per RFC 7672 3.2.2: SNI is the TLSA base domain; the
+ * reference identifiers are the base domain and the original MX name. */
+static void
+tls_params_for(const probe_host *h, addr_probe *ap)
+{
+	const dane_host_policy *pol = &h->policy;
+	const dns_answer *t = NULL;
+
+	memset(&ap->tls, 0, sizeof(ap->tls));
+	ap->tls.sni = pol->base_domain[0] ? pol->base_domain : h->name;
+	if (pol->level != DANE_LEVEL_REQUIRED)
+		return;
+	t = h->tlsa[pol->tlsa_answer_index];
+	ap->refs[0] = pol->base_domain;
+	ap->tls.n_ref_names = 1;
+	if (strcasecmp(pol->base_domain, h->name) != 0)
+		ap->refs[ap->tls.n_ref_names++] = h->name;
+	ap->tls.ref_names = ap->refs;
+	ap->tls.dane = true;
+	ap->tls.tlsa = t->tlsa;
+	ap->tls.n_tlsa = t->count;
+}
+
+static void
+addr_finished(host_job *job, addr_probe *ap)
+{
+	probe_engine *e = job->eng;
+
+	if (ap->holds_slot) {
+		ap->holds_slot = false;
+		conn_limiter_release(e->limiter, &ap->waiter);
+	}
+	job->sessions--;
+	job_maybe_done(job);
+}
+
+static void
+addr_not_started(host_job *job, addr_probe *ap, const char *why)
+{
+	probe_address *pa = &job->res.addrs[ap->index];
+
+	pa->state = ADDR_STATE_NOT_PROBED;
+	pa->severity = SEVERITY_UNKNOWN;
+	pa->complete = true;
+	snprintf(pa->reason, sizeof(pa->reason), "not probed: %s", why);
+	addr_finished(job, ap);
+}
+
+/* Runs when the limiter grants a connection slot (maybe much later). */
+static void
+start_session(void *arg)
+{
+	addr_probe *ap = arg;
+	host_job *job = ap->job;
+	probe_engine *e = job->eng;
+	probe_host *h = &job->res;
+	probe_address *pa = &h->addrs[ap->index];
+	struct sockaddr_storage ss;
+	smtp_session_params sp;
+	char err[256], id[320];
+
+	ap->queued = false;
+	ap->holds_slot = true;
+	tls_params_for(h, ap);
+	memset(&sp, 0, sizeof(sp));
+	sp.ssl = dane_tls_ssl_new(e->ssl_ctx, &ap->tls, err, sizeof(err));
+	if (sp.ssl == NULL) {
+		addr_not_started(job, ap, err);
+		return;
+	}
+	snprintf(id, sizeof(id), "%s[%s]", h->name, pa->addr.text);
+	sp.addrlen = make_sockaddr(&pa->addr, e->cfg.port, &ss);
+	sp.addr = (const struct sockaddr *)&ss;
+	sp.helo_name = e->helo_name;
+	sp.phase_timeout = e->cfg.phase_timeout;
+	sp.deadline = ev_now(e->loop) + e->cfg.timeout;
+	sp.log_id = id;
+	sp.done = on_session_done;
+	sp.arg = ap;
+	if (smtp_session_start(e->loop, &sp, &ap->session, err,
+	    sizeof(err)) != 0) {
+		ap->session = NULL;
+		addr_not_started(job, ap, err);
+		return;
+	}
+	e->stats.sessions++;
+	if (conn_limiter_active(e->limiter) > e->stats.peak_sessions)
+		e->stats.peak_sessions = conn_limiter_active(e->limiter);
+}
+
+static void
+queue_session(host_job *job, size_t i)
+{
+	probe_engine *e = job->eng;
+	addr_probe *ap = &job->addrs[i];
+	probe_address *pa = &job->res.addrs[i];
+	char key[80];
+
+	ap->job = job;
+	ap->index = i;
+	pa->port = e->cfg.port;
+	job->sessions++;
+	ap->queued = true;
+	snprintf(key, sizeof(key), "[%s]:%d", pa->addr.text, e->cfg.port);
+	if (conn_limiter_acquire(e->limiter, key, &ap->waiter, start_session,
+	    ap) != 0) {
+		ap->queued = false;
+		addr_not_started(job, ap, "out of memory");
+	}
+}
+
+static void
+job_start_sessions(host_job *job)
+{
+	probe_host *h = &job->res;
+	size_t cap = 2 * MAX_ADDRS_PER_FAMILY;
+
+	h->addrs = calloc(cap, sizeof(*h->addrs));
+	job->addrs = calloc(cap, sizeof(*job->addrs));
+	if (h->addrs == NULL || job->addrs == NULL) {
+		h->policy.level = DANE_LEVEL_FAIL;
+		snprintf(h->policy.reason, sizeof(h->policy.reason),
+		    "out of memory");
+		return;
+	}
+	collect_addrs(h->a, h);
+	collect_addrs(h->aaaa, h);
+	/* Hold the job open until every session is queued. */
+	job->sessions++;
+	for (size_t i = 0; i < h->n_addrs; i++)
+		queue_session(job, i);
+	job->sessions--;
+}
+
+static void
+job_decide(host_job *job)
+{
+	probe_host *h = &job->res;
+	const dns_answer *t[2] = { h->tlsa[0], h->tlsa[1] };
+
+	dane_policy_decide(&h->plan, t, &h->policy);
+	job->decided = true;
+	log_debug("host %s: policy %s: %s", h->name,
+	    dane_level_name(h->policy.level), h->policy.reason);
+	if (h->policy.level != DANE_LEVEL_FAIL)
+		job_start_sessions(job);
+	job_maybe_done(job);
+}
+
+static void
+record_session(probe_address *pa, const smtp_session_result *r)
+{
+	pa->smtp_outcome = r->outcome;
+	pa->smtp_state = r->state;
+	snprintf(pa->smtp_reason, sizeof(pa->smtp_reason), "%s", r->reason);
+	snprintf(pa->banner, sizeof(pa->banner), "%s", r->banner);
+	pa->starttls_offered = r->starttls_offered;
+	pa->tls_established = r->tls_established;
+	pa->discarded_after_starttls = r->discarded_after_starttls;
+	pa->ms_connect = r->ms_connect;
+	pa->ms_banner = r->ms_banner;
+	pa->ms_ehlo = r->ms_ehlo;
+	pa->ms_starttls = r->ms_starttls;
+	pa->ms_tls = r->ms_tls;
+	pa->ms_total = r->ms_total;
+}
+
+static void
+judge_address(const probe_engine *e, const probe_host *h, probe_address *pa)
+{
+	dane_verdict_input in = {
+		.level = h->policy.level,
+		.outcome = pa->smtp_outcome,
+		.state = pa->smtp_state,
+		.smtp_reason = pa->smtp_reason,
+		.tls_established = pa->tls_established,
+		.tls = pa->tls_established ? &pa->tls : NULL,
+		.require_dane = e->cfg.require_dane,
+	};
+	dane_verdict v;
+
+	dane_verdict_address(&in, &v);
+	if (pa->tls_established && pa->tls.leaf.present) {
+		pa->leaf_days_left = cert_facts_days_left(&pa->tls.leaf,
+		    time(NULL));
+		dane_verdict_apply_expiry(&v, &pa->tls, pa->leaf_days_left,
+		    &e->cfg.expiry);
+	}
+	pa->state = v.state;
+	pa->severity = v.severity;
+	pa->complete = true;
+	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
+}
+
+static void
+on_session_done(const smtp_session_result *r, void *arg)
+{
+	addr_probe *ap = arg;
+	host_job *job = ap->job;
+	probe_host *h = &job->res;
+	probe_address *pa = &h->addrs[ap->index];
+
+	ap->session = NULL; /* frees itself after we return */
+	record_session(pa, r);
+	if (r->ssl != NULL && r->tls_established)
+		dane_tls_inspect(r->ssl, &ap->tls, &pa->tls);
+	judge_address(job->eng, h, pa);
+	log_debug("%s[%s]: %s: %s", h->name, pa->addr.text,
+	    addr_state_name(pa->state), pa->reason);
+	addr_finished(job, ap);
+}
+
+/* ---- handing host results to domains ----------------------------------- */
+
+static void
+deliver_host(domain_probe *dp, size_t index, const probe_host *src)
+{
+	probe_host *dst = &dp->res->hosts[index];
+	uint16_t pref = dst->preference;
+
+	probe_host_clear(dst);
+	if (probe_host_copy(dst, src) != 0) {
+		dst->name = strdup(src->name);
+		dst->policy.level = DANE_LEVEL_FAIL;
+		snprintf(dst->policy.reason, sizeof(dst->policy.reason),
+		    "out of memory");
+	}
+	dst->preference = pref;
+	dp->hosts[index].done = true;
+}
+
+static void
+job_maybe_done(host_job *job)
+{
+	if (job->done || !job->decided || job->sessions > 0)
+		return;
+	job->done = true;
+	/* Delivering may finish (and free) domains: detach the list first. */
+	host_sub *subs = job->subs;
+
+	job->subs = NULL;
+	while (subs != NULL) {
+		host_sub *s = subs;
+
+		subs = s->next;
+		deliver_host(s->dp, s->index, &job->res);
+		domain_maybe_done(s->dp);
+		free(s);
+	}
+}
+
+/* Gives the domain its host's result now if known, else subscribes. */
+static void
+subscribe(domain_probe *dp, size_t index)
+{
+	probe_engine *e = dp->eng;
+	const char *name = dp->res->hosts[index].name;
+	host_job *job = strmap_get(e->jobs_by_name, name);
+	host_sub *s;
+	bool fresh = job == NULL;
+
+	if (fresh && (job = job_new(e, name)) == NULL)
+		goto oom;
+	dp->hosts[index].job = job;
+	if (job->done) {
+		e->stats.host_reuses++;
+		deliver_host(dp, index, &job->res);
+		return;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		goto oom;
+	s->dp = dp;
+	s->index = index;
+	s->next = job->subs;
+	job->subs = s;
+	if (fresh)
+		job_start(job);
+	else
+		e->stats.host_reuses++;
+	return;
+oom:
+	dp->hosts[index].done = true;
+	dp->res->hosts[index].policy.level = DANE_LEVEL_FAIL;
+	snprintf(dp->res->hosts[index].policy.reason,
+	    sizeof(dp->res->hosts[index].policy.reason), "out of memory");
 }
 
 /* ---- MX ------------------------------------------------------------------ */
@@ -241,7 +731,7 @@ hosts_from_mx(probe_domain *res, dns_answer *mx)
 		log_warn("%s: %zu MX records, probing the first %d",
 		    res->domain, mx->count, MAX_HOSTS);
 	qsort(mx->mx, mx->count, sizeof(mx->mx[0]), cmp_mx);
-	res->hosts = calloc(n, sizeof(*res->hosts));
+	res->hosts = calloc(n ? n : 1, sizeof(*res->hosts));
 	if (res->hosts == NULL)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -262,7 +752,22 @@ is_null_mx(const dns_answer *mx)
 	return mx->count == 1 && mx->mx[0].exchange[0] == '\0';
 }
 
-static void start_hosts(domain_probe *dp);
+static void
+start_hosts(domain_probe *dp)
+{
+	probe_domain *res = dp->res;
+
+	dp->n_hosts = res->n_hosts;
+	dp->hosts = calloc(res->n_hosts ? res->n_hosts : 1,
+	    sizeof(*dp->hosts));
+	if (dp->hosts == NULL) {
+		domain_fail(dp, SEVERITY_UNKNOWN, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < res->n_hosts; i++)
+		subscribe(dp, i);
+	domain_maybe_done(dp);
+}
 
 static void
 on_mx(domain_probe *dp, dns_answer *mx)
@@ -321,364 +826,31 @@ on_mx(domain_probe *dp, dns_answer *mx)
 	start_hosts(dp);
 }
 
-/* ---- hosts: addresses and TLSA ----------------------------------------- */
-
-static void
-start_hosts(domain_probe *dp)
-{
-	probe_domain *res = dp->res;
-	const probe_config *cfg = &dp->eng->cfg;
-
-	dp->n_hosts = res->n_hosts;
-	dp->hosts = calloc(res->n_hosts ? res->n_hosts : 1,
-	    sizeof(*dp->hosts));
-	if (dp->hosts == NULL) {
-		domain_fail(dp, SEVERITY_UNKNOWN, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < res->n_hosts; i++) {
-		host_probe *hp = &dp->hosts[i];
-
-		hp->dp = dp;
-		hp->index = i;
-	}
-	/* Start every lookup before any answer can finish the domain. */
-	for (size_t i = 0; i < res->n_hosts; i++) {
-		host_probe *hp = &dp->hosts[i];
-		const char *name = res->hosts[i].name;
-
-		if (cfg->use_ipv4) {
-			hp->addr_lookups++;
-			if (!start_lookup(dp, name, DNS_TYPE_A, LOOKUP_A, i)) {
-				hp->addr_lookups--;
-				res->hosts[i].a = error_answer(name, DNS_TYPE_A,
-				    "lookup could not be started");
-			}
-		}
-		if (cfg->use_ipv6) {
-			hp->addr_lookups++;
-			if (!start_lookup(dp, name, DNS_TYPE_AAAA, LOOKUP_AAAA,
-			    i)) {
-				hp->addr_lookups--;
-				res->hosts[i].aaaa = error_answer(name,
-				    DNS_TYPE_AAAA, "lookup could not be started");
-			}
-		}
-	}
-	for (size_t i = 0; i < res->n_hosts; i++)
-		if (dp->hosts[i].addr_lookups == 0 && !dp->hosts[i].decided)
-			host_start_tlsa(&dp->hosts[i]);
-	domain_maybe_done(dp);
-}
-
-static void
-host_start_tlsa(host_probe *hp)
-{
-	probe_host *h = &hp->dp->res->hosts[hp->index];
-	char qname[300];
-
-	dane_policy_tlsa_plan(hp->dp->res->mx_status, h->name, h->a, h->aaaa,
-	    &h->plan);
-	/* The plan borrows names from the answers; keep our own copies. */
-	for (size_t i = 0; i < h->plan.n; i++) {
-		h->tlsa_names[i] = strdup(h->plan.names[i]);
-		if (h->tlsa_names[i] == NULL) {
-			h->plan.n = 0;
-			h->plan.early_level = DANE_LEVEL_FAIL;
-			snprintf(h->plan.reason, sizeof(h->plan.reason),
-			    "out of memory");
-			break;
-		}
-		h->plan.names[i] = h->tlsa_names[i];
-	}
-	hp->tlsa_step = 0;
-	if (h->plan.n == 0) {
-		host_decide(hp);
-		return;
-	}
-	snprintf(qname, sizeof(qname), "_%d._tcp.%s", hp->dp->eng->cfg.port,
-	    h->plan.names[0]);
-	if (!start_lookup(hp->dp, qname, DNS_TYPE_TLSA, LOOKUP_TLSA,
-	    hp->index)) {
-		h->tlsa[0] = error_answer(qname, DNS_TYPE_TLSA,
-		    "lookup could not be started");
-		host_decide(hp);
-	}
-}
-
-static void
-on_tlsa(host_probe *hp, dns_answer *t)
-{
-	probe_host *h = &hp->dp->res->hosts[hp->index];
-	char qname[300];
-	size_t step = hp->tlsa_step;
-
-	h->tlsa[step] = t;
-	if (step + 1 < h->plan.n && dane_policy_need_next(t)) {
-		hp->tlsa_step++;
-		snprintf(qname, sizeof(qname), "_%d._tcp.%s",
-		    hp->dp->eng->cfg.port, h->plan.names[step + 1]);
-		if (start_lookup(hp->dp, qname, DNS_TYPE_TLSA, LOOKUP_TLSA,
-		    hp->index))
-			return;
-		h->tlsa[step + 1] = error_answer(qname, DNS_TYPE_TLSA,
-		    "lookup could not be started");
-	}
-	host_decide(hp);
-}
-
 static void
 on_dns(dns_answer *answer, void *arg)
 {
-	lookup_ctx *lc = arg;
-	domain_probe *dp = lc->dp;
-	enum lookup_kind kind = lc->kind;
-	size_t host = lc->host;
+	lookup_ctx lc = *(lookup_ctx *)arg;
 
-	free(lc);
+	free(arg);
 	if (answer->status == DNS_STATUS_CANCELLED) {
-		/* The resolver is being torn down; so is dp (engine_free). */
+		/* The resolver is being torn down, and so is the engine. */
 		dns_answer_free(answer);
-		return;
-	}
-	dp->dns_pending--;
-	if (dp->finished) {
-		dns_answer_free(answer);
-		domain_probe_release(dp);
 		return;
 	}
 	log_debug("dns %s %s: %s/%s %zu record(s)", answer->qname,
 	    dns_type_name(answer->qtype), dns_status_name(answer->status),
 	    dns_security_name(answer->security), answer->count);
-	if (kind == LOOKUP_MX) {
-		on_mx(dp, answer);
+	if (lc.kind != LOOKUP_MX) {
+		job_on_dns(lc.job, lc.kind, answer);
 		return;
 	}
-	host_probe *hp = &dp->hosts[host];
-	probe_host *h = &dp->res->hosts[host];
-
-	if (kind == LOOKUP_TLSA) {
-		on_tlsa(hp, answer);
-	} else {
-		if (kind == LOOKUP_A)
-			h->a = answer;
-		else
-			h->aaaa = answer;
-		if (--hp->addr_lookups == 0)
-			host_start_tlsa(hp);
-	}
-	domain_maybe_done(dp);
-}
-
-/* ---- addresses: SMTP sessions ----------------------------------------- */
-
-static void on_session_done(const smtp_session_result *r, void *arg);
-
-static void
-collect_addrs(const dns_answer *ans, probe_host *h)
-{
-	if (ans == NULL || ans->status != DNS_STATUS_OK)
-		return;
-	for (size_t i = 0; i < ans->count && h->n_addrs < 2 *
-	    MAX_ADDRS_PER_HOST; i++) {
-		if (i >= MAX_ADDRS_PER_HOST)
-			break;
-		memset(&h->addrs[h->n_addrs], 0, sizeof(h->addrs[0]));
-		h->addrs[h->n_addrs].addr = ans->addrs[i];
-		h->n_addrs++;
-	}
-}
-
-static socklen_t
-make_sockaddr(const dns_addr *a, int port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		s6->sin6_addr = a->u.v6;
-		return sizeof(*s6);
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons((uint16_t)port);
-	s4->sin_addr = a->u.v4;
-	return sizeof(*s4);
-}
-
-/* TLS parameters per RFC 7672 3.2.2: SNI is the TLSA base domain; the
- * reference identifiers are the base domain and the original MX name. */
-static void
-tls_params_for(const probe_host *h, addr_probe *ap)
-{
-	const dane_host_policy *pol = &h->policy;
-	const dns_answer *t = NULL;
-
-	memset(&ap->tls, 0, sizeof(ap->tls));
-	ap->tls.sni = pol->base_domain[0] ? pol->base_domain : h->name;
-	if (pol->level != DANE_LEVEL_REQUIRED)
-		return;
-	t = h->tlsa[pol->tlsa_answer_index];
-	ap->refs[0] = pol->base_domain;
-	ap->tls.n_ref_names = 1;
-	if (strcasecmp(pol->base_domain, h->name) != 0)
-		ap->refs[ap->tls.n_ref_names++] = h->name;
-	ap->tls.ref_names = ap->refs;
-	ap->tls.dane = true;
-	ap->tls.tlsa = t->tlsa;
-	ap->tls.n_tlsa = t->count;
-}
-
-static void
-addr_not_started(probe_address *pa, const char *why)
-{
-	pa->state = ADDR_STATE_NOT_PROBED;
-	pa->severity = SEVERITY_UNKNOWN;
-	snprintf(pa->reason, sizeof(pa->reason), "not probed: %s", why);
-}
-
-static void
-start_session(host_probe *hp, size_t i)
-{
-	domain_probe *dp = hp->dp;
-	probe_engine *e = dp->eng;
-	probe_host *h = &dp->res->hosts[hp->index];
-	addr_probe *ap = &hp->addrs[i];
-	probe_address *pa = &h->addrs[i];
-	struct sockaddr_storage ss;
-	smtp_session_params sp;
-	char err[256], id[320];
-
-	ap->hp = hp;
-	ap->index = i;
-	pa->port = e->cfg.port;
-	tls_params_for(h, ap);
-	memset(&sp, 0, sizeof(sp));
-	sp.ssl = dane_tls_ssl_new(e->ssl_ctx, &ap->tls, err, sizeof(err));
-	if (sp.ssl == NULL) {
-		addr_not_started(pa, err);
+	lc.dp->dns_pending--;
+	if (lc.dp->finished) {
+		dns_answer_free(answer);
+		domain_probe_release(lc.dp);
 		return;
 	}
-	snprintf(id, sizeof(id), "%s[%s]", h->name, pa->addr.text);
-	sp.addrlen = make_sockaddr(&pa->addr, e->cfg.port, &ss);
-	sp.addr = (const struct sockaddr *)&ss;
-	sp.helo_name = e->helo_name;
-	sp.phase_timeout = e->cfg.phase_timeout;
-	sp.deadline = dp->t0 + e->cfg.timeout;
-	sp.log_id = id;
-	sp.done = on_session_done;
-	sp.arg = ap;
-	if (smtp_session_start(e->loop, &sp, &ap->session, err,
-	    sizeof(err)) != 0) {
-		ap->session = NULL;
-		addr_not_started(pa, err);
-		return;
-	}
-	hp->sessions++;
-}
-
-static void
-host_start_sessions(host_probe *hp)
-{
-	probe_host *h = &hp->dp->res->hosts[hp->index];
-	size_t cap = 2 * MAX_ADDRS_PER_HOST;
-
-	h->addrs = calloc(cap, sizeof(*h->addrs));
-	hp->addrs = calloc(cap, sizeof(*hp->addrs));
-	if (h->addrs == NULL || hp->addrs == NULL) {
-		h->policy.level = DANE_LEVEL_FAIL;
-		snprintf(h->policy.reason, sizeof(h->policy.reason),
-		    "out of memory");
-		return;
-	}
-	collect_addrs(h->a, h);
-	collect_addrs(h->aaaa, h);
-	for (size_t i = 0; i < h->n_addrs; i++)
-		start_session(hp, i);
-}
-
-static void
-host_decide(host_probe *hp)
-{
-	probe_host *h = &hp->dp->res->hosts[hp->index];
-	const dns_answer *t[2] = { h->tlsa[0], h->tlsa[1] };
-
-	dane_policy_decide(&h->plan, t, &h->policy);
-	hp->decided = true;
-	log_debug("host %s: policy %s: %s", h->name,
-	    dane_level_name(h->policy.level), h->policy.reason);
-	if (h->policy.level != DANE_LEVEL_FAIL)
-		host_start_sessions(hp);
-	if (hp->sessions == 0)
-		hp->done = true;
-}
-
-static void
-record_session(probe_address *pa, const smtp_session_result *r)
-{
-	pa->smtp_outcome = r->outcome;
-	pa->smtp_state = r->state;
-	snprintf(pa->smtp_reason, sizeof(pa->smtp_reason), "%s", r->reason);
-	snprintf(pa->banner, sizeof(pa->banner), "%s", r->banner);
-	pa->starttls_offered = r->starttls_offered;
-	pa->tls_established = r->tls_established;
-	pa->discarded_after_starttls = r->discarded_after_starttls;
-	pa->ms_connect = r->ms_connect;
-	pa->ms_banner = r->ms_banner;
-	pa->ms_ehlo = r->ms_ehlo;
-	pa->ms_starttls = r->ms_starttls;
-	pa->ms_tls = r->ms_tls;
-	pa->ms_total = r->ms_total;
-}
-
-static void
-judge_address(const probe_engine *e, const probe_host *h, probe_address *pa)
-{
-	dane_verdict_input in = {
-		.level = h->policy.level,
-		.outcome = pa->smtp_outcome,
-		.state = pa->smtp_state,
-		.smtp_reason = pa->smtp_reason,
-		.tls_established = pa->tls_established,
-		.tls = pa->tls_established ? &pa->tls : NULL,
-		.require_dane = e->cfg.require_dane,
-	};
-	dane_verdict v;
-
-	dane_verdict_address(&in, &v);
-	if (pa->tls_established && pa->tls.leaf.present) {
-		pa->leaf_days_left = cert_facts_days_left(&pa->tls.leaf,
-		    time(NULL));
-		dane_verdict_apply_expiry(&v, &pa->tls, pa->leaf_days_left,
-		    &e->cfg.expiry);
-	}
-	pa->state = v.state;
-	pa->severity = v.severity;
-	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
-}
-
-static void
-on_session_done(const smtp_session_result *r, void *arg)
-{
-	addr_probe *ap = arg;
-	host_probe *hp = ap->hp;
-	domain_probe *dp = hp->dp;
-	probe_host *h = &dp->res->hosts[hp->index];
-	probe_address *pa = &h->addrs[ap->index];
-
-	ap->session = NULL; /* frees itself after we return */
-	record_session(pa, r);
-	if (r->ssl != NULL && r->tls_established)
-		dane_tls_inspect(r->ssl, &ap->tls, &pa->tls);
-	judge_address(dp->eng, h, pa);
-	log_debug("%s[%s]: %s: %s", h->name, pa->addr.text,
-	    addr_state_name(pa->state), pa->reason);
-	if (--hp->sessions == 0)
-		hp->done = true;
-	domain_maybe_done(dp);
+	on_mx(lc.dp, answer);
 }
 
 /* ---- completion and deadline ------------------------------------------- */
@@ -696,33 +868,37 @@ domain_maybe_done(domain_probe *dp)
 	domain_finish(dp);
 }
 
+/* The domain stops waiting for a host job: take what it has so far. */
 static void
-abort_host(domain_probe *dp, host_probe *hp)
+timeout_host(domain_probe *dp, size_t index)
 {
-	probe_host *h = &dp->res->hosts[hp->index];
+	host_job *job = dp->hosts[index].job;
+	probe_host *h;
+	double t = dp->eng->cfg.timeout;
 
-	if (!hp->decided) {
+	if (dp->hosts[index].done || job == NULL)
+		return;
+	unsubscribe(dp, index);
+	deliver_host(dp, index, &job->res);
+	h = &dp->res->hosts[index];
+	if (!job->decided) {
 		h->policy.level = DANE_LEVEL_FAIL;
 		snprintf(h->policy.reason, sizeof(h->policy.reason),
 		    "DNS lookups for %s did not complete within %.1f s",
-		    h->name, dp->eng->cfg.timeout);
-		hp->decided = true;
+		    h->name, t);
+		return;
 	}
-	for (size_t i = 0; hp->addrs && i < h->n_addrs; i++) {
-		addr_probe *ap = &hp->addrs[i];
+	for (size_t i = 0; i < h->n_addrs; i++) {
+		probe_address *pa = &h->addrs[i];
 
-		if (ap->session == NULL)
+		if (pa->complete)
 			continue;
-		smtp_session_abort(ap->session);
-		ap->session = NULL;
-		h->addrs[i].state = ADDR_STATE_TIMEOUT;
-		h->addrs[i].severity = SEVERITY_CRITICAL;
-		snprintf(h->addrs[i].reason, sizeof(h->addrs[i].reason),
-		    "no result within the overall timeout of %.1f s",
-		    dp->eng->cfg.timeout);
+		pa->state = ADDR_STATE_TIMEOUT;
+		pa->severity = SEVERITY_CRITICAL;
+		pa->complete = true;
+		snprintf(pa->reason, sizeof(pa->reason),
+		    "no result within the overall timeout of %.1f s", t);
 	}
-	hp->sessions = 0;
-	hp->done = true;
 }
 
 static void
@@ -739,7 +915,7 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	for (size_t i = 0; i < dp->n_hosts; i++)
-		abort_host(dp, &dp->hosts[i]);
+		timeout_host(dp, i);
 	domain_finish(dp);
 }
 
@@ -760,7 +936,10 @@ probe_engine_new(struct ev_loop *loop, const probe_config *cfg,
 	e->loop = loop;
 	e->cfg = *cfg;
 	e->helo_name = strdup(cfg->helo_name ? cfg->helo_name : "localhost");
-	if (e->helo_name == NULL) {
+	e->limiter = conn_limiter_new(cfg->per_host, cfg->max_sessions);
+	e->jobs_by_name = strmap_new();
+	if (e->helo_name == NULL || e->limiter == NULL ||
+	    e->jobs_by_name == NULL) {
 		snprintf(err, errlen, "out of memory");
 		probe_engine_free(e);
 		return -1;
@@ -778,27 +957,54 @@ probe_engine_new(struct ev_loop *loop, const probe_config *cfg,
 	return 0;
 }
 
+static void
+job_free(probe_engine *e, host_job *job)
+{
+	for (size_t i = 0; job->addrs && i < job->res.n_addrs; i++) {
+		addr_probe *ap = &job->addrs[i];
+
+		if (ap->session != NULL)
+			smtp_session_abort(ap->session);
+		if (ap->queued)
+			conn_limiter_cancel(e->limiter, &ap->waiter);
+	}
+	while (job->subs != NULL) {
+		host_sub *s = job->subs;
+
+		job->subs = s->next;
+		free(s);
+	}
+	free(job->addrs);
+	probe_host_clear(&job->res);
+	free(job);
+}
+
 void
 probe_engine_free(probe_engine *e)
 {
 	if (e == NULL)
 		return;
-	/* Abort sessions first: their callbacks must not run any more. */
-	for (domain_probe *dp = e->probes; dp != NULL; dp = dp->next) {
-		if (dp->finished)
-			continue;
+	for (domain_probe *dp = e->probes; dp != NULL; dp = dp->next)
 		ev_timer_stop(e->loop, &dp->deadline);
-		for (size_t i = 0; dp->hosts && i < dp->n_hosts; i++)
-			for (size_t j = 0; dp->hosts[i].addrs &&
-			    j < dp->res->hosts[i].n_addrs; j++)
-				if (dp->hosts[i].addrs[j].session)
-					smtp_session_abort(
-					    dp->hosts[i].addrs[j].session);
-	}
-	/* Cancelled DNS callbacks only free their answers. */
+	/* Sessions first (their callbacks must not run any more), then the
+	 * resolver, whose cancelled callbacks only free their answers. */
+	for (host_job *j = e->jobs; j != NULL; j = j->next_all)
+		for (size_t i = 0; j->addrs && i < j->res.n_addrs; i++)
+			if (j->addrs[i].session != NULL) {
+				smtp_session_abort(j->addrs[i].session);
+				j->addrs[i].session = NULL;
+			}
 	dns_resolver_free(e->dns);
 	while (e->probes != NULL)
 		domain_probe_free(e->probes);
+	while (e->jobs != NULL) {
+		host_job *next = e->jobs->next_all;
+
+		job_free(e, e->jobs);
+		e->jobs = next;
+	}
+	conn_limiter_free(e->limiter);
+	strmap_free(e->jobs_by_name);
 	SSL_CTX_free(e->ssl_ctx);
 	free(e->helo_name);
 	free(e);
@@ -810,12 +1016,25 @@ probe_engine_running(const probe_engine *e)
 	return e->running;
 }
 
+void
+probe_engine_get_stats(const probe_engine *e, probe_engine_stats *out)
+{
+	*out = e->stats;
+}
+
+unsigned
+probe_engine_peak_per_address(const probe_engine *e, const char *addr_port)
+{
+	return conn_limiter_peak(e->limiter, addr_port);
+}
+
 int
 probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
     void *arg, char *err, size_t errlen)
 {
 	domain_probe *dp = calloc(1, sizeof(*dp));
 	probe_domain *res = calloc(1, sizeof(*res));
+	lookup_ctx tmpl = { .kind = LOOKUP_MX };
 
 	if (dp == NULL || res == NULL || (res->domain = strdup(domain)) ==
 	    NULL) {
@@ -834,7 +1053,8 @@ probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 	if (e->probes)
 		e->probes->prev = dp;
 	e->probes = dp;
-	if (!start_lookup(dp, domain, DNS_TYPE_MX, LOOKUP_MX, 0)) {
+	tmpl.dp = dp;
+	if (!start_lookup(e, &tmpl, domain, DNS_TYPE_MX)) {
 		snprintf(err, errlen, "cannot start the MX lookup for %s",
 		    domain);
 		domain_probe_free(dp);

@@ -3,6 +3,11 @@
  * hosts' address and TLSA lookups, and an SMTP/TLS session to every
  * address, all in parallel, then the RFC 7672 verdicts.
  *
+ * MX hosts are probed once per run: every domain whose MX RRset names a
+ * host already probed (or being probed) gets a copy of that host's result,
+ * so a hoster's mx1.provider.example is resolved and connected to once,
+ * however many domains of the batch use it.
+ *
  * Ownership: probe_engine_new() allocates the engine, which owns its
  * resolver and SSL_CTX; probe_engine_free() aborts what is still running
  * (without calling the done callbacks) and frees everything.  A finished
@@ -29,6 +34,8 @@ typedef struct probe_config {
 	double phase_timeout;    /* inactivity seconds per SMTP phase */
 	bool require_dane;
 	expiry_thresholds expiry;
+	unsigned per_host;       /* connections to one address at a time; 0 = no cap */
+	unsigned max_sessions;   /* SMTP sessions at once overall; 0 = no cap */
 } probe_config;
 
 typedef struct probe_engine probe_engine;
@@ -47,5 +54,16 @@ int probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 
 /* Probes still running. */
 size_t probe_engine_running(const probe_engine *e);
+
+/* Counters of shared work, for reports and tests. */
+typedef struct probe_engine_stats {
+	size_t host_jobs;        /* distinct MX hosts probed */
+	size_t host_reuses;      /* times a domain got an existing host's result */
+	size_t sessions;         /* SMTP sessions started */
+	unsigned peak_sessions;  /* most sessions running at once */
+} probe_engine_stats;
+void probe_engine_get_stats(const probe_engine *e, probe_engine_stats *out);
+unsigned probe_engine_peak_per_address(const probe_engine *e,
+    const char *addr_port);
 
 #endif

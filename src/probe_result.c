@@ -58,7 +58,7 @@ addr_state_name(addr_state s)
 	return "unknown";
 }
 
-static void
+void
 probe_host_clear(probe_host *h)
 {
 	free(h->name);
@@ -69,6 +69,53 @@ probe_host_clear(probe_host *h)
 		free(h->tlsa_names[i]);
 	}
 	free(h->addrs);
+	memset(h, 0, sizeof(*h));
+}
+
+static int
+dup_answer(dns_answer **dst, const dns_answer *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	*dst = dns_answer_dup(src);
+	return *dst ? 0 : -1;
+}
+
+int
+probe_host_copy(probe_host *dst, const probe_host *src)
+{
+	*dst = *src;
+	dst->name = NULL;
+	dst->a = dst->aaaa = NULL;
+	dst->tlsa[0] = dst->tlsa[1] = NULL;
+	dst->tlsa_names[0] = dst->tlsa_names[1] = NULL;
+	dst->addrs = NULL;
+	if ((dst->name = strdup(src->name)) == NULL ||
+	    dup_answer(&dst->a, src->a) != 0 ||
+	    dup_answer(&dst->aaaa, src->aaaa) != 0)
+		goto fail;
+	for (size_t i = 0; i < 2; i++) {
+		if (dup_answer(&dst->tlsa[i], src->tlsa[i]) != 0)
+			goto fail;
+		if (src->tlsa_names[i] != NULL &&
+		    (dst->tlsa_names[i] = strdup(src->tlsa_names[i])) == NULL)
+			goto fail;
+		/* The plan points at the names; re-point it at ours. */
+		if (i < dst->plan.n)
+			dst->plan.names[i] = dst->tlsa_names[i];
+	}
+	if (src->n_addrs > 0) {
+		dst->addrs = calloc(src->n_addrs, sizeof(*dst->addrs));
+		if (dst->addrs == NULL)
+			goto fail;
+		memcpy(dst->addrs, src->addrs, src->n_addrs *
+		    sizeof(*dst->addrs));
+	}
+	return 0;
+fail:
+	probe_host_clear(dst);
+	return -1;
 }
 
 void

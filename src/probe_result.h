@@ -69,6 +69,7 @@ typedef struct probe_address {
 	/* TLS facts, valid when tls_established */
 	dane_tls_outcome tls;
 	long leaf_days_left;             /* valid when tls.leaf.present */
+	bool complete;                   /* a verdict was reached */
 } probe_address;
 
 typedef struct probe_host {
@@ -107,6 +108,12 @@ typedef struct probe_domain {
 } probe_domain;
 
 void probe_domain_free(probe_domain *d);
+
+/* Deep copy of a host result into *dst (which is overwritten; clear it
+ * with probe_host_clear()).  Returns 0 or -1 on allocation failure (dst is
+ * then cleared). */
+int probe_host_copy(probe_host *dst, const probe_host *src);
+void probe_host_clear(probe_host *h);
 
 /* Computes host and domain severities, reasons and the summary from the
  * leaves (address verdicts, host policies, MX result).  Pure. */
