@@ -13,4 +13,10 @@ enum { EXIT_USAGE = 3 };
 int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);
 
+int cmd_tlsa(int argc, char **argv);
+void cmd_tlsa_usage(FILE *out);
+
+int cmd_rollover(int argc, char **argv);
+void cmd_rollover_usage(FILE *out);
+
 #endif

@@ -17,10 +17,16 @@ usage(FILE *out)
 "\n"
 "Commands:\n"
 "  check DOMAIN...   audit the inbound-mail DANE of domains (RFC 7672)\n"
+"  tlsa              print the TLSA record for a certificate, key or server\n"
+"  rollover plan|check|status  change keys without breaking DANE\n"
 "  version           print the version\n"
 "  help [COMMAND]    this help, or a command's help\n"
 "\n");
 	cmd_check_usage(out);
+	fputc('\n', out);
+	cmd_tlsa_usage(out);
+	fputc('\n', out);
+	cmd_rollover_usage(out);
 }
 
 int
@@ -32,6 +38,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "tlsa") == 0)
+		return cmd_tlsa(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rollover") == 0)
+		return cmd_rollover(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
 		printf("daneprobe %s\n", PACKAGE_VERSION);
