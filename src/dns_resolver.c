@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
@@ -219,11 +220,21 @@ set_trust_anchors(getdns_context *ctx, const char *path, char *err,
 {
 	getdns_list *rrs = NULL;
 	getdns_return_t gr;
+	struct stat st;
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		errf(err, errlen, "cannot open trust anchor file %s: %s", path,
 		    strerror(errno));
+		return -1;
+	}
+	/* getdns_fp2rr_list() never returns on a directory (reads fail
+	 * without reaching EOF) and would not on an endless device. */
+	if (fstat(fileno(f), &st) < 0 ||
+	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		errf(err, errlen, "trust anchor file %s is not a regular file",
+		    path);
+		fclose(f);
 		return -1;
 	}
 	gr = getdns_fp2rr_list(f, &rrs, NULL, 3600);

@@ -314,6 +314,23 @@ Test(dns_resolver, anchor_file_without_keys_is_rejected)
 	}
 }
 
+Test(dns_resolver, directory_or_device_as_trust_anchor_is_rejected)
+{
+	static const char *const paths[] = { "/", "/dev/zero" };
+	size_t i;
+
+	/* getdns' zone-file reader would spin forever on these. */
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		dns_resolver *r;
+		char err[256] = "";
+
+		cr_expect_eq(try_new("127.0.0.1", paths[i], &r, err, sizeof(err)),
+		    -1, "%s accepted", paths[i]);
+		cr_expect_not_null(strstr(err, "not a regular file"), "%s: %s",
+		    paths[i], err);
+	}
+}
+
 Test(dns_resolver, unparseable_anchor_file_is_rejected)
 {
 	dns_resolver *r;
