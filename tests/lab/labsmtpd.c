@@ -339,8 +339,8 @@ static int read_line(struct conn *c, char *line, size_t size)
 		if (nl != NULL) {
 			size_t len = (size_t)(nl - c->rbuf);
 			size_t used = len + 1;
-			if (len > 0 && c->rbuf[len - 1] == '\r')
-				len--;
+			while (len > 0 && c->rbuf[len - 1] == '\r')
+				len--; /* lenient: some test clients send CR CR LF */
 			if (len >= size)
 				return -1;
 			memcpy(line, c->rbuf, len);
