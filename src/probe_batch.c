@@ -1,0 +1,217 @@
+/*
+ * probe_batch.c -- bounded concurrency over the probe engine.
+ *
+ * The loop starts up to `concurrency` domains, and each completion starts
+ * the next one, so memory and sockets stay bounded however long the list.
+ * SIGINT/SIGTERM stop the loop; what finished was already handed out.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ev_compat.h"
+#include "probe_batch.h"
+
+typedef struct batch {
+	const probe_batch_params *p;
+	probe_batch_summary *sum;
+	probe_engine *eng;
+	struct ev_loop *loop;
+	bool exhausted;
+	bool stop;
+	double t0;
+	ev_signal sigint, sigterm;
+	ev_timer tick;
+} batch;
+
+void
+probe_batch_count(probe_batch_summary *s, const probe_domain *d)
+{
+	probe_counts c;
+
+	s->total++;
+	probe_domain_count(d, &c);
+	switch (d->severity) {
+	case SEVERITY_OK:
+		if (d->kind == DOMAIN_NULL_MX)
+			s->no_mail++;
+		else
+			s->dane_valid++;
+		break;
+	case SEVERITY_WARNING:
+		s->not_applicable++;
+		break;
+	case SEVERITY_CRITICAL:
+		s->failing++;
+		break;
+	default:
+		s->unknown++;
+		break;
+	}
+	if (d->severity != SEVERITY_CRITICAL)
+		return;
+	/* Attribute the failure to the first critical address state. */
+	for (size_t i = 0; i < d->n_hosts; i++)
+		for (size_t j = 0; j < d->hosts[i].n_addrs; j++)
+			if (d->hosts[i].addrs[j].severity == SEVERITY_CRITICAL &&
+			    (unsigned)d->hosts[i].addrs[j].state < 16) {
+				s->why[d->hosts[i].addrs[j].state]++;
+				return;
+			}
+	s->why_dns++;
+}
+
+static void start_more(batch *b);
+
+static void
+on_result(probe_domain *d, void *arg)
+{
+	batch *b = arg;
+
+	probe_batch_count(b->sum, d);
+	b->p->result(d, b->p->arg);
+	start_more(b);
+}
+
+static void
+start_more(batch *b)
+{
+	unsigned limit = b->p->concurrency ? b->p->concurrency : 64;
+	char err[256];
+
+	while (!b->stop && !b->exhausted &&
+	    probe_engine_running(b->eng) < limit) {
+		const char *domain = b->p->next(b->p->arg);
+
+		if (domain == NULL) {
+			b->exhausted = true;
+			break;
+		}
+		if (probe_engine_start(b->eng, domain, on_result, b, err,
+		    sizeof(err)) != 0)
+			fprintf(stderr, "daneprobe: %s: %s\n", domain, err);
+	}
+}
+
+static void
+progress_line(batch *b, bool final)
+{
+	double el = ev_now(b->loop) - b->t0;
+	double rate = el > 0 ? (double)b->sum->total / el : 0;
+	size_t total = b->p->expected_total;
+
+	if (total > 0 && rate > 0 && total > b->sum->total)
+		fprintf(stderr, "\r\033[K[%zu/%zu] %.1f domains/s, ETA %.0fs, "
+		    "%zu failing", b->sum->total, total, rate,
+		    (double)(total - b->sum->total) / rate, b->sum->failing);
+	else
+		fprintf(stderr, "\r\033[K[%zu%s%.0zu] %.1f domains/s, %zu "
+		    "failing", b->sum->total, total ? "/" : "", total, rate,
+		    b->sum->failing);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void
+on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	progress_line(w->data, false);
+}
+
+static void
+on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	batch *b = w->data;
+
+	(void)revents;
+	b->stop = true;
+	b->sum->interrupted = true;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+watchers_start(batch *b)
+{
+	ev_signal_init(&b->sigint, on_signal, SIGINT);
+	ev_signal_init(&b->sigterm, on_signal, SIGTERM);
+	b->sigint.data = b->sigterm.data = b;
+	ev_signal_start(b->loop, &b->sigint);
+	ev_signal_start(b->loop, &b->sigterm);
+	if (b->p->progress) {
+		ev_timer_init(&b->tick, on_tick, 0.5, 0.5);
+		b->tick.data = b;
+		ev_timer_start(b->loop, &b->tick);
+	}
+}
+
+static void
+watchers_stop(batch *b)
+{
+	ev_signal_stop(b->loop, &b->sigint);
+	ev_signal_stop(b->loop, &b->sigterm);
+	if (b->p->progress)
+		ev_timer_stop(b->loop, &b->tick);
+}
+
+int
+probe_batch_run(const cli_options *o, const probe_batch_params *p,
+    probe_batch_summary *sum, char *err, size_t errlen)
+{
+	batch b;
+
+	memset(sum, 0, sizeof(*sum));
+	memset(&b, 0, sizeof(b));
+	b.p = p;
+	b.sum = sum;
+	/* Signals need the default loop in libev. */
+	b.loop = ev_default_loop(EVFLAG_AUTO);
+	if (b.loop == NULL) {
+		snprintf(err, errlen, "cannot create the event loop");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (probe_engine_new(b.loop, &o->probe, &o->dns, &b.eng, err,
+	    errlen) != 0)
+		return -1;
+	b.t0 = ev_now(b.loop);
+	watchers_start(&b);
+	start_more(&b);
+	while (!b.stop && probe_engine_running(b.eng) > 0)
+		ev_run(b.loop, EVRUN_ONCE);
+	watchers_stop(&b);
+	sum->seconds = ev_now(b.loop) - b.t0;
+	probe_engine_get_stats(b.eng, &sum->engine);
+	if (p->progress)
+		progress_line(&b, true);
+	/* Interrupted probes are dropped: never a half-finished verdict. */
+	probe_engine_free(b.eng);
+	return 0;
+}
+
+void
+probe_batch_print_summary(FILE *out, const probe_batch_summary *s)
+{
+	fprintf(out, "\nSummary: %zu domain(s) in %.1f s%s\n", s->total,
+	    s->seconds, s->interrupted ? " (INTERRUPTED)" : "");
+	fprintf(out, "  DANE-valid          %zu\n", s->dane_valid);
+	fprintf(out, "  failing             %zu\n", s->failing);
+	for (unsigned i = 0; i < 16; i++)
+		if (s->why[i])
+			fprintf(out, "    %-22s %zu\n",
+			    addr_state_name((addr_state)i), s->why[i]);
+	if (s->why_dns)
+		fprintf(out, "    %-22s %zu\n", "dns-failure", s->why_dns);
+	fprintf(out, "  DANE not applicable %zu\n", s->not_applicable);
+	fprintf(out, "  null MX (no mail)   %zu\n", s->no_mail);
+	fprintf(out, "  unknown             %zu\n", s->unknown);
+	fprintf(out, "  MX hosts probed once each: %zu (reused %zu times), "
+	    "%zu SMTP sessions, at most %u at once\n", s->engine.host_jobs,
+	    s->engine.host_reuses, s->engine.sessions,
+	    s->engine.peak_sessions);
+}

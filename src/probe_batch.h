@@ -1,0 +1,57 @@
+/*
+ * probe_batch.h -- runs many domain probes on one loop with a bounded
+ * number in flight, streaming each result as it completes, with an
+ * optional progress line and a clean stop on SIGINT/SIGTERM.
+ *
+ * Ownership: the caller supplies domains through `next` (strings borrowed
+ * until the next call) and receives each finished probe_domain through
+ * `result`, which owns it.  Results arrive in completion order.
+ */
+#ifndef DANEPROBE_PROBE_BATCH_H
+#define DANEPROBE_PROBE_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli_common.h"
+#include "probe_engine.h"
+
+typedef struct probe_batch_summary {
+	size_t total;          /* domains finished */
+	size_t dane_valid;     /* OK and at least one address DANE-verified */
+	size_t no_mail;        /* null MX */
+	size_t not_applicable; /* WARNING: no DANE / only unusable TLSA */
+	size_t failing;        /* CRITICAL */
+	size_t unknown;        /* UNKNOWN */
+	/* Why failing: the worst address state (or DNS) of each failing domain. */
+	size_t why[16];
+	size_t why_dns;        /* MX/host lookups failed or bogus */
+	double seconds;
+	bool interrupted;
+	probe_engine_stats engine;
+} probe_batch_summary;
+
+typedef struct probe_batch_params {
+	unsigned concurrency;      /* domains in flight; 0 = 64 */
+	bool progress;             /* progress line on stderr */
+	size_t expected_total;     /* for the progress line's ETA; 0 = unknown */
+	/* Next domain to probe, or NULL when there are no more. */
+	const char *(*next)(void *arg);
+	void (*result)(probe_domain *d, void *arg);
+	void *arg;
+} probe_batch_params;
+
+/* Returns 0 when every domain was probed (or the run was interrupted:
+ * summary->interrupted), -1 with a reason when the engine could not be set
+ * up. */
+int probe_batch_run(const cli_options *o, const probe_batch_params *p,
+    probe_batch_summary *summary, char *err, size_t errlen);
+
+/* Adds one finished domain to the summary counters. */
+void probe_batch_count(probe_batch_summary *s, const probe_domain *d);
+
+/* The summary table for people. */
+void probe_batch_print_summary(FILE *out, const probe_batch_summary *s);
+
+#endif
