@@ -279,7 +279,7 @@ plan_side_free(plan_side *s)
 }
 
 static void
-plan_steps(FILE *out, const roll_opts *o, const char *owner)
+plan_steps(FILE *out, const roll_opts *o)
 {
 	char ttl[64];
 	const char *next = o->next_key ? o->next_key : o->next_cert;
@@ -292,18 +292,17 @@ plan_steps(FILE *out, const roll_opts *o, const char *owner)
 "; 2. Wait until caches that hold the old RRset have dropped it: %s\n"
 ";    after the signed zone with both records is served.  Check with\n"
 ";      daneprobe rollover check --%s %s %s\n"
-";    (exit 0 once every secure resolver path sees the next record).\n"
-"; 3. Switch the server to the next key, e.g. with certbot:\n"
+";    (exit 0 once a validating lookup sees the next record).\n"
+"; 3. Switch the server to the next key, e.g. a certificate for it with\n"
 ";      openssl req -new -key NEXT.key -subj /CN=%s -out next.csr\n"
-";      certbot certonly --csr next.csr ...   (or put the next key in place\n"
-";      and renew with --reuse-key, so later renewals keep it)\n"
-";    The contrib/certbot deploy hook installs a renewed certificate only\n"
-";    after `daneprobe rollover check` passes for it.\n"
+";      certbot certonly --csr next.csr ...\n"
+";    and install it once `daneprobe rollover check --cert NEW.pem` passes.\n"
+";    (Or let certbot make the key: renew with --reuse-key --new-key and\n"
+";    the contrib/certbot deploy hook installs it only once DNS vouches.)\n"
 "; 4. Once no server presents the old key, remove the first record above.\n"
 ";    Publish the key after next in its place to stay ready for the next\n"
 ";    rollover (daneprobe rollover plan again).\n",
 	    ttl, o->next_key ? "key" : "cert", next, o->host, o->host);
-	(void)owner;
 }
 
 static int
@@ -325,7 +324,7 @@ plan_print(const roll_opts *o, const char *owner, plan_side *cur,
 	printf("; 1. Publish both records now (the current one stays):\n");
 	if (tlsa_gen_print(stdout, f, owner, (uint32_t)o->ttl, items, 2) != 0)
 		return EXIT_FAIL;
-	plan_steps(stdout, o, owner);
+	plan_steps(stdout, o);
 	return fflush(stdout) == 0 ? 0 : EXIT_FAIL;
 }
 
@@ -694,12 +693,11 @@ check_text(FILE *out, const host_q *h, const check_out *c, time_t now)
 		return;
 	if (c->result == HOST_PASS) {
 		iso_time(now + (time_t)h->tlsa->ttl, when, sizeof(when));
-		fprintf(out, "  switch safe from %s at the latest: the record "
-		    "is visible now, and caches holding the RRset from before "
-		    "it was published expire within its TTL (%lu s as "
-		    "answered; through a caching resolver, what is left of "
-		    "it); if you published it more than one full TTL ago, "
-		    "now is safe\n", when, (unsigned long)h->tlsa->ttl);
+		/* Visible now; a cache that fetched the RRset just before
+		 * the record appeared keeps the old one for one TTL. */
+		fprintf(out, "  switch safe from %s at the latest (now + TTL "
+		    "%lu s; already safe if the record was published more "
+		    "than a TTL ago)\n", when, (unsigned long)h->tlsa->ttl);
 		fprintf(out, "  after the switch the RRset is %s: %s\n",
 		    dane_roll_verdict_name(c->rep.verdict), c->rep.reason);
 	}
@@ -872,8 +870,12 @@ status_text(const host_q *h, const status_addr *sa, size_t n)
 			    sa[i].reason);
 			continue;
 		}
-		printf("%s [%s]: %s: %s\n", h->name, sa[i].addr,
-		    dane_roll_verdict_name(r->verdict), r->reason);
+		printf("%s [%s] (", h->name, sa[i].addr);
+		for (int c = 0; c < sa[i].n; c++)
+			printf("%s%s", c ? "+" : "", sa[i].chains[c].key_family[0]
+			    ? sa[i].chains[c].key_family : "one certificate");
+		printf("): %s: %s\n", dane_roll_verdict_name(r->verdict),
+		    r->reason);
 		for (size_t c = 0; c < r->n_chains && r->n_chains > 1; c++)
 			printf("  %s chain: %s: %s\n", r->chain[c].key_family,
 			    dane_roll_verdict_name(r->chain[c].verdict),
