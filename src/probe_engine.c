@@ -35,6 +35,8 @@
 
 #define MAX_HOSTS 32       /* more MX hosts than this is a broken zone */
 #define MAX_ADDRS_PER_FAMILY 16
+/* Two address families, and each address probed once per key algorithm. */
+#define MAX_PROBES_PER_HOST (2 * 2 * MAX_ADDRS_PER_FAMILY)
 #define DEADLINE_GRACE 0.5 /* let sessions report their own timeout first */
 
 typedef struct domain_probe domain_probe;
@@ -47,6 +49,7 @@ typedef struct addr_probe {
 	conn_waiter waiter;      /* connection slot, queued or held */
 	bool holds_slot;
 	bool queued;
+	const char *family;      /* second pass: "ECDSA"/"RSA"; NULL first */
 	dane_tls_params tls;     /* pointers into the job's result */
 	const char *refs[2];
 } addr_probe;
@@ -412,6 +415,7 @@ tls_params_for(const probe_host *h, addr_probe *ap)
 
 	memset(&ap->tls, 0, sizeof(ap->tls));
 	ap->tls.sni = pol->base_domain[0] ? pol->base_domain : h->name;
+	ap->tls.key_family = ap->family;
 	if (pol->level != DANE_LEVEL_REQUIRED)
 		return;
 	t = h->tlsa[pol->tlsa_answer_index];
@@ -517,7 +521,7 @@ static void
 job_start_sessions(host_job *job)
 {
 	probe_host *h = &job->res;
-	size_t cap = 2 * MAX_ADDRS_PER_FAMILY;
+	size_t cap = MAX_PROBES_PER_HOST;
 
 	h->addrs = calloc(cap, sizeof(*h->addrs));
 	job->addrs = calloc(cap, sizeof(*job->addrs));
@@ -596,6 +600,96 @@ judge_address(const probe_engine *e, const probe_host *h, probe_address *pa)
 	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 }
 
+/* The key algorithm a leaf's key belongs to, and the other one. */
+static const char *
+other_family(const cert_facts *leaf, const char **mine)
+{
+	if (strncmp(leaf->key_type, "RSA", 3) == 0) {
+		*mine = "RSA";
+		return "ECDSA";
+	}
+	if (strncmp(leaf->key_type, "EC", 2) == 0) {
+		*mine = "ECDSA";
+		return "RSA";
+	}
+	return NULL;
+}
+
+/*
+ * A server may hold an ECDSA and an RSA certificate and pick by the
+ * client's signature algorithms: after a first handshake, probe the same
+ * address once more restricted to the other algorithm, so both keys are
+ * judged (a TLSA RRset that matches only one of them fails half the
+ * senders).  A server with one key fails that handshake or repeats its
+ * key; the second probe is then dropped.
+ */
+static void
+maybe_probe_other_key(host_job *job, addr_probe *ap)
+{
+	probe_host *h = &job->res;
+	probe_address *pa = &h->addrs[ap->index];
+	const char *mine = NULL, *other;
+	size_t i = h->n_addrs;
+
+	if (ap->family != NULL || !pa->tls_established ||
+	    !pa->tls.leaf.present || i >= MAX_PROBES_PER_HOST)
+		return;
+	if ((other = other_family(&pa->tls.leaf, &mine)) == NULL)
+		return;
+	snprintf(pa->key_family, sizeof(pa->key_family), "%s", mine);
+	memset(&h->addrs[i], 0, sizeof(h->addrs[i]));
+	h->addrs[i].addr = pa->addr;
+	snprintf(h->addrs[i].key_family, sizeof(h->addrs[i].key_family), "%s",
+	    other);
+	h->n_addrs++;
+	job->addrs[i].family = other;
+	queue_session(job, i);
+}
+
+/* A second-pass probe that saw no second key is not a result. */
+static void
+judge_second_pass(const probe_host *h, const addr_probe *ap,
+    probe_address *pa)
+{
+	const probe_address *first = NULL;
+
+	if (ap->family == NULL)
+		return;
+	for (size_t i = 0; i < h->n_addrs; i++)
+		if (&h->addrs[i] != pa && h->addrs[i].tls_established &&
+		    memcmp(&h->addrs[i].addr, &pa->addr, sizeof(pa->addr)) == 0)
+			first = &h->addrs[i];
+	if (!pa->tls_established || first == NULL ||
+	    strcmp(first->tls.leaf.spki_sha256, pa->tls.leaf.spki_sha256) == 0)
+		pa->dropped = true;
+}
+
+static void
+compact_addrs(probe_host *h)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->n_addrs; i++) {
+		if (h->addrs[i].dropped)
+			continue;
+		if (n != i)
+			h->addrs[n] = h->addrs[i];
+		n++;
+	}
+	h->n_addrs = n;
+	/* A lone survivor of a pair needs no algorithm label. */
+	for (size_t i = 0; i < n; i++) {
+		bool twin = false;
+
+		for (size_t j = 0; j < n; j++)
+			if (j != i && memcmp(&h->addrs[j].addr, &h->addrs[i].addr,
+			    sizeof(h->addrs[i].addr)) == 0)
+				twin = true;
+		if (!twin)
+			h->addrs[i].key_family[0] = '\0';
+	}
+}
+
 static void
 on_session_done(const smtp_session_result *r, void *arg)
 {
@@ -609,8 +703,11 @@ on_session_done(const smtp_session_result *r, void *arg)
 	if (r->ssl != NULL && r->tls_established)
 		dane_tls_inspect(r->ssl, &ap->tls, &pa->tls);
 	judge_address(job->eng, h, pa);
-	log_debug("%s[%s]: %s: %s", h->name, pa->addr.text,
+	judge_second_pass(h, ap, pa);
+	log_debug("%s[%s]%s%s: %s: %s", h->name, pa->addr.text,
+	    pa->key_family[0] ? "/" : "", pa->key_family,
 	    addr_state_name(pa->state), pa->reason);
+	maybe_probe_other_key(job, ap);
 	addr_finished(job, ap);
 }
 
@@ -639,6 +736,7 @@ job_maybe_done(host_job *job)
 	if (job->done || !job->decided || job->sessions > 0)
 		return;
 	job->done = true;
+	compact_addrs(&job->res);
 	/* Delivering may finish (and free) domains: detach the list first. */
 	host_sub *subs = job->subs;
 
@@ -881,6 +979,7 @@ timeout_host(domain_probe *dp, size_t index)
 	unsubscribe(dp, index);
 	deliver_host(dp, index, &job->res);
 	h = &dp->res->hosts[index];
+	compact_addrs(h);
 	if (!job->decided) {
 		h->policy.level = DANE_LEVEL_FAIL;
 		snprintf(h->policy.reason, sizeof(h->policy.reason),

@@ -70,6 +70,10 @@ typedef struct probe_address {
 	dane_tls_outcome tls;
 	long leaf_days_left;             /* valid when tls.leaf.present */
 	bool complete;                   /* a verdict was reached */
+	/* "ECDSA"/"RSA" when the server was probed once per key algorithm
+	 * (dual-certificate servers), "" when one probe saw its only key. */
+	char key_family[8];
+	bool dropped;                    /* internal: a redundant second probe */
 } probe_address;
 
 typedef struct probe_host {

@@ -11,10 +11,11 @@
 
 /* Labels survive Nagios' parser only without '=', quotes and blanks. */
 static void
-perf_label(char *buf, size_t buflen, const char *host, const char *addr,
+perf_label(char *buf, size_t buflen, const char *host, const probe_address *a,
     const char *what)
 {
-	snprintf(buf, buflen, "%s[%s]_%s", host, addr, what);
+	snprintf(buf, buflen, "%s[%s]%s%s_%s", host, a->addr.text,
+	    a->key_family[0] ? "/" : "", a->key_family, what);
 	for (char *p = buf; *p; p++)
 		if (*p == '=' || *p == '\'' || *p == ' ' || *p == '|')
 			*p = '_';
@@ -28,7 +29,7 @@ perf_seconds(FILE *out, const probe_host *h, const probe_address *a,
 
 	if (ms < 0)
 		return;
-	perf_label(label, sizeof(label), h->name, a->addr.text, what);
+	perf_label(label, sizeof(label), h->name, a, what);
 	fprintf(out, " %s=%.6fs;;;0", label, ms / 1000.0);
 }
 
@@ -58,12 +59,12 @@ perfdata(FILE *out, const probe_domain *d, const expiry_thresholds *t)
 			perf_seconds(out, h, a, "connect", a->ms_connect);
 			perf_seconds(out, h, a, "banner", a->ms_banner);
 			perf_seconds(out, h, a, "tls", a->ms_tls);
-			perf_label(label, sizeof(label), h->name, a->addr.text,
+			perf_label(label, sizeof(label), h->name, a,
 			    "tlsa_usable");
 			fprintf(out, " %s=%zu;;;0", label, h->policy.n_usable);
 			if (!a->tls_established || !a->tls.leaf.present)
 				continue;
-			perf_label(label, sizeof(label), h->name, a->addr.text,
+			perf_label(label, sizeof(label), h->name, a,
 			    "cert_days");
 			fprintf(out, " %s=%ld;", label, a->leaf_days_left);
 			perf_threshold(out, t->warn_days);
@@ -85,10 +86,10 @@ long_output(FILE *out, const probe_domain *d)
 		for (size_t j = 0; j < h->n_addrs; j++) {
 			const probe_address *a = &h->addrs[j];
 
-			fprintf(out, "[%s] %s[%s]:%d %s: %s\n",
+			fprintf(out, "[%s] %s[%s]:%d%s%s %s: %s\n",
 			    probe_severity_name(a->severity), h->name,
-			    a->addr.text, a->port, addr_state_name(a->state),
-			    a->reason);
+			    a->addr.text, a->port, a->key_family[0] ? " " : "",
+			    a->key_family, addr_state_name(a->state), a->reason);
 		}
 	}
 }

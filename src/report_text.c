@@ -100,9 +100,11 @@ print_address(FILE *out, const probe_host *h, const probe_address *a)
 {
 	char hint[400];
 
-	fprintf(out, "    [%s] %s port %d: %s\n        %s\n",
+	fprintf(out, "    [%s] %s port %d%s%s%s: %s\n        %s\n",
 	    probe_severity_name(a->severity), a->addr.text, a->port,
-	    addr_state_name(a->state), a->reason);
+	    a->key_family[0] ? " (" : "", a->key_family,
+	    a->key_family[0] ? " key)" : "", addr_state_name(a->state),
+	    a->reason);
 	if (a->banner[0])
 		fprintf(out, "        banner: %s\n", a->banner);
 	print_tls(out, a);
