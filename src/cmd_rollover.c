@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/x509v3.h>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -659,6 +660,48 @@ no_match_reason(const dns_answer *a, const new_id *id, char *buf,
 	    "fullchain.pem, to match them)" : "");
 }
 
+static bool
+ee_matches(const dns_answer *a, const dane_rollover_report *rep)
+{
+	for (size_t i = 0; i < rep->n_records; i++)
+		if ((rep->rec[i].chain_mask & 1u) &&
+		    a->tlsa[i].usage == TLSA_USAGE_DANE_EE)
+			return true;
+	return false;
+}
+
+/*
+ * When only DANE-TA records match, the sender also checks the leaf's names
+ * against the TLSA base domain and its validity (RFC 7672 sections 3.2.2
+ * and 3.2.1), so the new certificate must pass those too.  (The MX host
+ * name is the only reference identifier checked here; a sender also
+ * accepts the domain's own name when the MX is a CNAME target.)  0 ok,
+ * -1 with a reason.
+ */
+static int
+ta_leaf_ok(const host_q *h, const new_id *id, char *buf, size_t len)
+{
+	X509 *leaf = id->certs ? sk_X509_value(id->certs, 0) : NULL;
+
+	if (leaf == NULL)
+		return 0;
+	if (X509_check_host(leaf, h->name, 0,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) != 1) {
+		snprintf(buf, len, "only DANE-TA records match the new "
+		    "certificate, and it does not name %s (DANE-TA checks "
+		    "names, RFC 7672 section 3.2.2)", h->name);
+		return -1;
+	}
+	if (X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0 ||
+	    X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
+		snprintf(buf, len, "only DANE-TA records match the new "
+		    "certificate, and it is not valid now (DANE-TA checks "
+		    "validity)");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 check_host(const host_q *h, const new_id *id, time_t now, check_out *c)
 {
@@ -674,6 +717,11 @@ check_host(const host_q *h, const new_id *id, time_t now, check_out *c)
 	if (c->rep.chain[0].matching == 0) {
 		c->result = HOST_FAIL;
 		no_match_reason(a, id, c->reason, sizeof(c->reason));
+		return;
+	}
+	if (!ee_matches(a, &c->rep) &&
+	    ta_leaf_ok(h, id, c->reason, sizeof(c->reason)) != 0) {
+		c->result = HOST_FAIL;
 		return;
 	}
 	snprintf(c->reason, sizeof(c->reason), "%zu usable TLSA record%s "
