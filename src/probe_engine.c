@@ -730,6 +730,37 @@ deliver_host(domain_probe *dp, size_t index, const probe_host *src)
 	dp->hosts[index].done = true;
 }
 
+/* Rollover analysis over the distinct chains the host presented. */
+static void
+analyze_rollover(probe_host *h)
+{
+	const dane_chain_digests *chains[DANE_ROLL_MAX_CHAINS];
+	const dns_answer *t;
+	size_t n = 0;
+
+	if (h->policy.tlsa_answer_index < 0 ||
+	    (t = h->tlsa[h->policy.tlsa_answer_index]) == NULL ||
+	    t->count == 0)
+		return;
+	for (size_t i = 0; i < h->n_addrs && n < DANE_ROLL_MAX_CHAINS; i++) {
+		const probe_address *pa = &h->addrs[i];
+		bool seen = false;
+
+		if (!pa->tls_established || pa->tls.chain.n == 0)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if (memcmp(chains[j]->cert[0].spki_sha256,
+			    pa->tls.chain.cert[0].spki_sha256, 32) == 0)
+				seen = true;
+		if (!seen)
+			chains[n++] = &pa->tls.chain;
+	}
+	if (n == 0 || (h->rollover = malloc(sizeof(*h->rollover))) == NULL)
+		return;
+	dane_rollover_analyze(t->tlsa, t->count, t->ttl, chains, n, time(NULL),
+	    h->rollover);
+}
+
 static void
 job_maybe_done(host_job *job)
 {
@@ -737,6 +768,7 @@ job_maybe_done(host_job *job)
 		return;
 	job->done = true;
 	compact_addrs(&job->res);
+	analyze_rollover(&job->res);
 	/* Delivering may finish (and free) domains: detach the list first. */
 	host_sub *subs = job->subs;
 

@@ -69,6 +69,7 @@ probe_host_clear(probe_host *h)
 		free(h->tlsa_names[i]);
 	}
 	free(h->addrs);
+	free(h->rollover);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -91,6 +92,13 @@ probe_host_copy(probe_host *dst, const probe_host *src)
 	dst->tlsa[0] = dst->tlsa[1] = NULL;
 	dst->tlsa_names[0] = dst->tlsa_names[1] = NULL;
 	dst->addrs = NULL;
+	dst->rollover = NULL;
+	if (src->rollover != NULL) {
+		dst->rollover = malloc(sizeof(*dst->rollover));
+		if (dst->rollover == NULL)
+			goto fail;
+		*dst->rollover = *src->rollover;
+	}
 	if ((dst->name = strdup(src->name)) == NULL ||
 	    dup_answer(&dst->a, src->a) != 0 ||
 	    dup_answer(&dst->aaaa, src->aaaa) != 0)
@@ -161,6 +169,14 @@ finish_host(probe_host *h)
 	else
 		snprintf(h->reason, sizeof(h->reason), "[%s]: %s",
 		    worst->addr.text, worst->reason);
+	/* Working today but certain to break at the next renewal (x 0 x
+	 * records only): the operator must hear it before it happens. */
+	if (h->severity == SEVERITY_OK && h->rollover != NULL &&
+	    h->rollover->verdict == DANE_ROLL_BREAKS_AT_RENEWAL) {
+		h->severity = SEVERITY_WARNING;
+		snprintf(h->reason, sizeof(h->reason), "TLSA RRset breaks at "
+		    "the next certificate renewal: %s", h->rollover->reason);
+	}
 }
 
 void

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "dane_policy.h"
+#include "dane_rollover.h"
 #include "dane_tls.h"
 #include "dns_answer.h"
 #include "smtp_session.h"
@@ -88,6 +89,9 @@ typedef struct probe_host {
 	size_t n_addrs;
 	probe_severity severity;
 	char reason[400];
+	/* Will the TLSA RRset survive the next key rollover?  Owned; NULL when
+	 * no secure TLSA RRset was found or nothing was presented. */
+	dane_rollover_report *rollover;
 } probe_host;
 
 typedef enum probe_domain_kind {

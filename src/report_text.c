@@ -60,13 +60,19 @@ print_tlsa(FILE *out, const probe_host *h, size_t i)
 		const probe_address *m = (int)i == h->policy.tlsa_answer_index
 		    ? matched_by(h, (int)j) : NULL;
 
-		fprintf(out, "          %s  [%s %s %s; %s]%s%s%s\n",
+		const dane_roll_record *rr = (int)i ==
+		    h->policy.tlsa_answer_index && h->rollover &&
+		    j < h->rollover->n_records ? &h->rollover->rec[j] : NULL;
+
+		fprintf(out, "          %s  [%s %s %s; %s]%s%s\n",
 		    tlsa_record_format(&t->tlsa[j], rec, sizeof(rec)),
 		    tlsa_usage_name(t->tlsa[j].usage),
 		    tlsa_selector_name(t->tlsa[j].selector),
 		    tlsa_mtype_name(t->tlsa[j].mtype), tlsa_usability_name(u),
-		    m ? " matched by " : "", m ? m->addr.text : "",
-		    m ? "" : "");
+		    m ? " matched by " : "", m ? m->addr.text : "");
+		if (rr != NULL && rr->state != DANE_ROLL_REC_MATCH)
+			fprintf(out, "            %s: %s\n",
+			    dane_roll_rec_state_name(rr->state), rr->note);
 	}
 }
 
@@ -121,6 +127,26 @@ print_address(FILE *out, const probe_host *h, const probe_address *a)
 }
 
 static void
+print_rollover(FILE *out, const dane_rollover_report *r)
+{
+	char when[40];
+	struct tm tm;
+
+	if (r == NULL)
+		return;
+	fprintf(out, "    rollover: %s: %s\n", dane_roll_verdict_name(r->verdict),
+	    r->reason);
+	fprintf(out, "      %zu usable record(s), %zu matching, %zu stale, "
+	    "%zu next-key candidate(s), TTL %u s\n", r->n_usable,
+	    r->n_matching, r->n_stale, r->n_next, r->ttl);
+	if (r->safe_switch_at != 0 && gmtime_r(&r->safe_switch_at, &tm)) {
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		fprintf(out, "      a published next key may be deployed from "
+		    "%s (its record plus one TTL)\n", when);
+	}
+}
+
+static void
 print_host(FILE *out, const probe_host *h)
 {
 	fprintf(out, "  MX %u %s  [%s]\n", h->preference, h->name,
@@ -131,6 +157,7 @@ print_host(FILE *out, const probe_host *h)
 		print_tlsa(out, h, i);
 	fprintf(out, "    policy: %s: %s\n", dane_level_name(h->policy.level),
 	    h->policy.reason);
+	print_rollover(out, h->rollover);
 	if (h->policy.level == DANE_LEVEL_FAIL)
 		fprintf(out, "    fix: repair the DNS for this host (DNSSEC "
 		    "signatures, DS records, reachable name servers); DANE "
