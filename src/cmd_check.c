@@ -12,6 +12,8 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <time.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include "domain_list.h"
 #include "log.h"
 #include "output_file.h"
+#include "probe_batch.h"
 #include "report_json.h"
 #include "report_nagios.h"
 #include "report_prometheus.h"
@@ -31,7 +34,10 @@
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JSONL, FORMAT_NAGIOS,
     FORMAT_PROMETHEUS };
 enum { OPT_RESOLVER = 256, OPT_ANCHOR, OPT_REQUIRE_DANE, OPT_HELO,
-    OPT_FORMAT, OPT_DEBUG };
+    OPT_FORMAT, OPT_DEBUG, OPT_CONCURRENCY, OPT_PER_HOST, OPT_PROGRESS };
+
+/* 128 + SIGINT, as shells report an interrupted command. */
+enum { EXIT_INTERRUPTED = 130 };
 
 /* Version of the JSON document layout (contrib/json/daneprobe.schema.json). */
 #define JSON_SCHEMA_VERSION 1
@@ -42,6 +48,9 @@ typedef struct check_args {
 	const char *output;      /* --output FILE, or NULL for stdout */
 	domain_list domains;
 	int verbose;
+	unsigned concurrency;    /* --concurrency: domains in flight */
+	bool quiet;              /* no progress line, no summary */
+	bool progress;           /* --progress: even when stderr is no tty */
 } check_args;
 
 static const struct option check_options[] = {
@@ -60,6 +69,10 @@ static const struct option check_options[] = {
 	{ "domain-file", required_argument, NULL, 'f' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+	{ "per-host", required_argument, NULL, OPT_PER_HOST },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -90,11 +103,20 @@ cmd_check_usage(FILE *out)
 "                            file in the same directory, then rename; mode 0644)\n"
 "  -f, --domain-file FILE    also probe the domains listed in FILE (\"-\": stdin):\n"
 "                            one per line, '#' comments; may be repeated\n"
+"      --concurrency N       domains probed at once (default 64); every MX\n"
+"                            host is probed once per run and shared\n"
+"      --per-host N          connections to one MX address at once (default 2)\n"
+"  -q, --quiet               no progress line and no summary on stderr\n"
+"      --progress            progress line even when stderr is not a terminal\n"
 "  -v, --verbose / --debug   diagnostics on stderr\n"
 "  -h, --help                this help\n"
 "\n"
+"With several domains, results of text, nagios and jsonl output stream as\n"
+"they complete (jsonl: one object per line) and a summary goes to stderr.\n"
+"\n"
 "Exit status: worst verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN/usage\n"
-"or output not written.\n",
+"or output not written; 130 interrupted (SIGINT/SIGTERM: finished results\n"
+"are written, an --output file is left as it was).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
 
@@ -238,7 +260,7 @@ parse_options(int argc, char **argv, cli_options *o, check_args *a)
 	long v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:p:46w:c:o:f:vh", check_options,
+	while ((c = getopt_long(argc, argv, "t:p:46w:c:o:f:vqh", check_options,
 	    NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -299,6 +321,24 @@ parse_options(int argc, char **argv, cli_options *o, check_args *a)
 		case 'v':
 			a->verbose = a->verbose < 1 ? 1 : a->verbose;
 			break;
+		case OPT_CONCURRENCY:
+			if (cli_parse_long(optarg, 1, 100000, &v) != 0)
+				return usage_error("invalid --concurrency \"%s\"",
+				    optarg);
+			a->concurrency = (unsigned)v;
+			break;
+		case OPT_PER_HOST:
+			if (cli_parse_long(optarg, 1, 1000, &v) != 0)
+				return usage_error("invalid --per-host \"%s\"",
+				    optarg);
+			o->probe.per_host = (unsigned)v;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case OPT_PROGRESS:
+			a->progress = true;
+			break;
 		case OPT_DEBUG:
 			a->verbose = 2;
 			break;
@@ -326,13 +366,85 @@ parse_options(int argc, char **argv, cli_options *o, check_args *a)
 	return -1;
 }
 
-static double
-monotonic_seconds(void)
-{
-	struct timespec ts;
+/* One run: the domains to hand out, and where finished results go. */
+typedef struct check_run {
+	const check_args *a;
+	const cli_options *o;
+	size_t next;               /* next domain to hand out */
+	bool stream;               /* write each result as it finishes */
+	probe_domain **res;        /* collected results (input order) */
+	size_t n_res;
+	int status;                /* worst verdict so far */
+	bool write_failed;
+} check_run;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+static const char *
+next_domain(void *arg)
+{
+	check_run *r = arg;
+
+	return r->next < r->a->domains.n ? r->a->domains.names[r->next++]
+	    : NULL;
+}
+
+/* Streams or keeps one result.  Streaming frees it at once, so a list of
+ * any length runs in bounded memory. */
+static void
+on_result(probe_domain *d, void *arg)
+{
+	check_run *r = arg;
+
+	r->status = probe_severity_worst((probe_severity)r->status,
+	    d->severity);
+	if (!r->stream) {
+		r->res[r->n_res++] = d;
+		return;
+	}
+	if (r->a->format == FORMAT_JSONL) {
+		if (emit_jsonl(stdout, &d, 1) != 0)
+			r->write_failed = true;
+	} else if (r->a->format == FORMAT_NAGIOS) {
+		report_nagios(stdout, d, &r->o->probe.expiry);
+	} else {
+		report_text_domain(stdout, d);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		r->write_failed = true;
+	probe_domain_free(d);
+}
+
+/* Results come in completion order; reports list them as given. */
+static int
+cmp_by_input(const void *x, const void *y, void *arg)
+{
+	const domain_list *l = arg;
+	const probe_domain *a = *(probe_domain *const *)x;
+	const probe_domain *b = *(probe_domain *const *)y;
+
+	return (int)domain_list_index(l, a->domain) -
+	    (int)domain_list_index(l, b->domain);
+}
+
+static int
+write_collected(check_run *r, const probe_batch_summary *sum)
+{
+	report_run run = { .seconds = sum->seconds, .finished = time(NULL) };
+
+	qsort_r(r->res, r->n_res, sizeof(*r->res), cmp_by_input,
+	    (void *)&r->a->domains);
+	if (r->a->output != NULL) {
+		if (sum->interrupted) {
+			fprintf(stderr, "daneprobe: interrupted: %s left as it "
+			    "was\n", r->a->output);
+			return 0;
+		}
+		return emit_to_file(r->a, r->res, r->n_res, r->o, &run);
+	}
+	if (emit(stdout, r->a, r->res, r->n_res, r->o, &run) != 0) {
+		fprintf(stderr, "daneprobe: cannot write output\n");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -340,50 +452,51 @@ cmd_check(int argc, char **argv)
 {
 	cli_options o;
 	check_args a = { .format = FORMAT_TEXT };
-	probe_domain **res = NULL;
-	report_run run;
+	check_run r = { .a = &a, .o = &o };
+	probe_batch_summary sum;
+	probe_batch_params bp;
 	char err[512];
 	int status;
-	double t0;
 
 	cli_options_init(&o);
 	domain_list_init(&a.domains);
 	if ((status = parse_options(argc, argv, &o, &a)) >= 0)
 		goto out;
-	status = 0;
 	log_set_level(a.verbose >= 2 ? LOG_LEVEL_DEBUG : a.verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	cli_options_finish(&o);
-
-	size_t n = a.domains.n;
-
-	if ((res = calloc(n, sizeof(*res))) == NULL) {
+	r.stream = a.output == NULL && (a.format == FORMAT_TEXT ||
+	    a.format == FORMAT_NAGIOS || a.format == FORMAT_JSONL);
+	if (!r.stream && (r.res = calloc(a.domains.n, sizeof(*r.res))) ==
+	    NULL) {
 		fprintf(stderr, "daneprobe: out of memory\n");
 		status = EXIT_USAGE;
 		goto out;
 	}
-	t0 = monotonic_seconds();
-	if (cli_run_probes(&o, a.domains.names, n, res, err, sizeof(err)) != 0) {
+	memset(&bp, 0, sizeof(bp));
+	bp.concurrency = a.concurrency;
+	bp.progress = !a.quiet && (a.progress || (a.domains.n > 1 &&
+	    isatty(STDERR_FILENO)));
+	bp.expected_total = a.domains.n;
+	bp.next = next_domain;
+	bp.result = on_result;
+	bp.arg = &r;
+	if (probe_batch_run(&o, &bp, &sum, err, sizeof(err)) != 0) {
 		fprintf(stderr, "daneprobe: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;
 	}
-	run.seconds = monotonic_seconds() - t0;
-	run.finished = time(NULL);
-	for (size_t i = 0; i < n; i++)
-		status = probe_severity_worst((probe_severity)status,
-		    res[i]->severity);
-	if (a.output != NULL) {
-		if (emit_to_file(&a, res, n, &o, &run) != 0)
-			status = EXIT_USAGE;
-	} else if (emit(stdout, &a, res, n, &o, &run) != 0) {
-		fprintf(stderr, "daneprobe: cannot write output\n");
+	status = r.status;
+	if ((!r.stream && write_collected(&r, &sum) != 0) || r.write_failed)
 		status = EXIT_USAGE;
-	}
+	if (!a.quiet && (a.domains.n > 1 || sum.interrupted))
+		probe_batch_print_summary(stderr, &sum);
+	if (sum.interrupted)
+		status = EXIT_INTERRUPTED;
 out:
-	for (size_t i = 0; res && i < a.domains.n; i++)
-		probe_domain_free(res[i]);
-	free(res);
+	for (size_t i = 0; i < r.n_res; i++)
+		probe_domain_free(r.res[i]);
+	free(r.res);
 	domain_list_free(&a.domains);
 	return status;
 }

@@ -53,6 +53,17 @@ find_slot(const domain_list *l, const char *name)
 	return &l->slots[i];
 }
 
+size_t
+domain_list_index(const domain_list *l, const char *name)
+{
+	size_t slot;
+
+	if (l->n_slots == 0)
+		return l->n;
+	slot = *find_slot(l, name);
+	return slot != 0 ? slot - 1 : l->n;
+}
+
 /* Keeps the table at most half full; n_slots stays a power of two. */
 static int
 grow_slots(domain_list *l)

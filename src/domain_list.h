@@ -57,6 +57,10 @@ int domain_list_add(domain_list *l, const char *name, char *err,
 int domain_list_read(domain_list *l, FILE *in, const char *label,
     FILE *diag, size_t *n_bad, char *err, size_t errlen);
 
+/* Position of a (normalized) name in the list, or l->n when absent.
+ * O(1): lets results that finish out of order be put back in list order. */
+size_t domain_list_index(const domain_list *l, const char *name);
+
 /* Opens `path` ("-" is standard input) and calls domain_list_read(). */
 int domain_list_load(domain_list *l, const char *path, FILE *diag,
     size_t *n_bad, char *err, size_t errlen);
