@@ -173,6 +173,11 @@ cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
 		}
 		out[i] = (char)tolower(c);
 	}
+	/* Only one trailing dot is the root: "example.org.." has an empty
+	 * last label and must not become "example.org.", a second spelling
+	 * of "example.org" that would defeat duplicate detection. */
+	if (label == 0)
+		goto bad;
 	out[len] = '\0';
 	return 0;
 bad:
