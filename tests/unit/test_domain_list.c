@@ -217,3 +217,20 @@ Test(domain_list, load_reports_a_missing_file)
 	    "err: %s", err);
 	domain_list_free(&l);
 }
+
+Test(domain_list, index_gives_the_position_in_list_order)
+{
+	domain_list l;
+	char err[200];
+
+	domain_list_init(&l);
+	cr_assert_eq(domain_list_index(&l, "a.example"), 0, "empty list: n");
+	domain_list_add(&l, "a.example", err, sizeof(err));
+	domain_list_add(&l, "B.example", err, sizeof(err));
+	domain_list_add(&l, "c.example", err, sizeof(err));
+	cr_assert_eq(domain_list_index(&l, "a.example"), 0);
+	cr_assert_eq(domain_list_index(&l, "b.example"), 1);
+	cr_assert_eq(domain_list_index(&l, "c.example"), 2);
+	cr_assert_eq(domain_list_index(&l, "d.example"), 3, "absent: n");
+	domain_list_free(&l);
+}
