@@ -65,11 +65,12 @@ make_tmp() {
 
 # Starts the lab unless it runs already (then it is left running), and
 # stops it at exit if this test started it.  The lock keeps two of these
-# tests from starting or stopping the same lab at once under make -j.
+# tests from starting or stopping the lab at once under make -j (there is
+# only one lab per machine: its addresses are fixed).
 lab_up() {
 	need_root
 	mkdir -p "$(dirname "$LAB_DIR")"
-	exec 9>"$LAB_DIR.monitoring.lock"
+	exec 9>"${TMPDIR:-/tmp}/daneprobe-monitoring-lab.lock"
 	flock -w 900 9 || { echo "FAIL: could not lock the lab"; exit 1; }
 	if ! "$LAB" status >/dev/null 2>&1; then
 		if ! "$LAB" start; then
