@@ -148,10 +148,39 @@ dane_verdict_address(const dane_verdict_input *in, dane_verdict *out)
 	}
 }
 
+static long
+days_until(time_t when, time_t now)
+{
+	double d = difftime(when, now) / 86400.0;
+
+	/* Round down, so an hour past expiry is already -1. */
+	return d >= 0 ? (long)d : (long)d - (d != (long)d ? 1 : 0);
+}
+
+long
+dane_verdict_first_expiry(const dane_tls_outcome *tls, time_t now, int *depth)
+{
+	long days = days_until(tls->leaf.not_after, now);
+	int last = tls->authenticated && tls->matched_depth > 0
+	    ? tls->matched_depth : 0;
+
+	*depth = 0;
+	for (int i = 1; i <= last && (size_t)i < tls->chain.n; i++) {
+		long d = days_until(tls->chain.cert[i].not_after, now);
+
+		if (d < days) {
+			days = d;
+			*depth = i;
+		}
+	}
+	return days;
+}
+
 void
 dane_verdict_apply_expiry(dane_verdict *v, const dane_tls_outcome *tls,
-    long days, const expiry_thresholds *t)
+    long days, int depth, const expiry_thresholds *t)
 {
+	char which[40] = "certificate";
 	size_t len = strlen(v->reason);
 	bool dane_ee = tls->authenticated && tls->matched_depth == 0;
 	probe_severity sev = SEVERITY_OK;
@@ -164,6 +193,9 @@ dane_verdict_apply_expiry(dane_verdict *v, const dane_tls_outcome *tls,
 		sev = SEVERITY_WARNING;
 	if (sev == SEVERITY_OK)
 		return;
+	if (depth > 0)
+		snprintf(which, sizeof(which), "chain certificate at depth %d",
+		    depth);
 	if (dane_ee) {
 		/* RFC 7672 3.1.1: DANE-EE ignores the validity period. */
 		snprintf(v->reason + len, sizeof(v->reason) - len,
@@ -171,8 +203,7 @@ dane_verdict_apply_expiry(dane_verdict *v, const dane_tls_outcome *tls,
 		    days < 0 ? "expired" : "expires soon", days);
 		return;
 	}
-	snprintf(v->reason + len, sizeof(v->reason) - len,
-	    "; certificate %s (%ld days left)",
-	    days < 0 ? "has expired" : "expires soon", days);
+	snprintf(v->reason + len, sizeof(v->reason) - len, "; %s %s (%ld days "
+	    "left)", which, days < 0 ? "has expired" : "expires soon", days);
 	v->severity = probe_severity_worst(v->severity, sev);
 }

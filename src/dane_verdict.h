@@ -7,6 +7,7 @@
 #define DANEPROBE_DANE_VERDICT_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "dane_policy.h"
 #include "dane_tls.h"
@@ -37,9 +38,18 @@ typedef struct expiry_thresholds {
 	long crit_days;
 } expiry_thresholds;
 
-/* Raises a verdict's severity for a leaf expiring within the thresholds.
- * DANE-EE matches ignore expiry (RFC 7672 3.1.1), so they are only noted. */
+/* Raises a verdict's severity for a certificate expiring within the
+ * thresholds: `days_left` of the certificate at chain `depth` that expires
+ * first among those the verdict depends on (the leaf, and for DANE-TA the
+ * chain up to the matched trust anchor).  DANE-EE matches ignore expiry
+ * (RFC 7672 3.1.1), so they are only noted. */
 void dane_verdict_apply_expiry(dane_verdict *v, const dane_tls_outcome *tls,
-    long days_left, const expiry_thresholds *t);
+    long days_left, int depth, const expiry_thresholds *t);
+
+/* The certificate the verdict depends on that expires first: the leaf, or
+ * for a DANE-TA match every certificate from the leaf to the trust
+ * anchor.  Sets *depth; returns its whole days left at `now`. */
+long dane_verdict_first_expiry(const dane_tls_outcome *tls, time_t now,
+    int *depth);
 
 #endif

@@ -589,9 +589,13 @@ judge_address(const probe_engine *e, const probe_host *h, probe_address *pa)
 
 	dane_verdict_address(&in, &v);
 	if (pa->tls_established && pa->tls.leaf.present) {
+		int depth;
+		long days = dane_verdict_first_expiry(&pa->tls, time(NULL),
+		    &depth);
+
 		pa->leaf_days_left = cert_facts_days_left(&pa->tls.leaf,
 		    time(NULL));
-		dane_verdict_apply_expiry(&v, &pa->tls, pa->leaf_days_left,
+		dane_verdict_apply_expiry(&v, &pa->tls, days, depth,
 		    &e->cfg.expiry);
 	}
 	pa->state = v.state;

@@ -314,6 +314,48 @@ policy_json(const probe_host *h)
 }
 
 static json_t *
+rollover_json(const dane_rollover_report *r)
+{
+	json_t *o, *recs, *chains;
+
+	if (r == NULL)
+		return json_null();
+	recs = json_array();
+	chains = json_array();
+	for (size_t i = 0; recs && i < r->n_records; i++)
+		json_array_append_new(recs, json_pack("{s:I, s:s, s:b, s:o, s:o}",
+		    "index", (json_int_t)i, "state",
+		    dane_roll_rec_state_name(r->rec[i].state), "next_candidate",
+		    r->rec[i].next_candidate, "duplicate_of",
+		    r->rec[i].duplicate_of >= 0 ?
+		    json_integer(r->rec[i].duplicate_of) : json_null(), "note",
+		    str(r->rec[i].note)));
+	for (size_t i = 0; chains && i < r->n_chains; i++)
+		json_array_append_new(chains, json_pack(
+		    "{s:o, s:s, s:I, s:b, s:b, s:b, s:o}", "key_family",
+		    r->chain[i].key_family[0] ? str(r->chain[i].key_family)
+		    : json_null(), "verdict",
+		    dane_roll_verdict_name(r->chain[i].verdict), "matching",
+		    (json_int_t)r->chain[i].matching, "survives_same_key",
+		    r->chain[i].survives_same_key, "survives_next_key",
+		    r->chain[i].survives_next_key, "survives_new_issuer",
+		    r->chain[i].survives_new_issuer, "reason",
+		    str(r->chain[i].reason)));
+	o = json_pack("{s:s, s:o, s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I}, s:o, s:o}", "verdict", dane_roll_verdict_name(r->verdict),
+	    "reason", str(r->reason), "ttl", (json_int_t)r->ttl,
+	    "safe_switch_at", r->safe_switch_at ?
+	    json_integer((json_int_t)r->safe_switch_at) : json_null(),
+	    "counts", "usable", (json_int_t)r->n_usable, "matching",
+	    (json_int_t)r->n_matching, "stale", (json_int_t)r->n_stale,
+	    "misplaced", (json_int_t)r->n_misplaced, "unusable",
+	    (json_int_t)r->n_unusable, "duplicates",
+	    (json_int_t)r->n_duplicates, "next", (json_int_t)r->n_next,
+	    "records", recs, "chains", chains);
+	return o;
+}
+
+static json_t *
 host_json(const probe_host *h)
 {
 	json_t *o = json_object(), *lookups = json_array(), *addrs = json_array();
@@ -332,6 +374,7 @@ host_json(const probe_host *h)
 	f += put(o, "reason", str(h->reason));
 	f += put(o, "tlsa_plan", plan_json(h));
 	f += put(o, "policy", policy_json(h));
+	f += put(o, "rollover", rollover_json(h->rollover));
 	if (h->a)
 		f += append(lookups, answer_json(h->a));
 	if (h->aaaa)

@@ -350,6 +350,46 @@ m_tlsa_unusable(FILE *out, const char *name, const node *n)
 }
 
 static void
+m_rollover_status(FILE *out, const char *name, const node *n)
+{
+	static const char *const names[] = { "robust", "fragile",
+	    "breaks-at-renewal", "no-match", "no-usable-records", "no-chain" };
+
+	if (n->h->rollover != NULL)
+		put_states(out, name, &n->base, "verdict", names, 6,
+		    (size_t)n->h->rollover->verdict);
+}
+
+static void
+m_tlsa_stale(FILE *out, const char *name, const node *n)
+{
+	if (n->h->rollover != NULL)
+		put_sample(out, name, &n->base, (double)n->h->rollover->n_stale);
+}
+
+static void
+m_tlsa_next(FILE *out, const char *name, const node *n)
+{
+	if (n->h->rollover != NULL)
+		put_sample(out, name, &n->base, (double)n->h->rollover->n_next);
+}
+
+static void
+m_tlsa_ttl(FILE *out, const char *name, const node *n)
+{
+	if (n->h->rollover != NULL)
+		put_sample(out, name, &n->base, (double)n->h->rollover->ttl);
+}
+
+static void
+m_safe_switch(FILE *out, const char *name, const node *n)
+{
+	if (n->h->rollover != NULL && n->h->rollover->safe_switch_at != 0)
+		put_sample(out, name, &n->base,
+		    (double)n->h->rollover->safe_switch_at);
+}
+
+static void
 m_addr_severity(FILE *out, const char *name, const node *n)
 {
 	put_sample(out, name, &n->base, n->a->severity);
@@ -513,6 +553,22 @@ static const metric metrics[] = {
 	  "secure TLSA RRset." },
 	{ "daneprobe_tlsa_unusable_records", SCOPE_HOST, m_tlsa_unusable,
 	  "TLSA records unusable for SMTP (PKIX usages, unknown parameters)." },
+	{ "daneprobe_tlsa_rollover_status", SCOPE_HOST, m_rollover_status,
+	  "Will the TLSA RRset survive the next key rollover, one series per "
+	  "verdict (1 = current); only for hosts with a secure TLSA RRset "
+	  "whose server presented a certificate." },
+	{ "daneprobe_tlsa_stale_records", SCOPE_HOST, m_tlsa_stale,
+	  "Usable TLSA records that match no certificate the server presented "
+	  "(stale: remove them once the TTL has passed)." },
+	{ "daneprobe_tlsa_next_key_records", SCOPE_HOST, m_tlsa_next,
+	  "DANE-EE SPKI records that match no presented key: candidates for "
+	  "the next key." },
+	{ "daneprobe_tlsa_ttl_seconds", SCOPE_HOST, m_tlsa_ttl,
+	  "TTL of the TLSA RRset as the resolver returned it." },
+	{ "daneprobe_tlsa_safe_switch_timestamp_seconds", SCOPE_HOST,
+	  m_safe_switch,
+	  "When a published next key may be deployed: now plus the TLSA TTL "
+	  "(Unix time); only when a next-key record is published." },
 	{ "daneprobe_address_severity", SCOPE_ADDR, m_addr_severity,
 	  "Address verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
 	{ "daneprobe_address_state", SCOPE_ADDR, m_addr_state,

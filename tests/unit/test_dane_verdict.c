@@ -108,7 +108,7 @@ expiry_case(bool auth, int depth, long days)
 	tls.authenticated = auth;
 	tls.matched_depth = depth;
 	tls.leaf.present = true;
-	dane_verdict_apply_expiry(&v, &tls, days, &t);
+	dane_verdict_apply_expiry(&v, &tls, days, 0, &t);
 	return v;
 }
 
@@ -137,4 +137,34 @@ Test(dane_verdict, severity_order_follows_monitoring_plugins)
 	    SEVERITY_CRITICAL);
 	cr_expect_eq(probe_severity_worst(SEVERITY_UNKNOWN, SEVERITY_CRITICAL),
 	    SEVERITY_CRITICAL);
+}
+
+Test(dane_verdict, dane_ta_counts_the_chain_up_to_the_anchor)
+{
+	dane_tls_outcome tls;
+	time_t now = 1800000000;
+	int depth = -1;
+
+	memset(&tls, 0, sizeof(tls));
+	tls.leaf.present = true;
+	tls.leaf.not_after = now + 90 * 86400;
+	tls.chain.n = 3;
+	tls.chain.cert[0].not_after = tls.leaf.not_after;
+	tls.chain.cert[1].not_after = now + 5 * 86400;   /* intermediate */
+	tls.chain.cert[2].not_after = now + 2 * 86400;   /* above the anchor */
+	tls.authenticated = true;
+	tls.matched_depth = 1;
+	cr_expect_eq(dane_verdict_first_expiry(&tls, now, &depth), 5);
+	cr_expect_eq(depth, 1, "the certificate above the anchor is ignored");
+	tls.matched_depth = 0;
+	cr_expect_eq(dane_verdict_first_expiry(&tls, now, &depth), 90);
+	cr_expect_eq(depth, 0, "DANE-EE depends on the leaf only");
+
+	dane_verdict v = { .severity = SEVERITY_OK, .reason = "ok" };
+	expiry_thresholds t = { .warn_days = 20, .crit_days = 7 };
+
+	tls.matched_depth = 1;
+	dane_verdict_apply_expiry(&v, &tls, 5, 1, &t);
+	cr_expect_eq(v.severity, SEVERITY_CRITICAL);
+	cr_expect_not_null(strstr(v.reason, "chain certificate at depth 1"));
 }
