@@ -83,6 +83,15 @@ long_output(FILE *out, const probe_domain *d)
 		if (h->policy.level == DANE_LEVEL_FAIL || h->n_addrs == 0)
 			fprintf(out, "[%s] %s: %s\n",
 			    probe_severity_name(h->severity), h->name, h->reason);
+		/* Rollover readiness: a note unless robust (breaks-at-renewal
+		 * already raised the host to WARNING). */
+		if (h->rollover != NULL && h->rollover->verdict != DANE_ROLL_ROBUST)
+			fprintf(out, "[%s] %s rollover: %s: %s%s\n",
+			    h->rollover->verdict == DANE_ROLL_BREAKS_AT_RENEWAL
+			    ? "WARNING" : "INFO", h->name,
+			    dane_roll_verdict_name(h->rollover->verdict),
+			    h->rollover->reason, h->rollover->n_stale ?
+			    " (stale TLSA records published)" : "");
 		for (size_t j = 0; j < h->n_addrs; j++) {
 			const probe_address *a = &h->addrs[j];
 
