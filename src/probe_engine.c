@@ -601,7 +601,13 @@ judge_address(const probe_engine *e, const probe_host *h, probe_address *pa)
 	pa->state = v.state;
 	pa->severity = v.severity;
 	pa->complete = true;
-	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
+	/* Obsolete TLS is reported, not judged: DANE still decides. */
+	if (pa->tls_established && (strcmp(pa->tls.tls_version, "TLSv1") == 0 ||
+	    strcmp(pa->tls.tls_version, "TLSv1.1") == 0))
+		snprintf(pa->reason, sizeof(pa->reason), "%s; note: only %s, "
+		    "which RFC 8996 deprecates", v.reason, pa->tls.tls_version);
+	else
+		snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 }
 
 /* The key algorithm a leaf's key belongs to, and the other one. */
