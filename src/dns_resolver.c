@@ -19,17 +19,6 @@
 #include "log.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
-/*
- * getdns 1.6.0 frees a DNSSEC chain sub-query (DNSKEY, DS) that times out
- * on its own while the chain still points at it (general.c calls
- * _getdns_context_request_timed_out() for it; 1.7.3 has the same code):
- * reads and double frees of freed memory follow, and crashes.  valgrind
- * shows it in `check -f` batches when the resolver drops packets.  So
- * getdns gets a timeout far beyond ours and never times anything out
- * itself; each lookup has its own timer that cancels the whole request,
- * chain included, with getdns_cancel_callback().
- */
-#define DNS_GETDNS_SLACK_MS 600000
 #define DNS_TYPE_DNSKEY 48
 #define DNS_TYPE_DS 43
 
@@ -50,10 +39,7 @@ struct dns_query {
 	void *arg;
 	dns_answer *answer;       /* allocated up front so OOM later still yields one */
 	struct timespec started;
-	ev_timer deadline;        /* our timeout; see DNS_GETDNS_SLACK_MS */
-	getdns_transaction_t tid;
 	bool answered;            /* getdns has called back */
-	bool timed_out;           /* the cancel came from our deadline */
 };
 
 struct dns_resolver {
@@ -354,8 +340,7 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 	else if ((gr = getdns_extension_set_libev_loop(r->ctx, r->loop)))
 		errf(err, errlen, "cannot attach getdns to libev: %s",
 		    getdns_get_errorstr_by_id(gr));
-	else if ((gr = getdns_context_set_timeout(r->ctx,
-	    (uint64_t)r->timeout_ms + DNS_GETDNS_SLACK_MS)))
+	else if ((gr = getdns_context_set_timeout(r->ctx, r->timeout_ms)))
 		errf(err, errlen, "cannot set DNS timeout: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = disable_zero_config(r->ctx)))
@@ -757,7 +742,6 @@ inflight_unlink(dns_resolver *r, dns_query *q)
 	if (q->next != NULL)
 		q->next->prev = q->prev;
 	q->prev = q->next = NULL;
-	ev_timer_stop(r->loop, &q->deadline);
 }
 
 static void
@@ -792,8 +776,6 @@ on_getdns(getdns_context *ctx, getdns_callback_type_t type,
 
 	(void)ctx;
 	(void)tid;
-	if (type == GETDNS_CALLBACK_CANCEL && q->timed_out)
-		type = GETDNS_CALLBACK_TIMEOUT;
 	q->answer->elapsed_ms = ms_since(&q->started);
 	decode_response(r, q->answer, type, resp);
 	getdns_dict_destroy(resp);
@@ -829,29 +811,6 @@ on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
 	r->delivering = false;
 	if (r->closing)
 		free(r); /* dns_resolver_free() ran in a callback and left r to us */
-}
-
-/* Our timeout for one lookup: getdns calls on_getdns() with CANCEL from
- * inside getdns_cancel_callback(), which on_getdns() reports as a
- * timeout. */
-static void
-on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	dns_query *q = w->data;
-	dns_resolver *r = q->r;
-
-	(void)loop;
-	(void)revents;
-	q->timed_out = true;
-	if (getdns_cancel_callback(r->ctx, q->tid) != GETDNS_RETURN_GOOD &&
-	    !q->answered) {
-		/* getdns no longer knows the request: answer it ourselves. */
-		q->answer->elapsed_ms = ms_since(&q->started);
-		set_timeout(r, q->answer);
-		q->answered = true;
-		inflight_unlink(r, q);
-		ready_push(r, q);
-	}
 }
 
 static dns_answer *
@@ -893,8 +852,6 @@ dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
-	ev_timer_init(&q->deadline, on_deadline, r->timeout_ms / 1000.0, 0.);
-	q->deadline.data = q;
 	clock_gettime(CLOCK_MONOTONIC, &q->started);
 	if ((q->next = r->inflight) != NULL)
 		q->next->prev = q;
@@ -903,13 +860,8 @@ dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 
 	gr = getdns_general(r->ctx, name, qtype, r->extensions, q, &tid,
 	    on_getdns);
-	if (q->answered)
+	if (gr == GETDNS_RETURN_GOOD || q->answered)
 		return 0; /* an answer already given is delivered from the loop */
-	if (gr == GETDNS_RETURN_GOOD) {
-		q->tid = tid;
-		ev_timer_start(r->loop, &q->deadline);
-		return 0;
-	}
 	inflight_unlink(r, q);
 	r->pending--;
 	dns_answer_free(q->answer);
