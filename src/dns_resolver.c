@@ -34,6 +34,8 @@ typedef struct dns_query dns_query;
 struct dns_query {
 	dns_query *prev, *next;   /* r->inflight, doubly linked */
 	dns_query *ready_next;    /* r->ready, FIFO */
+	dns_query *wait_next;     /* r->waiting, FIFO */
+	char *name;               /* owned while waiting to start */
 	dns_resolver *r;
 	dns_callback cb;
 	void *arg;
@@ -49,6 +51,8 @@ struct dns_resolver {
 	ev_timer deliver;
 	dns_query *inflight;
 	dns_query *ready, **ready_tail;
+	dns_query *waiting, **waiting_tail;  /* not yet handed to getdns */
+	unsigned n_inflight, max_inflight;
 	unsigned pending;
 	unsigned timeout_ms;
 	char from[96];      /* "from 127.53.0.1" / "during recursive resolution" */
@@ -356,6 +360,7 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 }
 
 static void on_deliver(struct ev_loop *loop, ev_timer *w, int revents);
+static void drain_waiting(dns_resolver *r);
 
 int
 dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
@@ -370,6 +375,8 @@ dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
 	}
 	r->loop = loop;
 	r->ready_tail = &r->ready;
+	r->waiting_tail = &r->waiting;
+	r->max_inflight = cfg->max_inflight != 0 ? cfg->max_inflight : 64;
 	r->timeout_ms = cfg->timeout_ms != 0 ? cfg->timeout_ms :
 	    DNS_DEFAULT_TIMEOUT_MS;
 	ev_timer_init(&r->deliver, on_deliver, 0., 0.);
@@ -735,6 +742,7 @@ decode_response(const dns_resolver *r, dns_answer *a,
 static void
 inflight_unlink(dns_resolver *r, dns_query *q)
 {
+	r->n_inflight--;
 	if (q->prev != NULL)
 		q->prev->next = q->next;
 	else
@@ -807,7 +815,9 @@ on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
 		r->pending--;
 		free(q);
 		cb(a, arg); /* may start lookups or free the resolver */
+		drain_waiting(r);
 	}
+	drain_waiting(r);
 	r->delivering = false;
 	if (r->closing)
 		free(r); /* dns_resolver_free() ran in a callback and left r to us */
@@ -831,11 +841,53 @@ answer_new(const char *name, uint16_t qtype)
 	return a;
 }
 
+/* Hands q to getdns.  Returns the getdns error, if it refused. */
+static getdns_return_t
+query_start(dns_resolver *r, dns_query *q, const char *name)
+{
+	getdns_transaction_t tid;
+	getdns_return_t gr;
+
+	clock_gettime(CLOCK_MONOTONIC, &q->started);
+	if ((q->next = r->inflight) != NULL)
+		q->next->prev = q;
+	r->inflight = q;
+	r->n_inflight++;
+	gr = getdns_general(r->ctx, name, q->answer->qtype, r->extensions, q,
+	    &tid, on_getdns);
+	if (gr == GETDNS_RETURN_GOOD || q->answered)
+		return GETDNS_RETURN_GOOD; /* delivered from the loop */
+	inflight_unlink(r, q);
+	return gr;
+}
+
+/* Starts waiting lookups while there is room; from the loop only, never
+ * inside a getdns callback. */
+static void
+drain_waiting(dns_resolver *r)
+{
+	while (!r->closing && r->waiting != NULL &&
+	    r->n_inflight < r->max_inflight) {
+		dns_query *q = r->waiting;
+		getdns_return_t gr;
+
+		if ((r->waiting = q->wait_next) == NULL)
+			r->waiting_tail = &r->waiting;
+		gr = query_start(r, q, q->name);
+		if (gr != GETDNS_RETURN_GOOD) {
+			set_error(q->answer, getdns_get_errorstr_by_id(gr));
+			q->answered = true;
+			ready_push(r, q);
+		}
+		free(q->name);
+		q->name = NULL;
+	}
+}
+
 int
 dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
     dns_callback cb, void *arg, char *err, size_t errlen)
 {
-	getdns_transaction_t tid;
 	getdns_return_t gr;
 	dns_query *q;
 
@@ -852,17 +904,21 @@ dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
-	clock_gettime(CLOCK_MONOTONIC, &q->started);
-	if ((q->next = r->inflight) != NULL)
-		q->next->prev = q;
-	r->inflight = q;
+	if (r->n_inflight >= r->max_inflight || r->waiting != NULL) {
+		if ((q->name = strdup(name)) == NULL) {
+			dns_answer_free(q->answer);
+			free(q);
+			errf(err, errlen, "out of memory");
+			return -1;
+		}
+		*r->waiting_tail = q;
+		r->waiting_tail = &q->wait_next;
+		r->pending++;
+		return 0;
+	}
 	r->pending++;
-
-	gr = getdns_general(r->ctx, name, qtype, r->extensions, q, &tid,
-	    on_getdns);
-	if (gr == GETDNS_RETURN_GOOD || q->answered)
-		return 0; /* an answer already given is delivered from the loop */
-	inflight_unlink(r, q);
+	if ((gr = query_start(r, q, name)) == GETDNS_RETURN_GOOD)
+		return 0;
 	r->pending--;
 	dns_answer_free(q->answer);
 	free(q);
@@ -909,10 +965,15 @@ cancel_all(dns_resolver *r)
 	dns_query *q;
 
 	for (;;) {
-		if ((q = r->inflight) != NULL)
+		if ((q = r->inflight) != NULL) {
 			inflight_unlink(r, q);
-		else if ((q = ready_pop(r)) == NULL)
+		} else if ((q = r->waiting) != NULL) {
+			if ((r->waiting = q->wait_next) == NULL)
+				r->waiting_tail = &r->waiting;
+			free(q->name);
+		} else if ((q = ready_pop(r)) == NULL) {
 			break;
+		}
 		make_cancelled(q->answer);
 		r->pending--;
 		q->cb(q->answer, q->arg);

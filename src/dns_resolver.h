@@ -27,6 +27,10 @@ typedef struct dns_resolver_config {
 	const char *resolver;          /* NULL: full recursion; else "ADDR[@PORT]" (IPv6 as "::1" or "[::1]:53" or "::1@53") */
 	const char *trust_anchor_file; /* NULL: DEFAULT_TRUST_ANCHOR; DNSKEY or DS RRs in zone-file format */
 	unsigned timeout_ms;           /* per lookup; 0 = 5000 */
+	/* Lookups handed to getdns at once; more wait in a FIFO (0 = 64).
+	 * A batch of a thousand domains must not flood the resolver: unbound
+	 * drops queries beyond its num-queries-per-thread. */
+	unsigned max_inflight;
 } dns_resolver_config;
 
 /* Returns 0 and sets *out, or -1 with a human reason in err (e.g. unreadable
