@@ -82,10 +82,11 @@ cli_options_finish(cli_options *o)
 
 	/* Every phase may use most of the budget; the deadline binds. */
 	o->probe.phase_timeout = t < 15.0 ? t : 15.0;
-	/* Leave time for the SMTP part after the DNS part. */
-	o->dns.timeout_ms = (unsigned)(t * 1000.0 / 3.0);
-	if (o->dns.timeout_ms > 5000)
-		o->dns.timeout_ms = 5000;
+	/* Half the budget per lookup: a resolver needs ~2 s to SERVFAIL a
+	 * dead authoritative server, and the deadline still bounds the run. */
+	o->dns.timeout_ms = (unsigned)(t * 1000.0 / 2.0);
+	if (o->dns.timeout_ms > 10000)
+		o->dns.timeout_ms = 10000;
 	if (o->dns.timeout_ms < 200)
 		o->dns.timeout_ms = 200;
 	if (o->probe.max_sessions == 0)

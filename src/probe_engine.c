@@ -33,7 +33,7 @@
 #include "smtp_session.h"
 #include "strmap.h"
 
-#define MAX_HOSTS 32       /* more MX hosts than this is a broken zone */
+#define MAX_HOSTS 128      /* more MX hosts than this is a broken zone */
 #define MAX_ADDRS_PER_FAMILY 16
 /* Two address families, and each address probed once per key algorithm. */
 #define MAX_PROBES_PER_HOST (2 * 2 * MAX_ADDRS_PER_FAMILY)

@@ -101,6 +101,27 @@ print_tls(FILE *out, const probe_address *a)
 	fprintf(out, "        leaf SPKI SHA-256: %s\n", l->spki_sha256);
 }
 
+/* Phases not reached (negative) are left out. */
+static void
+print_timings(FILE *out, const probe_address *a)
+{
+	const struct { const char *name; double ms; } t[] = {
+		{ "connect", a->ms_connect }, { "banner", a->ms_banner },
+		{ "TLS", a->ms_tls }, { "total", a->ms_total },
+	};
+	const char *sep = "        time: ";
+
+	if (a->ms_total < 0)
+		return;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].ms < 0)
+			continue;
+		fprintf(out, "%s%s %.1f ms", sep, t[i].name, t[i].ms);
+		sep = ", ";
+	}
+	fputc('\n', out);
+}
+
 static void
 print_address(FILE *out, const probe_host *h, const probe_address *a)
 {
@@ -118,10 +139,7 @@ print_address(FILE *out, const probe_host *h, const probe_address *a)
 		fprintf(out, "        note: %zu byte(s) of plaintext after "
 		    "STARTTLS's 220 were discarded (command injection?)\n",
 		    a->discarded_after_starttls);
-	if (a->ms_total >= 0)
-		fprintf(out, "        time: connect %.1f ms, banner %.1f ms, "
-		    "TLS %.1f ms, total %.1f ms\n", a->ms_connect, a->ms_banner,
-		    a->ms_tls, a->ms_total);
+	print_timings(out, a);
 	if (report_fix_hint(h, a, hint, sizeof(hint))[0])
 		fprintf(out, "        fix: %s\n", hint);
 }

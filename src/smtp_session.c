@@ -301,6 +301,15 @@ on_done_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 	s->res.ssl = s->ssl;
 	s->in_done = true;
+	/* The conversation is over: close the socket before `done`, which may
+	 * hand this connection slot to the next session (--per-host must
+	 * never be exceeded, not even for a moment).  The SSL object keeps
+	 * what inspection needs. */
+	ev_io_stop(s->loop, &s->io);
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
 	s->done(&s->res, s->arg);
 	session_free(s);
 }
