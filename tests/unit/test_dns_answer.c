@@ -274,7 +274,8 @@ static int
 try_new(const char *resolver, const char *anchor, dns_resolver **r,
     char *err, size_t errlen)
 {
-	dns_resolver_config cfg = { resolver, anchor, 1000 };
+	dns_resolver_config cfg = { .resolver = resolver,
+	    .trust_anchor_file = anchor, .timeout_ms = 1000 };
 
 	return dns_resolver_new(loop, &cfg, r, err, errlen);
 }
@@ -480,7 +481,8 @@ free_from_cb(dns_answer *a, void *arg)
 Test(dns_resolver, callback_may_free_the_resolver)
 {
 	dns_resolver *r = NULL;
-	dns_resolver_config cfg = { "127.0.0.1@9", NULL, 300 };
+	dns_resolver_config cfg = { .resolver = "127.0.0.1@9",
+	    .timeout_ms = 300 };
 	char err[256] = "";
 
 	cfg.trust_anchor_file = write_anchor(test_dnskey);
