@@ -17,20 +17,9 @@
 #include "log.h"
 #include "report_nagios.h"
 
-enum { OPT_RESOLVER = 256, OPT_ANCHOR, OPT_REQUIRE_DANE, OPT_HELO };
-
 static const struct option long_options[] = {
 	{ "hostname", required_argument, NULL, 'H' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "port", required_argument, NULL, 'p' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
-	{ "warning", required_argument, NULL, 'w' },
-	{ "critical", required_argument, NULL, 'c' },
-	{ "resolver", required_argument, NULL, OPT_RESOLVER },
-	{ "trust-anchor", required_argument, NULL, OPT_ANCHOR },
-	{ "require-dane", no_argument, NULL, OPT_REQUIRE_DANE },
-	{ "helo", required_argument, NULL, OPT_HELO },
+	CLI_PROBE_LONG_OPTIONS,
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -98,55 +87,19 @@ main(int argc, char **argv)
 	const char *host = NULL;
 	probe_domain *res = NULL;
 	int c, verbose = 0, status;
-	long v;
 
 	cli_options_init(&o);
-	while ((c = getopt_long(argc, argv, "H:t:p:46w:c:vVh", long_options,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "H:" CLI_PROBE_SHORT_OPTIONS "vVh",
+	    long_options, NULL)) != -1) {
+		switch (cli_probe_option(&o, c, optarg, err, sizeof(err))) {
+		case 1:
+			continue;
+		case -1:
+			return unknown("%s", err);
+		}
 		switch (c) {
 		case 'H':
 			host = optarg;
-			break;
-		case 't':
-			if (cli_parse_seconds(optarg, &o.probe.timeout) != 0)
-				return unknown("invalid timeout \"%s\"", optarg);
-			break;
-		case 'p':
-			if (cli_parse_long(optarg, 1, 65535, &v) != 0)
-				return unknown("invalid port \"%s\"", optarg);
-			o.probe.port = (int)v;
-			break;
-		case '4':
-			o.probe.use_ipv6 = false;
-			o.probe.use_ipv4 = true;
-			break;
-		case '6':
-			o.probe.use_ipv4 = false;
-			o.probe.use_ipv6 = true;
-			break;
-		case 'w':
-			if (cli_parse_days_threshold(optarg,
-			    &o.probe.expiry.warn_days) != 0)
-				return unknown("invalid warning threshold \"%s\" "
-				    "(use DAYS:)", optarg);
-			break;
-		case 'c':
-			if (cli_parse_days_threshold(optarg,
-			    &o.probe.expiry.crit_days) != 0)
-				return unknown("invalid critical threshold \"%s\" "
-				    "(use DAYS:)", optarg);
-			break;
-		case OPT_RESOLVER:
-			o.dns.resolver = optarg;
-			break;
-		case OPT_ANCHOR:
-			o.dns.trust_anchor_file = optarg;
-			break;
-		case OPT_REQUIRE_DANE:
-			o.probe.require_dane = true;
-			break;
-		case OPT_HELO:
-			o.probe.helo_name = optarg;
 			break;
 		case 'v':
 			verbose++;

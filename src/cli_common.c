@@ -147,6 +147,56 @@ cli_parse_days_threshold(const char *s, long *out)
 }
 
 int
+cli_probe_option(cli_options *o, int c, const char *arg, char *err,
+    size_t errlen)
+{
+	long v;
+
+	switch (c) {
+	case 't':
+		if (cli_parse_seconds(arg, &o->probe.timeout) == 0)
+			return 1;
+		snprintf(err, errlen, "invalid timeout \"%s\" (seconds, "
+		    "up to 3600)", arg);
+		return -1;
+	case 'p':
+		if (cli_parse_long(arg, 1, 65535, &v) == 0) {
+			o->probe.port = (int)v;
+			return 1;
+		}
+		snprintf(err, errlen, "invalid port \"%s\"", arg);
+		return -1;
+	case '4':
+	case '6':
+		o->probe.use_ipv4 = c == '4';
+		o->probe.use_ipv6 = c == '6';
+		return 1;
+	case 'w':
+	case 'c':
+		if (cli_parse_days_threshold(arg, c == 'w' ?
+		    &o->probe.expiry.warn_days : &o->probe.expiry.crit_days) == 0)
+			return 1;
+		snprintf(err, errlen, "invalid %s threshold \"%s\" (use DAYS:)",
+		    c == 'w' ? "warning" : "critical", arg);
+		return -1;
+	case CLI_OPT_RESOLVER:
+		o->dns.resolver = arg;
+		return 1;
+	case CLI_OPT_ANCHOR:
+		o->dns.trust_anchor_file = arg;
+		return 1;
+	case CLI_OPT_REQUIRE_DANE:
+		o->probe.require_dane = true;
+		return 1;
+	case CLI_OPT_HELO:
+		o->probe.helo_name = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
 cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
     size_t errlen)
 {

@@ -24,6 +24,40 @@ void cli_options_init(cli_options *o);
 /* Call after option parsing: derives phase and DNS timeouts. */
 void cli_options_finish(cli_options *o);
 
+/*
+ * The probe options both front-ends take, parsed in one place:
+ * -t -p -4 -6 -w -c --resolver --trust-anchor --require-dane --helo.
+ * Front-ends put CLI_PROBE_LONG_OPTIONS into their option table and
+ * CLI_PROBE_SHORT_OPTIONS into their optstring, and number their own long
+ * options from CLI_OPT_FREE.
+ */
+enum {
+	CLI_OPT_RESOLVER = 256,
+	CLI_OPT_ANCHOR,
+	CLI_OPT_REQUIRE_DANE,
+	CLI_OPT_HELO,
+	CLI_OPT_FREE,
+};
+
+#define CLI_PROBE_SHORT_OPTIONS "t:p:46w:c:"
+#define CLI_PROBE_LONG_OPTIONS \
+	{ "timeout", required_argument, NULL, 't' }, \
+	{ "port", required_argument, NULL, 'p' }, \
+	{ "ipv4", no_argument, NULL, '4' }, \
+	{ "ipv6", no_argument, NULL, '6' }, \
+	{ "warning", required_argument, NULL, 'w' }, \
+	{ "critical", required_argument, NULL, 'c' }, \
+	{ "resolver", required_argument, NULL, CLI_OPT_RESOLVER }, \
+	{ "trust-anchor", required_argument, NULL, CLI_OPT_ANCHOR }, \
+	{ "require-dane", no_argument, NULL, CLI_OPT_REQUIRE_DANE }, \
+	{ "helo", required_argument, NULL, CLI_OPT_HELO }
+
+/* Applies option `c` with `arg` to o.  Returns 1 when handled, 0 when `c`
+ * is not a probe option, -1 with a reason in err when `arg` is invalid.
+ * `arg` is kept by pointer (argv outlives the run). */
+int cli_probe_option(cli_options *o, int c, const char *arg, char *err,
+    size_t errlen);
+
 /* Strict parsers: whole string, range-checked.  0 ok, -1 bad. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 int cli_parse_seconds(const char *s, double *out); /* (0, 3600] */

@@ -33,8 +33,8 @@
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JSONL, FORMAT_NAGIOS,
     FORMAT_PROMETHEUS };
-enum { OPT_RESOLVER = 256, OPT_ANCHOR, OPT_REQUIRE_DANE, OPT_HELO,
-    OPT_FORMAT, OPT_DEBUG, OPT_CONCURRENCY, OPT_PER_HOST, OPT_PROGRESS };
+enum { OPT_FORMAT = CLI_OPT_FREE, OPT_DEBUG, OPT_CONCURRENCY, OPT_PER_HOST,
+    OPT_PROGRESS };
 
 /* 128 + SIGINT, as shells report an interrupted command. */
 enum { EXIT_INTERRUPTED = 130 };
@@ -54,16 +54,7 @@ typedef struct check_args {
 } check_args;
 
 static const struct option check_options[] = {
-	{ "timeout", required_argument, NULL, 't' },
-	{ "port", required_argument, NULL, 'p' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
-	{ "warning", required_argument, NULL, 'w' },
-	{ "critical", required_argument, NULL, 'c' },
-	{ "resolver", required_argument, NULL, OPT_RESOLVER },
-	{ "trust-anchor", required_argument, NULL, OPT_ANCHOR },
-	{ "require-dane", no_argument, NULL, OPT_REQUIRE_DANE },
-	{ "helo", required_argument, NULL, OPT_HELO },
+	CLI_PROBE_LONG_OPTIONS,
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "domain-file", required_argument, NULL, 'f' },
@@ -260,36 +251,15 @@ parse_options(int argc, char **argv, cli_options *o, check_args *a)
 	long v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:p:46w:c:o:f:vqh", check_options,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, CLI_PROBE_SHORT_OPTIONS "o:f:vqh",
+	    check_options, NULL)) != -1) {
+		switch (cli_probe_option(o, c, optarg, err, sizeof(err))) {
+		case 1:
+			continue;
+		case -1:
+			return usage_error("%s", err);
+		}
 		switch (c) {
-		case 't':
-			if (cli_parse_seconds(optarg, &o->probe.timeout) != 0)
-				return usage_error("invalid timeout \"%s\"", optarg);
-			break;
-		case 'p':
-			if (cli_parse_long(optarg, 1, 65535, &v) != 0)
-				return usage_error("invalid port \"%s\"", optarg);
-			o->probe.port = (int)v;
-			break;
-		case '4':
-			o->probe.use_ipv4 = true;
-			o->probe.use_ipv6 = false;
-			break;
-		case '6':
-			o->probe.use_ipv4 = false;
-			o->probe.use_ipv6 = true;
-			break;
-		case 'w':
-			if (cli_parse_days_threshold(optarg,
-			    &o->probe.expiry.warn_days) != 0)
-				return usage_error("invalid -w \"%s\"", optarg);
-			break;
-		case 'c':
-			if (cli_parse_days_threshold(optarg,
-			    &o->probe.expiry.crit_days) != 0)
-				return usage_error("invalid -c \"%s\"", optarg);
-			break;
 		case 'o':
 			a->output = optarg;
 			break;
@@ -301,18 +271,6 @@ parse_options(int argc, char **argv, cli_options *o, check_args *a)
 				fprintf(stderr, "daneprobe: %s\n", err);
 				return EXIT_USAGE;
 			}
-			break;
-		case OPT_RESOLVER:
-			o->dns.resolver = optarg;
-			break;
-		case OPT_ANCHOR:
-			o->dns.trust_anchor_file = optarg;
-			break;
-		case OPT_REQUIRE_DANE:
-			o->probe.require_dane = true;
-			break;
-		case OPT_HELO:
-			o->probe.helo_name = optarg;
 			break;
 		case OPT_FORMAT:
 			if (parse_format(optarg, &a->format) != 0)
