@@ -206,7 +206,13 @@ cert_facts_from_x509(X509 *x, cert_facts *out)
 long
 cert_facts_days_left(const cert_facts *c, time_t now)
 {
-	double secs = difftime(c->not_after, now);
+	return cert_days_until(c->not_after, now);
+}
+
+long
+cert_days_until(time_t not_after, time_t now)
+{
+	double secs = difftime(not_after, now);
 
 	/* Whole days, rounded towards minus infinity: a certificate that
 	 * expired an hour ago has -1 days left, not 0. */

@@ -31,6 +31,9 @@ int cert_facts_from_x509(X509 *x, cert_facts *out);
 /* Whole days from `now` until not_after (negative when expired). */
 long cert_facts_days_left(const cert_facts *c, time_t now);
 
+/* The same for any expiry time (e.g. a chain certificate's). */
+long cert_days_until(time_t not_after, time_t now);
+
 /* SHA-256 / SHA-512 digest of the DER SPKI (selector 1) or DER cert
  * (selector 0); mtype 0 returns the DER itself.  Allocates *out (caller
  * frees with OPENSSL_free); returns 0 or -1. */

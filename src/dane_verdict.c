@@ -148,25 +148,16 @@ dane_verdict_address(const dane_verdict_input *in, dane_verdict *out)
 	}
 }
 
-static long
-days_until(time_t when, time_t now)
-{
-	double d = difftime(when, now) / 86400.0;
-
-	/* Round down, so an hour past expiry is already -1. */
-	return d >= 0 ? (long)d : (long)d - (d != (long)d ? 1 : 0);
-}
-
 long
 dane_verdict_first_expiry(const dane_tls_outcome *tls, time_t now, int *depth)
 {
-	long days = days_until(tls->leaf.not_after, now);
+	long days = cert_days_until(tls->leaf.not_after, now);
 	int last = tls->authenticated && tls->matched_depth > 0
 	    ? tls->matched_depth : 0;
 
 	*depth = 0;
 	for (int i = 1; i <= last && (size_t)i < tls->chain.n; i++) {
-		long d = days_until(tls->chain.cert[i].not_after, now);
+		long d = cert_days_until(tls->chain.cert[i].not_after, now);
 
 		if (d < days) {
 			days = d;
