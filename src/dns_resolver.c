@@ -15,6 +15,7 @@
 #include <getdns/getdns_ext_libev.h>
 
 #include "ev_compat.h"
+#include "dns_keycache.h"
 #include "dns_resolver.h"
 #include "log.h"
 
@@ -30,6 +31,12 @@
  * that it is not running inside one of its own callbacks, so a caller that
  * frees the resolver from its callback would otherwise abort.
  */
+typedef enum query_phase {
+	QUERY_FAST,     /* asked with the DO bit, to check against r->keys */
+	QUERY_KEYWAIT,  /* answered; waiting for its signers' keys */
+	QUERY_FULL,     /* asked with getdns validating the whole chain */
+} query_phase;
+
 typedef struct dns_query dns_query;
 struct dns_query {
 	dns_query *prev, *next;   /* r->inflight, doubly linked */
@@ -41,13 +48,28 @@ struct dns_query {
 	void *arg;
 	dns_answer *answer;       /* allocated up front so OOM later still yields one */
 	struct timespec started;
+	query_phase phase;
+	getdns_dict *held;        /* QUERY_KEYWAIT: the fast response, owned */
+	bool begun;               /* started is set */
 	bool answered;            /* getdns has called back */
+};
+
+/* A DNSKEY lookup for the key cache; queued until the loop starts it. */
+typedef struct key_fetch key_fetch;
+struct key_fetch {
+	key_fetch *next;          /* r->fetch_queue */
+	dns_resolver *r;
+	char *zone;               /* owned */
 };
 
 struct dns_resolver {
 	struct ev_loop *loop;
 	getdns_context *ctx;
-	getdns_dict *extensions;
+	getdns_dict *extensions;       /* full validation by getdns */
+	getdns_dict *fast_extensions;  /* DO bit only: checked against keys */
+	dns_keycache *keys;            /* NULL: every lookup in full */
+	key_fetch *fetch_queue;        /* DNSKEY lookups not yet started */
+	dns_resolver_stats stats;
 	ev_timer deliver;
 	dns_query *inflight;
 	dns_query *ready, **ready_tail;
@@ -273,7 +295,8 @@ disable_zero_config(getdns_context *ctx)
 }
 
 static int
-configure_mode(dns_resolver *r, const char *spec, char *err, size_t errlen)
+configure_mode(dns_resolver *r, const char *spec, bool full_validation,
+    char *err, size_t errlen)
 {
 	getdns_return_t gr;
 	upstream u;
@@ -302,6 +325,12 @@ configure_mode(dns_resolver *r, const char *spec, char *err, size_t errlen)
 	}
 	if (set_upstream(r->ctx, &u, err, errlen) < 0)
 		return -1;
+	/* Only in stub mode: in recursive mode libunbound keeps its own
+	 * cache of validated keys. */
+	if (!full_validation && (r->keys = dns_keycache_new()) == NULL) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
 	/* Close TCP connections to the upstream as soon as they are idle:
 	 * lingering sockets would keep the caller's loop running.  Only
 	 * valid once upstreams exist (getdns 1.6 walks the list). */
@@ -313,6 +342,23 @@ configure_mode(dns_resolver *r, const char *spec, char *err, size_t errlen)
 	return 0;
 }
 
+static getdns_dict *
+make_do_bit_extensions(void)
+{
+	getdns_dict *ext = getdns_dict_create(), *opt = getdns_dict_create();
+	bool ok = ext != NULL && opt != NULL &&
+	    getdns_dict_set_int(opt, "do_bit", 1) == GETDNS_RETURN_GOOD &&
+	    getdns_dict_set_dict(ext, "add_opt_parameters", opt) ==
+	    GETDNS_RETURN_GOOD;
+
+	getdns_dict_destroy(opt);
+	if (!ok) {
+		getdns_dict_destroy(ext);
+		return NULL;
+	}
+	return ext;
+}
+
 static int
 make_extensions(dns_resolver *r, char *err, size_t errlen)
 {
@@ -322,6 +368,14 @@ make_extensions(dns_resolver *r, char *err, size_t errlen)
 	if ((r->extensions = getdns_dict_create()) == NULL ||
 	    getdns_dict_set_int(r->extensions, "dnssec_return_all_statuses",
 	    GETDNS_EXTENSION_TRUE)) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (r->keys == NULL)
+		return 0;
+	/* The fast ask: DO set so the RRSIGs and denial proofs come along,
+	 * checked against the key cache instead of by getdns. */
+	if ((r->fast_extensions = make_do_bit_extensions()) == NULL) {
 		errf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -353,7 +407,8 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 	if (gr)
 		return -1;
 	if (set_trust_anchors(r->ctx, anchors, err, errlen) < 0 ||
-	    configure_mode(r, cfg->resolver, err, errlen) < 0 ||
+	    configure_mode(r, cfg->resolver, cfg->full_validation, err,
+	    errlen) < 0 ||
 	    make_extensions(r, err, errlen) < 0)
 		return -1;
 	return 0;
@@ -385,6 +440,8 @@ dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
 		if (r->ctx != NULL)
 			getdns_context_destroy(r->ctx);
 		getdns_dict_destroy(r->extensions);
+		getdns_dict_destroy(r->fast_extensions);
+		dns_keycache_free(r->keys);
 		free(r);
 		return -1;
 	}
@@ -396,6 +453,12 @@ unsigned
 dns_resolver_pending(const dns_resolver *r)
 {
 	return r == NULL ? 0 : r->pending;
+}
+
+void
+dns_resolver_get_stats(const dns_resolver *r, dns_resolver_stats *out)
+{
+	*out = r->stats;
 }
 
 /* ------------------------------------------------------------------ */
@@ -752,17 +815,24 @@ inflight_unlink(dns_resolver *r, dns_query *q)
 	q->prev = q->next = NULL;
 }
 
+/* Has on_deliver() run soon: it delivers answers and starts queued work. */
+static void
+kick(dns_resolver *r)
+{
+	/* While closing, dns_resolver_free() drains the queues itself. */
+	if (!r->closing && !ev_is_active(&r->deliver)) {
+		ev_timer_set(&r->deliver, 0., 0.);
+		ev_timer_start(r->loop, &r->deliver);
+	}
+}
+
 static void
 ready_push(dns_resolver *r, dns_query *q)
 {
 	q->ready_next = NULL;
 	*r->ready_tail = q;
 	r->ready_tail = &q->ready_next;
-	/* While closing, dns_resolver_free() drains the queue itself. */
-	if (!r->closing && !ev_is_active(&r->deliver)) {
-		ev_timer_set(&r->deliver, 0., 0.);
-		ev_timer_start(r->loop, &r->deliver);
-	}
+	kick(r);
 }
 
 static dns_query *
@@ -775,15 +845,12 @@ ready_pop(dns_resolver *r)
 	return q;
 }
 
+/* Decodes the response (owned; freed here) into q's answer and queues q
+ * for delivery. */
 static void
-on_getdns(getdns_context *ctx, getdns_callback_type_t type,
-    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+query_finish(dns_resolver *r, dns_query *q, getdns_callback_type_t type,
+    getdns_dict *resp)
 {
-	dns_query *q = userarg;
-	dns_resolver *r = q->r;
-
-	(void)ctx;
-	(void)tid;
 	q->answer->elapsed_ms = ms_since(&q->started);
 	decode_response(r, q->answer, type, resp);
 	getdns_dict_destroy(resp);
@@ -798,6 +865,196 @@ on_getdns(getdns_context *ctx, getdns_callback_type_t type,
 	ready_push(r, q);
 }
 
+/* Asks again with full getdns validation, from the loop: q gives up its
+ * slot and goes to the head of the queue, which starts it at once. */
+static void
+query_retry_full(dns_resolver *r, dns_query *q)
+{
+	getdns_dict_destroy(q->held);
+	q->held = NULL;
+	q->phase = QUERY_FULL;
+	r->stats.full++;
+	inflight_unlink(r, q);
+	if ((q->wait_next = r->waiting) == NULL)
+		r->waiting_tail = &q->wait_next;
+	r->waiting = q;
+	kick(r);
+}
+
+static void
+key_fetch_queue(dns_resolver *r, char *zone)
+{
+	key_fetch *kf;
+
+	if (dns_keycache_set_pending(r->keys, zone) < 0 ||
+	    (kf = calloc(1, sizeof(*kf))) == NULL) {
+		/* Without a fetch the zone must not stay PENDING: its
+		 * waiters would wait for ever. */
+		dns_keycache_set_failed(r->keys, zone, time(NULL));
+		free(zone);
+		return;
+	}
+	kf->r = r;
+	kf->zone = zone;
+	kf->next = r->fetch_queue;
+	r->fetch_queue = kf;
+	kick(r);
+}
+
+/* What the key cache makes of q's reply; true when q is no longer the
+ * caller's business (waiting for keys, or asked again). */
+static bool
+query_check_keys(dns_resolver *r, dns_query *q, getdns_dict *resp,
+    bool may_wait)
+{
+	char *missing[DNS_KEYCHECK_MAX_SIGNERS];
+	getdns_dict *reply;
+	size_t i, n = 0;
+
+	if (getdns_dict_get_dict(resp, "/replies_tree/0", &reply))
+		return false; /* no reply: decode it as the timeout it is */
+	switch (dns_keycache_check(r->keys, reply, time(NULL), may_wait,
+	    missing, &n)) {
+	case DNS_KEYCHECK_SECURE:
+		r->stats.cached_keys++;
+		getdns_dict_set_int(reply, "dnssec_status",
+		    GETDNS_DNSSEC_SECURE);
+		return false;
+	case DNS_KEYCHECK_WAIT:
+		for (i = 0; i < n; i++)
+			key_fetch_queue(r, missing[i]);
+		q->phase = QUERY_KEYWAIT;
+		q->held = resp;
+		return true;
+	case DNS_KEYCHECK_FULL:
+	default:
+		getdns_dict_destroy(resp);
+		query_retry_full(r, q);
+		return true;
+	}
+}
+
+/* A zone's keys are settled: every query waiting for them moves on. */
+static void
+wake_key_waiters(dns_resolver *r)
+{
+	dns_query *q, *next;
+	getdns_dict *resp;
+
+	for (q = r->inflight; q != NULL; q = next) {
+		next = q->next;
+		if (q->phase != QUERY_KEYWAIT)
+			continue;
+		resp = q->held;
+		q->held = NULL;
+		q->phase = QUERY_FAST;
+		if (query_check_keys(r, q, resp, false))
+			continue;
+		query_finish(r, q, GETDNS_CALLBACK_COMPLETE, resp);
+	}
+}
+
+static void
+on_getdns(getdns_context *ctx, getdns_callback_type_t type,
+    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+{
+	dns_query *q = userarg;
+	dns_resolver *r = q->r;
+
+	(void)ctx;
+	(void)tid;
+	/* A fast ask that timed out is not asked again: the resolver is
+	 * not answering, and a second full wait would overrun the budget. */
+	if (q->phase == QUERY_FAST && type == GETDNS_CALLBACK_COMPLETE &&
+	    !r->closing && query_check_keys(r, q, resp, true))
+		return;
+	query_finish(r, q, type, resp);
+}
+
+/* The DNSKEY RRs of a SECURE answer for the zone, and their TTL. */
+static getdns_list *
+secure_keys(const getdns_dict *resp, uint32_t *ttl)
+{
+	getdns_list *answer, *keys;
+	getdns_dict *rr;
+	uint32_t st, rcode, type, t;
+	size_t i, n = 0;
+
+	if (getdns_dict_get_int(resp, "/replies_tree/0/dnssec_status", &st) ||
+	    st != GETDNS_DNSSEC_SECURE ||
+	    getdns_dict_get_int(resp, "/replies_tree/0/header/rcode", &rcode) ||
+	    rcode != 0 ||
+	    getdns_dict_get_list(resp, "/replies_tree/0/answer", &answer) ||
+	    (keys = getdns_list_create()) == NULL)
+		return NULL;
+	for (i = 0; getdns_list_get_dict(answer, i, &rr) == GETDNS_RETURN_GOOD;
+	    i++) {
+		if (getdns_dict_get_int(rr, "type", &type) ||
+		    type != DNS_TYPE_DNSKEY)
+			continue;
+		if (getdns_list_set_dict(keys, n++, rr)) {
+			getdns_list_destroy(keys);
+			return NULL;
+		}
+		if (!getdns_dict_get_int(rr, "ttl", &t) && (n == 1 || t < *ttl))
+			*ttl = t;
+	}
+	if (n == 0) {
+		getdns_list_destroy(keys);
+		return NULL;
+	}
+	return keys;
+}
+
+static void
+on_key(getdns_context *ctx, getdns_callback_type_t type,
+    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+{
+	key_fetch *kf = userarg;
+	dns_resolver *r = kf->r;
+	getdns_list *keys = NULL;
+	uint32_t ttl = 0;
+	time_t now = time(NULL);
+
+	(void)ctx;
+	(void)tid;
+	if (!r->closing) {
+		if (type == GETDNS_CALLBACK_COMPLETE)
+			keys = secure_keys(resp, &ttl);
+		log_debug("dns: keys of zone \"%s\": %s", kf->zone,
+		    keys != NULL ? "validated, cached" :
+		    "not validated, answers in full");
+		if (keys == NULL ||
+		    dns_keycache_set_valid(r->keys, kf->zone, keys, ttl, now) < 0)
+			dns_keycache_set_failed(r->keys, kf->zone, now);
+		wake_key_waiters(r);
+	}
+	getdns_dict_destroy(resp);
+	free(kf->zone);
+	free(kf);
+}
+
+/* Starts the queued DNSKEY lookups; from the loop only. */
+static void
+start_key_fetches(dns_resolver *r)
+{
+	getdns_transaction_t tid;
+	key_fetch *kf;
+
+	while (!r->closing && (kf = r->fetch_queue) != NULL) {
+		r->fetch_queue = kf->next;
+		r->stats.key_fetches++;
+		if (getdns_general(r->ctx, kf->zone[0] ? kf->zone : ".",
+		    DNS_TYPE_DNSKEY, r->extensions, kf, &tid, on_key) ==
+		    GETDNS_RETURN_GOOD)
+			continue; /* on_key() owns kf now */
+		dns_keycache_set_failed(r->keys, kf->zone, time(NULL));
+		free(kf->zone);
+		free(kf);
+		wake_key_waiters(r);
+	}
+}
+
 static void
 on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -807,6 +1064,7 @@ on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	r->delivering = true;
+	start_key_fetches(r);
 	while (!r->closing && (q = ready_pop(r)) != NULL) {
 		dns_callback cb = q->cb;
 		void *arg = q->arg;
@@ -848,12 +1106,17 @@ query_start(dns_resolver *r, dns_query *q, const char *name)
 	getdns_transaction_t tid;
 	getdns_return_t gr;
 
-	clock_gettime(CLOCK_MONOTONIC, &q->started);
+	if (!q->begun) {
+		clock_gettime(CLOCK_MONOTONIC, &q->started);
+		q->begun = true;
+		r->stats.lookups++;
+	}
 	if ((q->next = r->inflight) != NULL)
 		q->next->prev = q;
 	r->inflight = q;
 	r->n_inflight++;
-	gr = getdns_general(r->ctx, name, q->answer->qtype, r->extensions, q,
+	gr = getdns_general(r->ctx, name, q->answer->qtype,
+	    q->phase == QUERY_FAST ? r->fast_extensions : r->extensions, q,
 	    &tid, on_getdns);
 	if (gr == GETDNS_RETURN_GOOD || q->answered)
 		return GETDNS_RETURN_GOOD; /* delivered from the loop */
@@ -873,7 +1136,8 @@ drain_waiting(dns_resolver *r)
 
 		if ((r->waiting = q->wait_next) == NULL)
 			r->waiting_tail = &r->waiting;
-		gr = query_start(r, q, q->name);
+		gr = query_start(r, q, q->name != NULL ? q->name :
+		    q->answer->qname);
 		if (gr != GETDNS_RETURN_GOOD) {
 			set_error(q->answer, getdns_get_errorstr_by_id(gr));
 			q->answered = true;
@@ -904,6 +1168,7 @@ dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
+	q->phase = r->keys != NULL ? QUERY_FAST : QUERY_FULL;
 	if (r->n_inflight >= r->max_inflight || r->waiting != NULL) {
 		if ((q->name = strdup(name)) == NULL) {
 			dns_answer_free(q->answer);
@@ -974,6 +1239,7 @@ cancel_all(dns_resolver *r)
 		} else if ((q = ready_pop(r)) == NULL) {
 			break;
 		}
+		getdns_dict_destroy(q->held);
 		make_cancelled(q->answer);
 		r->pending--;
 		q->cb(q->answer, q->arg);
@@ -984,8 +1250,16 @@ cancel_all(dns_resolver *r)
 void
 dns_resolver_free(dns_resolver *r)
 {
+	key_fetch *kf;
+
 	if (r == NULL || r->closing)
 		return;
+	if (r->stats.lookups > 0)
+		log_info("dns: %lu lookups: %lu secure against cached zone keys, "
+		    "%lu validated in full by getdns, %lu zone key sets "
+		    "validated", r->stats.lookups, r->stats.cached_keys,
+		    r->keys == NULL ? r->stats.lookups : r->stats.full,
+		    r->stats.key_fetches);
 	r->closing = true;
 	ev_timer_stop(r->loop, &r->deliver);
 	/* getdns calls on_getdns() with CANCEL for each lookup it still has,
@@ -994,8 +1268,16 @@ dns_resolver_free(dns_resolver *r)
 	getdns_context_destroy(r->ctx);
 	r->ctx = NULL;
 	cancel_all(r);
+	while ((kf = r->fetch_queue) != NULL) {
+		r->fetch_queue = kf->next;
+		free(kf->zone);
+		free(kf);
+	}
+	dns_keycache_free(r->keys);
+	r->keys = NULL;
 	getdns_dict_destroy(r->extensions);
-	r->extensions = NULL;
+	getdns_dict_destroy(r->fast_extensions);
+	r->extensions = r->fast_extensions = NULL;
 	if (!r->delivering)
 		free(r);
 }

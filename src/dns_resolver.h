@@ -5,7 +5,11 @@
  * Two modes: full recursion (resolver == NULL) validating from the trust
  * anchor file, or stub mode towards one upstream (resolver "ADDR[@PORT]"),
  * in which getdns still validates every answer itself -- the upstream's AD
- * bit is never trusted.
+ * bit is never trusted.  In stub mode a lookup first asks with the DO bit
+ * and checks the signed answer against the keys of its signer zone that
+ * getdns has already validated in this run (dns_keycache.h); whatever that
+ * cannot show to be secure is asked again with getdns validating the whole
+ * chain, so the cache only ever makes "secure" cheaper.
  *
  * Ownership: dns_resolver_new() allocates; dns_resolver_free() frees it and
  * cancels outstanding lookups, invoking their callbacks with
@@ -15,6 +19,7 @@
 #ifndef DANEPROBE_DNS_RESOLVER_H
 #define DANEPROBE_DNS_RESOLVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dns_answer.h"
@@ -31,6 +36,9 @@ typedef struct dns_resolver_config {
 	 * A batch of a thousand domains must not flood the resolver: unbound
 	 * drops queries beyond its num-queries-per-thread. */
 	unsigned max_inflight;
+	/* Have getdns validate every answer from the trust anchor down, with
+	 * no zone key cache (slower; the verdicts are the same). */
+	bool full_validation;
 } dns_resolver_config;
 
 /* Returns 0 and sets *out, or -1 with a human reason in err (e.g. unreadable
@@ -50,5 +58,15 @@ int dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 
 /* Number of lookups started and not yet called back. */
 unsigned dns_resolver_pending(const dns_resolver *r);
+
+/* Where the validation work went, for the batch summary and the tests. */
+typedef struct dns_resolver_stats {
+	unsigned long lookups;       /* dns_lookup() calls that started */
+	unsigned long cached_keys;   /* answered SECURE against cached zone keys */
+	unsigned long full;          /* asked again with full getdns validation */
+	unsigned long key_fetches;   /* DNSKEY RRsets validated for the cache */
+} dns_resolver_stats;
+
+void dns_resolver_get_stats(const dns_resolver *r, dns_resolver_stats *out);
 
 #endif
