@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <getdns/getdns_extra.h>
+
 #include "dns_keycache.h"
 #include "strmap.h"
 
@@ -265,7 +267,8 @@ anchors_for(const getdns_list *keys[], size_t n, bool *owned)
 }
 
 static dns_keycheck
-validate_with(const getdns_dict *reply, const getdns_list *keys[], size_t n)
+validate_with(const getdns_dict *reply, const getdns_list *keys[], size_t n,
+    time_t now)
 {
 	getdns_list *to_validate, *anchors;
 	getdns_return_t st = GETDNS_DNSSEC_INDETERMINATE;
@@ -278,7 +281,8 @@ validate_with(const getdns_dict *reply, const getdns_list *keys[], size_t n)
 		/* The keys are their own support records: they are trusted
 		 * as they stand, so their self-signature need not be checked
 		 * again for every answer. */
-		st = getdns_validate_dnssec(to_validate, anchors, anchors);
+		st = getdns_validate_dnssec2(to_validate, anchors, anchors,
+		    now, 0);
 	if (owned)
 		getdns_list_destroy(anchors);
 	getdns_list_destroy(to_validate);
@@ -351,7 +355,7 @@ dns_keycache_check(dns_keycache *c, const getdns_dict *reply, time_t now,
 		verdict = classify_signers(c, &f, now, may_wait, keys,
 		    missing, n_missing);
 	if (verdict == DNS_KEYCHECK_SECURE)
-		verdict = validate_with(reply, keys, f.n_signers);
+		verdict = validate_with(reply, keys, f.n_signers, now);
 	if (verdict == DNS_KEYCHECK_FULL) {
 		for (i = 0; i < *n_missing; i++)
 			free(missing[i]);
