@@ -19,6 +19,8 @@
 #include "log.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
+/* getdns's own timeout lies this far beyond our deadline: see on_deadline(). */
+#define DNS_GETDNS_TIMEOUT_SLACK_MS 60000
 #define DNS_TYPE_DNSKEY 48
 #define DNS_TYPE_DS 43
 
@@ -29,6 +31,9 @@
  * synchronously from getdns_general(), and getdns_context_destroy() asserts
  * that it is not running inside one of its own callbacks, so a caller that
  * frees the resolver from its callback would otherwise abort.
+ *
+ * Each lookup in flight has a deadline timer of our own; getdns never times
+ * a lookup out itself (see on_deadline()).
  */
 typedef struct dns_query dns_query;
 struct dns_query {
@@ -41,6 +46,9 @@ struct dns_query {
 	void *arg;
 	dns_answer *answer;       /* allocated up front so OOM later still yields one */
 	struct timespec started;
+	ev_timer deadline;        /* running while in r->inflight */
+	getdns_transaction_t tid;
+	bool expired;             /* our deadline cancelled it: CANCEL means timeout */
 	bool answered;            /* getdns has called back */
 };
 
@@ -57,6 +65,7 @@ struct dns_resolver {
 	unsigned timeout_ms;
 	char from[96];      /* "from 127.53.0.1" / "during recursive resolution" */
 	char silent[96];    /* "no answer from resolver 127.53.0.1" / ... */
+	char failed[128];   /* why getdns calls back with ERROR (no reply at all) */
 	bool delivering;    /* inside on_deliver(): free must not free r */
 	bool closing;       /* dns_resolver_free() has begun */
 };
@@ -272,6 +281,14 @@ disable_zero_config(getdns_context *ctx)
 	return getdns_context_set_trust_anchors_verify_email(ctx, "");
 }
 
+static getdns_return_t
+set_tcp_only(getdns_context *ctx)
+{
+	getdns_transport_list_t tcp[] = { GETDNS_TRANSPORT_TCP };
+
+	return getdns_context_set_dns_transport_list(ctx, 1, tcp);
+}
+
 static int
 configure_mode(dns_resolver *r, const char *spec, char *err, size_t errlen)
 {
@@ -282,6 +299,8 @@ configure_mode(dns_resolver *r, const char *spec, char *err, size_t errlen)
 		snprintf(r->from, sizeof(r->from), "during recursive resolution");
 		snprintf(r->silent, sizeof(r->silent),
 		    "no answer from the authoritative servers");
+		snprintf(r->failed, sizeof(r->failed),
+		    "getdns could not complete the lookup");
 		gr = getdns_context_set_resolution_type(r->ctx,
 		    GETDNS_RESOLUTION_RECURSING);
 		if (gr)
@@ -294,6 +313,10 @@ configure_mode(dns_resolver *r, const char *spec, char *err, size_t errlen)
 	snprintf(r->from, sizeof(r->from), "from %s", u.text);
 	snprintf(r->silent, sizeof(r->silent), "no answer from resolver %s",
 	    u.text);
+	/* Over TCP only, an unreachable resolver is a failed connection,
+	 * which getdns reports as ERROR at once rather than as a timeout. */
+	snprintf(r->failed, sizeof(r->failed),
+	    "no answer from resolver %s (TCP connection failed)", u.text);
 	if ((gr = getdns_context_set_resolution_type(r->ctx,
 	    GETDNS_RESOLUTION_STUB))) {
 		errf(err, errlen, "cannot select stub mode: %s",
@@ -302,6 +325,16 @@ configure_mode(dns_resolver *r, const char *spec, char *err, size_t errlen)
 	}
 	if (set_upstream(r->ctx, &u, err, errlen) < 0)
 		return -1;
+	/* TCP only, pipelined over one connection to the resolver: getdns
+	 * 1.6.0 keeps the upstream's shared TCP socket in the lookup after a
+	 * UDP answer came back truncated, and closes it under libev's feet
+	 * when that lookup is cancelled (libev aborts); a TCP-only lookup
+	 * never owns a socket.  tests/valgrind/README.md has the details. */
+	if ((gr = set_tcp_only(r->ctx))) {
+		errf(err, errlen, "cannot select TCP transport: %s",
+		    getdns_get_errorstr_by_id(gr));
+		return -1;
+	}
 	/* Close TCP connections to the upstream as soon as they are idle:
 	 * lingering sockets would keep the caller's loop running.  Only
 	 * valid once upstreams exist (getdns 1.6 walks the list). */
@@ -344,7 +377,8 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 	else if ((gr = getdns_extension_set_libev_loop(r->ctx, r->loop)))
 		errf(err, errlen, "cannot attach getdns to libev: %s",
 		    getdns_get_errorstr_by_id(gr));
-	else if ((gr = getdns_context_set_timeout(r->ctx, r->timeout_ms)))
+	else if ((gr = getdns_context_set_timeout(r->ctx,
+	    (uint64_t)r->timeout_ms + DNS_GETDNS_TIMEOUT_SLACK_MS)))
 		errf(err, errlen, "cannot set DNS timeout: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = disable_zero_config(r->ctx)))
@@ -730,6 +764,9 @@ decode_response(const dns_resolver *r, dns_answer *a,
 		a->status = DNS_STATUS_CANCELLED;
 		snprintf(a->reason, sizeof(a->reason), "lookup cancelled");
 		break;
+	case GETDNS_CALLBACK_ERROR:
+		set_error(a, r->failed);
+		break;
 	default:
 		set_error(a, "getdns could not complete the lookup");
 		break;
@@ -742,6 +779,7 @@ decode_response(const dns_resolver *r, dns_answer *a,
 static void
 inflight_unlink(dns_resolver *r, dns_query *q)
 {
+	ev_timer_stop(r->loop, &q->deadline);
 	r->n_inflight--;
 	if (q->prev != NULL)
 		q->prev->next = q->next;
@@ -785,7 +823,10 @@ on_getdns(getdns_context *ctx, getdns_callback_type_t type,
 	(void)ctx;
 	(void)tid;
 	q->answer->elapsed_ms = ms_since(&q->started);
-	decode_response(r, q->answer, type, resp);
+	if (q->expired) /* the CANCEL that on_deadline() asked for */
+		set_timeout(r, q->answer);
+	else
+		decode_response(r, q->answer, type, resp);
 	getdns_dict_destroy(resp);
 	log_debug("dns: %s %s: %s, %s, %zu records, %.1f ms%s%s",
 	    q->answer->qname, dns_type_name(q->answer->qtype),
@@ -793,6 +834,36 @@ on_getdns(getdns_context *ctx, getdns_callback_type_t type,
 	    dns_security_name(q->answer->security), q->answer->count,
 	    q->answer->elapsed_ms, q->answer->reason[0] ? ": " : "",
 	    q->answer->reason);
+	q->answered = true;
+	inflight_unlink(r, q);
+	ready_push(r, q);
+}
+
+/*
+ * A lookup reached our deadline: it is answered as a timeout and getdns
+ * drops it.  getdns's own timeout is set well beyond ours because getdns
+ * 1.6.0 frees a DNSSEC chain sub-query (DNSKEY/DS) that times out by itself
+ * while the chain still points at it (use after free); cancelling the
+ * lookup instead takes its chain down in order.  Safe because stub mode is
+ * TCP only (configure_mode()); recursive mode cancels through libunbound.
+ */
+static void
+on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	dns_query *q = w->data;
+	dns_resolver *r = q->r;
+
+	(void)loop;
+	(void)revents;
+	q->expired = true;
+	/* getdns calls on_getdns() with CANCEL from inside this call. */
+	if (getdns_cancel_callback(r->ctx, q->tid) == GETDNS_RETURN_GOOD &&
+	    q->answered)
+		return;
+	/* Unknown to getdns (cannot happen while in flight): answer anyway,
+	 * or the caller would wait forever. */
+	q->answer->elapsed_ms = ms_since(&q->started);
+	set_timeout(r, q->answer);
 	q->answered = true;
 	inflight_unlink(r, q);
 	ready_push(r, q);
@@ -853,10 +924,20 @@ query_start(dns_resolver *r, dns_query *q, const char *name)
 		q->next->prev = q;
 	r->inflight = q;
 	r->n_inflight++;
+	ev_timer_init(&q->deadline, on_deadline, r->timeout_ms / 1e3, 0.);
+	q->deadline.data = q;
 	gr = getdns_general(r->ctx, name, q->answer->qtype, r->extensions, q,
 	    &tid, on_getdns);
-	if (gr == GETDNS_RETURN_GOOD || q->answered)
+	if (q->answered)
 		return GETDNS_RETURN_GOOD; /* delivered from the loop */
+	if (gr == GETDNS_RETURN_GOOD) {
+		q->tid = tid;
+		/* From now, not from when this loop iteration began: a batch
+		 * may have spent long in callbacks since. */
+		ev_now_update(r->loop);
+		ev_timer_start(r->loop, &q->deadline);
+		return GETDNS_RETURN_GOOD;
+	}
 	inflight_unlink(r, q);
 	return gr;
 }
