@@ -20,6 +20,8 @@
 #include "log.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
+/* getdns's own timeout lies this far beyond our deadline: see on_deadline(). */
+#define DNS_GETDNS_TIMEOUT_SLACK_MS 60000
 #define DNS_TYPE_DNSKEY 48
 #define DNS_TYPE_DS 43
 
@@ -30,6 +32,9 @@
  * synchronously from getdns_general(), and getdns_context_destroy() asserts
  * that it is not running inside one of its own callbacks, so a caller that
  * frees the resolver from its callback would otherwise abort.
+ *
+ * Each lookup in flight has a deadline timer of our own; getdns never times
+ * a lookup out itself (see on_deadline()).
  */
 typedef enum query_phase {
 	QUERY_FAST,     /* asked with the DO bit, to check against r->keys */
@@ -50,7 +55,11 @@ struct dns_query {
 	struct timespec started;
 	query_phase phase;
 	getdns_dict *held;        /* QUERY_KEYWAIT: the fast response, owned */
-	bool begun;               /* started is set */
+	ev_timer deadline;        /* from the start until answered, all phases */
+	getdns_transaction_t tid; /* of the getdns request in flight, if any */
+	bool begun;               /* started is set, deadline running */
+	bool in_getdns;           /* a getdns request of ours is out (tid) */
+	bool expired;             /* our deadline cancelled it: CANCEL means timeout */
 	bool answered;            /* getdns has called back */
 };
 
@@ -60,6 +69,10 @@ struct key_fetch {
 	key_fetch *next;          /* r->fetch_queue */
 	dns_resolver *r;
 	char *zone;               /* owned */
+	ev_timer deadline;        /* running while getdns has it */
+	getdns_transaction_t tid;
+	bool starting;            /* inside getdns_general(): on_key() must not free */
+	bool done;                /* on_key() ran while starting */
 };
 
 struct dns_resolver {
@@ -79,6 +92,7 @@ struct dns_resolver {
 	unsigned timeout_ms;
 	char from[96];      /* "from 127.53.0.1" / "during recursive resolution" */
 	char silent[96];    /* "no answer from resolver 127.53.0.1" / ... */
+	char failed[128];   /* why getdns calls back with ERROR (no reply at all) */
 	bool delivering;    /* inside on_deliver(): free must not free r */
 	bool closing;       /* dns_resolver_free() has begun */
 };
@@ -294,6 +308,14 @@ disable_zero_config(getdns_context *ctx)
 	return getdns_context_set_trust_anchors_verify_email(ctx, "");
 }
 
+static getdns_return_t
+set_tcp_only(getdns_context *ctx)
+{
+	getdns_transport_list_t tcp[] = { GETDNS_TRANSPORT_TCP };
+
+	return getdns_context_set_dns_transport_list(ctx, 1, tcp);
+}
+
 static int
 configure_mode(dns_resolver *r, const char *spec, bool full_validation,
     char *err, size_t errlen)
@@ -305,6 +327,8 @@ configure_mode(dns_resolver *r, const char *spec, bool full_validation,
 		snprintf(r->from, sizeof(r->from), "during recursive resolution");
 		snprintf(r->silent, sizeof(r->silent),
 		    "no answer from the authoritative servers");
+		snprintf(r->failed, sizeof(r->failed),
+		    "getdns could not complete the lookup");
 		gr = getdns_context_set_resolution_type(r->ctx,
 		    GETDNS_RESOLUTION_RECURSING);
 		if (gr)
@@ -317,6 +341,10 @@ configure_mode(dns_resolver *r, const char *spec, bool full_validation,
 	snprintf(r->from, sizeof(r->from), "from %s", u.text);
 	snprintf(r->silent, sizeof(r->silent), "no answer from resolver %s",
 	    u.text);
+	/* Over TCP only, an unreachable resolver is a failed connection,
+	 * which getdns reports as ERROR at once rather than as a timeout. */
+	snprintf(r->failed, sizeof(r->failed),
+	    "no answer from resolver %s (TCP connection failed)", u.text);
 	if ((gr = getdns_context_set_resolution_type(r->ctx,
 	    GETDNS_RESOLUTION_STUB))) {
 		errf(err, errlen, "cannot select stub mode: %s",
@@ -325,6 +353,16 @@ configure_mode(dns_resolver *r, const char *spec, bool full_validation,
 	}
 	if (set_upstream(r->ctx, &u, err, errlen) < 0)
 		return -1;
+	/* TCP only, pipelined over one connection to the resolver: getdns
+	 * 1.6.0 keeps the upstream's shared TCP socket in the lookup after a
+	 * UDP answer came back truncated, and closes it under libev's feet
+	 * when that lookup is cancelled (libev aborts); a TCP-only lookup
+	 * never owns a socket.  tests/valgrind/README.md has the details. */
+	if ((gr = set_tcp_only(r->ctx))) {
+		errf(err, errlen, "cannot select TCP transport: %s",
+		    getdns_get_errorstr_by_id(gr));
+		return -1;
+	}
 	/* Only in stub mode: in recursive mode libunbound keeps its own
 	 * cache of validated keys. */
 	if (!full_validation && (r->keys = dns_keycache_new()) == NULL) {
@@ -398,7 +436,8 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 	else if ((gr = getdns_extension_set_libev_loop(r->ctx, r->loop)))
 		errf(err, errlen, "cannot attach getdns to libev: %s",
 		    getdns_get_errorstr_by_id(gr));
-	else if ((gr = getdns_context_set_timeout(r->ctx, r->timeout_ms)))
+	else if ((gr = getdns_context_set_timeout(r->ctx,
+	    (uint64_t)r->timeout_ms + DNS_GETDNS_TIMEOUT_SLACK_MS)))
 		errf(err, errlen, "cannot set DNS timeout: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = disable_zero_config(r->ctx)))
@@ -793,6 +832,9 @@ decode_response(const dns_resolver *r, dns_answer *a,
 		a->status = DNS_STATUS_CANCELLED;
 		snprintf(a->reason, sizeof(a->reason), "lookup cancelled");
 		break;
+	case GETDNS_CALLBACK_ERROR:
+		set_error(a, r->failed);
+		break;
 	default:
 		set_error(a, "getdns could not complete the lookup");
 		break;
@@ -835,6 +877,15 @@ ready_push(dns_resolver *r, dns_query *q)
 	kick(r);
 }
 
+/* q has its answer: the deadline stops and the caller hears of it. */
+static void
+query_deliver(dns_resolver *r, dns_query *q)
+{
+	ev_timer_stop(r->loop, &q->deadline);
+	q->answered = true;
+	ready_push(r, q);
+}
+
 static dns_query *
 ready_pop(dns_resolver *r)
 {
@@ -852,7 +903,10 @@ query_finish(dns_resolver *r, dns_query *q, getdns_callback_type_t type,
     getdns_dict *resp)
 {
 	q->answer->elapsed_ms = ms_since(&q->started);
-	decode_response(r, q->answer, type, resp);
+	if (q->expired) /* the CANCEL that on_deadline() asked for */
+		set_timeout(r, q->answer);
+	else
+		decode_response(r, q->answer, type, resp);
 	getdns_dict_destroy(resp);
 	log_debug("dns: %s %s: %s, %s, %zu records, %.1f ms%s%s",
 	    q->answer->qname, dns_type_name(q->answer->qtype),
@@ -860,9 +914,19 @@ query_finish(dns_resolver *r, dns_query *q, getdns_callback_type_t type,
 	    dns_security_name(q->answer->security), q->answer->count,
 	    q->answer->elapsed_ms, q->answer->reason[0] ? ": " : "",
 	    q->answer->reason);
-	q->answered = true;
 	inflight_unlink(r, q);
-	ready_push(r, q);
+	query_deliver(r, q);
+}
+
+/* Answers q as timed out, wherever it is but inside getdns. */
+static void
+query_expire(dns_resolver *r, dns_query *q)
+{
+	getdns_dict_destroy(q->held);
+	q->held = NULL;
+	q->answer->elapsed_ms = ms_since(&q->started);
+	set_timeout(r, q->answer);
+	query_deliver(r, q);
 }
 
 /* Asks again with full getdns validation, from the loop: q gives up its
@@ -963,12 +1027,43 @@ on_getdns(getdns_context *ctx, getdns_callback_type_t type,
 
 	(void)ctx;
 	(void)tid;
-	/* A fast ask that timed out is not asked again: the resolver is
-	 * not answering, and a second full wait would overrun the budget. */
+	q->in_getdns = false;
 	if (q->phase == QUERY_FAST && type == GETDNS_CALLBACK_COMPLETE &&
-	    !r->closing && query_check_keys(r, q, resp, true))
+	    !q->expired && !r->closing && query_check_keys(r, q, resp, true))
 		return;
 	query_finish(r, q, type, resp);
+}
+
+/*
+ * A lookup reached our deadline, in whatever phase: it is answered as a
+ * timeout and getdns drops it.  getdns's own timeout is set well beyond
+ * ours because getdns 1.6.0 frees a DNSSEC chain sub-query (DNSKEY/DS)
+ * that times out by itself while the chain still points at it (use after
+ * free); cancelling the lookup instead takes its chain down in order.
+ * Safe because stub mode is TCP only (configure_mode()); recursive mode
+ * cancels through libunbound.
+ */
+static void
+on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	dns_query *q = w->data;
+	dns_resolver *r = q->r;
+
+	(void)loop;
+	(void)revents;
+	q->expired = true;
+	if (q->in_getdns) {
+		/* getdns calls on_getdns() with CANCEL from inside this
+		 * call, which answers q as a timeout. */
+		if (getdns_cancel_callback(r->ctx, q->tid) ==
+		    GETDNS_RETURN_GOOD && q->answered)
+			return;
+		q->in_getdns = false; /* unknown to getdns: cannot happen */
+	} else if (q->phase != QUERY_KEYWAIT) {
+		return; /* queued to be asked again: drain_waiting() answers */
+	}
+	inflight_unlink(r, q);
+	query_expire(r, q);
 }
 
 /* The DNSKEY RRs of a SECURE answer for the zone, and their TTL. */
@@ -1018,6 +1113,7 @@ on_key(getdns_context *ctx, getdns_callback_type_t type,
 
 	(void)ctx;
 	(void)tid;
+	ev_timer_stop(r->loop, &kf->deadline);
 	if (!r->closing) {
 		if (type == GETDNS_CALLBACK_COMPLETE)
 			keys = secure_keys(resp, &ttl);
@@ -1030,28 +1126,54 @@ on_key(getdns_context *ctx, getdns_callback_type_t type,
 		wake_key_waiters(r);
 	}
 	getdns_dict_destroy(resp);
+	if (kf->starting) {
+		kf->done = true; /* start_key_fetches() frees it */
+		return;
+	}
 	free(kf->zone);
 	free(kf);
+}
+
+/* A DNSKEY lookup as late as any other: cancelled (on_key() then marks
+ * the zone FAILED), for the same getdns reasons as on_deadline(). */
+static void
+on_key_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	key_fetch *kf = w->data;
+
+	(void)loop;
+	(void)revents;
+	getdns_cancel_callback(kf->r->ctx, kf->tid);
 }
 
 /* Starts the queued DNSKEY lookups; from the loop only. */
 static void
 start_key_fetches(dns_resolver *r)
 {
-	getdns_transaction_t tid;
+	getdns_return_t gr;
 	key_fetch *kf;
 
 	while (!r->closing && (kf = r->fetch_queue) != NULL) {
 		r->fetch_queue = kf->next;
 		r->stats.key_fetches++;
-		if (getdns_general(r->ctx, kf->zone[0] ? kf->zone : ".",
-		    DNS_TYPE_DNSKEY, r->extensions, kf, &tid, on_key) ==
-		    GETDNS_RETURN_GOOD)
+		ev_timer_init(&kf->deadline, on_key_deadline,
+		    r->timeout_ms / 1e3, 0.);
+		kf->deadline.data = kf;
+		ev_now_update(r->loop);
+		ev_timer_start(r->loop, &kf->deadline);
+		kf->starting = true;
+		gr = getdns_general(r->ctx, kf->zone[0] ? kf->zone : ".",
+		    DNS_TYPE_DNSKEY, r->extensions, kf, &kf->tid, on_key);
+		kf->starting = false;
+		if (gr == GETDNS_RETURN_GOOD && !kf->done)
 			continue; /* on_key() owns kf now */
-		dns_keycache_set_failed(r->keys, kf->zone, time(NULL));
+		ev_timer_stop(r->loop, &kf->deadline);
+		if (!kf->done) {
+			dns_keycache_set_failed(r->keys, kf->zone, time(NULL));
+			wake_key_waiters(r);
+		}
 		free(kf->zone);
 		free(kf);
-		wake_key_waiters(r);
 	}
 }
 
@@ -1108,20 +1230,34 @@ query_start(dns_resolver *r, dns_query *q, const char *name)
 
 	if (!q->begun) {
 		clock_gettime(CLOCK_MONOTONIC, &q->started);
-		q->begun = true;
 		r->stats.lookups++;
 	}
 	if ((q->next = r->inflight) != NULL)
 		q->next->prev = q;
 	r->inflight = q;
 	r->n_inflight++;
+	q->in_getdns = true;
 	gr = getdns_general(r->ctx, name, q->answer->qtype,
 	    q->phase == QUERY_FAST ? r->fast_extensions : r->extensions, q,
 	    &tid, on_getdns);
-	if (gr == GETDNS_RETURN_GOOD || q->answered)
-		return GETDNS_RETURN_GOOD; /* delivered from the loop */
-	inflight_unlink(r, q);
-	return gr;
+	if (q->answered)
+		return GETDNS_RETURN_GOOD; /* called back and finished already */
+	if (gr != GETDNS_RETURN_GOOD && q->in_getdns) {
+		q->in_getdns = false;
+		inflight_unlink(r, q);
+		return gr;
+	}
+	if (q->in_getdns)
+		q->tid = tid;
+	if (!q->begun) {
+		/* One deadline for the whole lookup, whatever phases it goes
+		 * through; from now, not from when this loop iteration began:
+		 * a batch may have spent long in callbacks since. */
+		q->begun = true;
+		ev_now_update(r->loop);
+		ev_timer_start(r->loop, &q->deadline);
+	}
+	return GETDNS_RETURN_GOOD;
 }
 
 /* Starts waiting lookups while there is room; from the loop only, never
@@ -1136,12 +1272,15 @@ drain_waiting(dns_resolver *r)
 
 		if ((r->waiting = q->wait_next) == NULL)
 			r->waiting_tail = &r->waiting;
+		if (q->expired) { /* ran out while queued to be asked again */
+			query_expire(r, q);
+			continue;
+		}
 		gr = query_start(r, q, q->name != NULL ? q->name :
 		    q->answer->qname);
 		if (gr != GETDNS_RETURN_GOOD) {
 			set_error(q->answer, getdns_get_errorstr_by_id(gr));
-			q->answered = true;
-			ready_push(r, q);
+			query_deliver(r, q);
 		}
 		free(q->name);
 		q->name = NULL;
@@ -1169,6 +1308,8 @@ dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 	q->cb = cb;
 	q->arg = arg;
 	q->phase = r->keys != NULL ? QUERY_FAST : QUERY_FULL;
+	ev_timer_init(&q->deadline, on_deadline, r->timeout_ms / 1e3, 0.);
+	q->deadline.data = q;
 	if (r->n_inflight >= r->max_inflight || r->waiting != NULL) {
 		if ((q->name = strdup(name)) == NULL) {
 			dns_answer_free(q->answer);
@@ -1239,6 +1380,7 @@ cancel_all(dns_resolver *r)
 		} else if ((q = ready_pop(r)) == NULL) {
 			break;
 		}
+		ev_timer_stop(r->loop, &q->deadline);
 		getdns_dict_destroy(q->held);
 		make_cancelled(q->answer);
 		r->pending--;

@@ -5,11 +5,15 @@
  *
  * The cancellation test sends one query to a closed port on 127.0.0.1
  * and frees the resolver before any answer could matter, so its outcome
- * does not depend on the network.
+ * does not depend on the network.  Two more talk TCP to 127.0.0.1 only: a
+ * listener that never answers (our own deadline ends the lookup) and a
+ * closed port (a failed connection, reported at once).
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,4 +503,89 @@ Test(dns_resolver, callback_may_free_the_resolver)
 	ev_run(loop, 0);
 	cr_expect_eq(calls, 2);
 	cr_expect_null(cb_resolver);
+}
+
+/* A resolver that takes TCP connections (the kernel completes them from
+ * the backlog) and never answers: lookups must end at our own deadline,
+ * as timeouts, since getdns's timeout is set far beyond it. */
+static char last_reason[256];
+static double last_elapsed_ms;
+
+static void
+reason_cb(dns_answer *a, void *arg)
+{
+	(void)arg;
+	calls++;
+	last_status = a->status;
+	last_elapsed_ms = a->elapsed_ms;
+	snprintf(last_reason, sizeof(last_reason), "%s", a->reason);
+	dns_answer_free(a);
+}
+
+static int
+silent_listener(unsigned *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+Test(dns_resolver, silent_resolver_times_out_at_our_deadline)
+{
+	dns_resolver *r = NULL;
+	dns_resolver_config cfg = { .timeout_ms = 300 };
+	char err[256] = "", spec[32], want[96];
+	unsigned port;
+	int fd = silent_listener(&port);
+
+	snprintf(spec, sizeof(spec), "127.0.0.1@%u", port);
+	cfg.resolver = spec;
+	cfg.trust_anchor_file = write_anchor(test_dnskey);
+	cr_assert_eq(dns_resolver_new(loop, &cfg, &r, err, sizeof(err)), 0,
+	    "%s", err);
+	calls = 0;
+	cr_assert_eq(dns_lookup(r, "a.test", DNS_TYPE_A, reason_cb, NULL, err,
+	    sizeof(err)), 0, "%s", err);
+	ev_run(loop, 0);
+	cr_expect_eq(calls, 1);
+	cr_expect_eq(last_status, DNS_STATUS_TIMEOUT);
+	snprintf(want, sizeof(want), "no answer from resolver %s within 300 ms",
+	    spec);
+	cr_expect_str_eq(last_reason, want);
+	cr_expect_geq(last_elapsed_ms, 250.0);
+	cr_expect_lt(last_elapsed_ms, 5000.0);
+	cr_expect_eq(dns_resolver_pending(r), 0);
+	dns_resolver_free(r);
+	close(fd);
+}
+
+/* Over TCP, a closed port is a failed connection, reported at once. */
+Test(dns_resolver, refused_resolver_fails_at_once)
+{
+	dns_resolver *r = NULL;
+	dns_resolver_config cfg = { .resolver = "127.0.0.1@9",
+	    .timeout_ms = 5000 };
+	char err[256] = "";
+
+	cfg.trust_anchor_file = write_anchor(test_dnskey);
+	cr_assert_eq(dns_resolver_new(loop, &cfg, &r, err, sizeof(err)), 0,
+	    "%s", err);
+	calls = 0;
+	cr_assert_eq(dns_lookup(r, "a.test", DNS_TYPE_A, reason_cb, NULL, err,
+	    sizeof(err)), 0, "%s", err);
+	ev_run(loop, 0);
+	cr_expect_eq(calls, 1);
+	cr_expect_eq(last_status, DNS_STATUS_ERROR);
+	cr_expect_str_eq(last_reason,
+	    "no answer from resolver 127.0.0.1@9 (TCP connection failed)");
+	cr_expect_lt(last_elapsed_ms, 2000.0);
+	dns_resolver_free(r);
 }
