@@ -3,7 +3,8 @@
  *
  * The loop starts up to `concurrency` domains, and each completion starts
  * the next one, so memory and sockets stay bounded however long the list.
- * SIGINT/SIGTERM stop the loop; what finished was already handed out.
+ * SIGINT/SIGTERM stop the loop when asked to; what finished was already
+ * handed out.
  */
 #include "config.h"
 
@@ -91,7 +92,11 @@ start_more(batch *b)
 			break;
 		}
 		if (probe_engine_start(b->eng, domain, on_result, b, err,
-		    sizeof(err)) != 0)
+		    sizeof(err)) == 0)
+			continue;
+		if (b->p->not_started != NULL)
+			b->p->not_started(domain, err, b->p->arg);
+		else
 			fprintf(stderr, "daneprobe: %s: %s\n", domain, err);
 	}
 }
@@ -138,11 +143,13 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static void
 watchers_start(batch *b)
 {
-	ev_signal_init(&b->sigint, on_signal, SIGINT);
-	ev_signal_init(&b->sigterm, on_signal, SIGTERM);
-	b->sigint.data = b->sigterm.data = b;
-	ev_signal_start(b->loop, &b->sigint);
-	ev_signal_start(b->loop, &b->sigterm);
+	if (b->p->stop_on_signal) {
+		ev_signal_init(&b->sigint, on_signal, SIGINT);
+		ev_signal_init(&b->sigterm, on_signal, SIGTERM);
+		b->sigint.data = b->sigterm.data = b;
+		ev_signal_start(b->loop, &b->sigint);
+		ev_signal_start(b->loop, &b->sigterm);
+	}
 	if (b->p->progress) {
 		ev_timer_init(&b->tick, on_tick, 0.5, 0.5);
 		b->tick.data = b;
@@ -153,8 +160,10 @@ watchers_start(batch *b)
 static void
 watchers_stop(batch *b)
 {
-	ev_signal_stop(b->loop, &b->sigint);
-	ev_signal_stop(b->loop, &b->sigterm);
+	if (b->p->stop_on_signal) {
+		ev_signal_stop(b->loop, &b->sigint);
+		ev_signal_stop(b->loop, &b->sigterm);
+	}
 	if (b->p->progress)
 		ev_timer_stop(b->loop, &b->tick);
 }
@@ -175,6 +184,8 @@ probe_batch_run(const cli_options *o, const probe_batch_params *p,
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
+	/* A server that resets mid-write must give EPIPE, not kill us
+	 * (OpenSSL writes with write(2), so MSG_NOSIGNAL cannot help). */
 	signal(SIGPIPE, SIG_IGN);
 	if (probe_engine_new(b.loop, &o->probe, &o->dns, &b.eng, err,
 	    errlen) != 0)
