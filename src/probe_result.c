@@ -238,9 +238,8 @@ summarize(probe_domain *d)
 }
 
 void
-probe_domain_finish(probe_domain *d, bool require_dane)
+probe_domain_finish(probe_domain *d)
 {
-	(void)require_dane;
 	if (d->kind == DOMAIN_LOOKUP_FAILED)
 		return; /* the engine already said why */
 	if (d->kind == DOMAIN_NULL_MX) {

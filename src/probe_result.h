@@ -124,8 +124,10 @@ int probe_host_copy(probe_host *dst, const probe_host *src);
 void probe_host_clear(probe_host *h);
 
 /* Computes host and domain severities, reasons and the summary from the
- * leaves (address verdicts, host policies, MX result).  Pure. */
-void probe_domain_finish(probe_domain *d, bool require_dane);
+ * leaves (address verdicts, host policies, MX result).  Pure.  Options
+ * such as --require-dane are already in the address verdicts
+ * (dane_verdict_address()); the roll-up only takes the worst. */
+void probe_domain_finish(probe_domain *d);
 
 /* Counters used by formatters. */
 typedef struct probe_counts {
