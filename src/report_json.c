@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "report_json.h"
-#include "report_prometheus.h"
 
 /* jansson refuses strings that are not UTF-8 (a server's banner may be
  * anything): such a string goes out with its non-ASCII bytes as '?'. */
