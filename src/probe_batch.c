@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ev_compat.h"
@@ -168,6 +169,22 @@ watchers_stop(batch *b)
 		ev_timer_stop(b->loop, &b->tick);
 }
 
+/* Measured after the engine is freed, so its teardown counts too. */
+static void
+measure_self(probe_batch_summary *sum)
+{
+	struct rusage ru;
+
+	sum->cpu_seconds = -1;
+	sum->peak_rss_kib = -1;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return;
+	sum->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec
+	    + ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+	/* Linux counts ru_maxrss in KiB. */
+	sum->peak_rss_kib = ru.ru_maxrss;
+}
+
 int
 probe_batch_run(const cli_options *o, const probe_batch_params *p,
     probe_batch_summary *sum, char *err, size_t errlen)
@@ -202,6 +219,7 @@ probe_batch_run(const cli_options *o, const probe_batch_params *p,
 		progress_line(&b, true);
 	/* Interrupted probes are dropped: never a half-finished verdict. */
 	probe_engine_free(b.eng);
+	measure_self(sum);
 	return 0;
 }
 
@@ -225,4 +243,14 @@ probe_batch_print_summary(FILE *out, const probe_batch_summary *s)
 	    "%zu SMTP sessions, at most %u at once\n", s->engine.host_jobs,
 	    s->engine.host_reuses, s->engine.sessions,
 	    s->engine.peak_sessions);
+	if (s->cpu_seconds < 0)
+		return;
+	fprintf(out, "  cpu: %.2f s user+sys", s->cpu_seconds);
+	if (s->total > 0)
+		fprintf(out, " (%.2f ms/domain)",
+		    s->cpu_seconds * 1000.0 / (double)s->total);
+	if (s->peak_rss_kib >= 0)
+		fprintf(out, ", peak RSS %.1f MiB",
+		    (double)s->peak_rss_kib / 1024.0);
+	fputc('\n', out);
 }

@@ -33,6 +33,11 @@ typedef struct probe_batch_summary {
 	double seconds;
 	bool interrupted;
 	probe_engine_stats engine;
+	/* This process's own cost from its start to the end of the run
+	 * (getrusage RUSAGE_SELF), so a benchmark needs no time(1): user+sys
+	 * CPU seconds and peak resident set in KiB; both -1 when unknown. */
+	double cpu_seconds;
+	long peak_rss_kib;
 } probe_batch_summary;
 
 typedef struct probe_batch_params {
