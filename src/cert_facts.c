@@ -11,6 +11,8 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
+
 /* Copies at most dstlen-1 bytes, replacing anything that is not printable
  * ASCII: certificate strings are attacker-controlled and end up on an
  * operator's terminal or in a monitoring system. */
@@ -155,19 +157,6 @@ key_facts(X509 *x, cert_facts *out)
 	}
 }
 
-static void
-hex(const unsigned char *p, size_t len, char *buf, size_t buflen)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len && 2 * i + 2 < buflen; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	buf[2 * i] = '\0';
-}
-
 static int
 digest_hex(X509 *x, int selector, char *buf, size_t buflen)
 {
@@ -176,7 +165,7 @@ digest_hex(X509 *x, int selector, char *buf, size_t buflen)
 
 	if (cert_tlsa_data(x, selector, 1, &md, &mdlen) != 0)
 		return -1;
-	hex(md, mdlen, buf, buflen);
+	hex_encode(md, mdlen, buf, buflen);
 	OPENSSL_free(md);
 	return 0;
 }

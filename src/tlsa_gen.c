@@ -24,6 +24,7 @@
 #include "cli_common.h"
 #include "dane_tls.h"
 #include "ev_compat.h"
+#include "hex.h"
 #include "log.h"
 #include "smtp_session.h"
 
@@ -421,17 +422,9 @@ tlsa_gen_parse_format(const char *s, tlsa_gen_format *out)
 static char *
 hex_of(const uint8_t *p, size_t n)
 {
-	static const char digits[] = "0123456789abcdef";
 	char *s = malloc(2 * n + 1);
 
-	if (s == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	s[2 * n] = '\0';
-	return s;
+	return s ? hex_encode(p, n, s, 2 * n + 1) : NULL;
 }
 
 static void
