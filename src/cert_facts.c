@@ -224,36 +224,46 @@ der_for_selector(X509 *x, int selector, unsigned char **der)
 }
 
 int
-cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
-    size_t *outlen)
+cert_tlsa_data_der(unsigned char *der, int derlen, int mtype,
+    unsigned char **out, size_t *outlen)
 {
-	const EVP_MD *md = NULL;
-	unsigned char *der = NULL;
 	unsigned int mdlen = 0;
-	int derlen;
 
 	*out = NULL;
 	*outlen = 0;
-	if (x == NULL || mtype < 0 || mtype > 2)
+	if (der == NULL || derlen <= 0 || mtype < 0 || mtype > 2) {
+		OPENSSL_free(der);
 		return -1;
-	derlen = der_for_selector(x, selector, &der);
-	if (derlen <= 0)
-		return -1;
+	}
 	if (mtype == 0) {
 		*out = der;
 		*outlen = (size_t)derlen;
 		return 0;
 	}
-	md = mtype == 1 ? EVP_sha256() : EVP_sha512();
 	*out = OPENSSL_malloc(EVP_MAX_MD_SIZE);
-	if (*out == NULL ||
-	    !EVP_Digest(der, (size_t)derlen, *out, &mdlen, md, NULL)) {
+	if (*out == NULL || !EVP_Digest(der, (size_t)derlen, *out, &mdlen,
+	    mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL)) {
 		OPENSSL_free(*out);
-		OPENSSL_free(der);
 		*out = NULL;
+		OPENSSL_free(der);
 		return -1;
 	}
 	OPENSSL_free(der);
 	*outlen = mdlen;
 	return 0;
+}
+
+int
+cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char *der = NULL;
+	int derlen;
+
+	*out = NULL;
+	*outlen = 0;
+	if (x == NULL)
+		return -1;
+	derlen = der_for_selector(x, selector, &der);
+	return cert_tlsa_data_der(der, derlen, mtype, out, outlen);
 }

@@ -275,31 +275,9 @@ tlsa_gen_key_data(EVP_PKEY *key, int mtype, unsigned char **out,
     size_t *outlen)
 {
 	unsigned char *der = NULL;
-	unsigned int mdlen = 0;
 	int derlen = i2d_PUBKEY(key, &der);
 
-	*out = NULL;
-	*outlen = 0;
-	if (derlen <= 0 || mtype < 0 || mtype > 2) {
-		OPENSSL_free(der);
-		return -1;
-	}
-	if (mtype == 0) {
-		*out = der;
-		*outlen = (size_t)derlen;
-		return 0;
-	}
-	*out = OPENSSL_malloc(EVP_MAX_MD_SIZE);
-	if (*out == NULL || !EVP_Digest(der, (size_t)derlen, *out, &mdlen,
-	    mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL)) {
-		OPENSSL_free(*out);
-		*out = NULL;
-		OPENSSL_free(der);
-		return -1;
-	}
-	OPENSSL_free(der);
-	*outlen = mdlen;
-	return 0;
+	return cert_tlsa_data_der(der, derlen, mtype, out, outlen);
 }
 
 int
