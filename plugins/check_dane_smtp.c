@@ -15,6 +15,7 @@
 
 #include "cli_common.h"
 #include "log.h"
+#include "probe_batch.h"
 #include "report_nagios.h"
 
 static const struct option long_options[] = {
@@ -79,6 +80,70 @@ unknown(const char *fmt, ...)
 	return SEVERITY_UNKNOWN;
 }
 
+/* The run's one domain, handed to probe_batch once, and what came back.
+ * res is owned here once the probe finished. */
+typedef struct plugin_run {
+	const char *domain;
+	probe_domain *res;
+	char not_started[512];  /* why the probe could not start, or "" */
+} plugin_run;
+
+static const char *
+next_domain(void *arg)
+{
+	plugin_run *r = arg;
+	const char *d = r->domain;
+
+	r->domain = NULL;
+	return d;
+}
+
+static void
+on_result(probe_domain *d, void *arg)
+{
+	plugin_run *r = arg;
+
+	r->res = d;
+}
+
+static void
+on_not_started(const char *domain, const char *reason, void *arg)
+{
+	plugin_run *r = arg;
+
+	(void)domain; /* the reason names it */
+	snprintf(r->not_started, sizeof(r->not_started), "%s", reason);
+}
+
+/* Probes one domain.  Returns 0 with *res set (caller frees it), or -1
+ * with a reason.  No SIGINT/SIGTERM handling: a killed plugin is simply
+ * gone, as the monitoring core expects. */
+static int
+probe_one(const cli_options *o, const char *domain, probe_domain **res,
+    char *err, size_t errlen)
+{
+	plugin_run r = { .domain = domain };
+	probe_batch_params bp = {
+		.concurrency = 1,
+		.next = next_domain,
+		.result = on_result,
+		.not_started = on_not_started,
+		.arg = &r,
+	};
+	probe_batch_summary sum;
+
+	*res = NULL;
+	if (probe_batch_run(o, &bp, &sum, err, errlen) != 0)
+		return -1;
+	if (r.res == NULL) {
+		snprintf(err, errlen, "%s", r.not_started[0] ? r.not_started
+		    : "internal error: no result");
+		return -1;
+	}
+	*res = r.res;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -127,12 +192,8 @@ main(int argc, char **argv)
 	    : LOG_LEVEL_ERROR);
 	cli_options_finish(&o);
 
-	char *domains[1] = { domain };
-
-	if (cli_run_probes(&o, domains, 1, &res, err, sizeof(err)) != 0)
+	if (probe_one(&o, domain, &res, err, sizeof(err)) != 0)
 		return unknown("%s", err);
-	if (res == NULL)
-		return unknown("%s", "internal error: no result");
 	report_nagios(stdout, res, &o.probe.expiry);
 	status = (int)res->severity;
 	probe_domain_free(res);

@@ -11,6 +11,8 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
+
 /* Copies at most dstlen-1 bytes, replacing anything that is not printable
  * ASCII: certificate strings are attacker-controlled and end up on an
  * operator's terminal or in a monitoring system. */
@@ -155,19 +157,6 @@ key_facts(X509 *x, cert_facts *out)
 	}
 }
 
-static void
-hex(const unsigned char *p, size_t len, char *buf, size_t buflen)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len && 2 * i + 2 < buflen; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	buf[2 * i] = '\0';
-}
-
 static int
 digest_hex(X509 *x, int selector, char *buf, size_t buflen)
 {
@@ -176,7 +165,7 @@ digest_hex(X509 *x, int selector, char *buf, size_t buflen)
 
 	if (cert_tlsa_data(x, selector, 1, &md, &mdlen) != 0)
 		return -1;
-	hex(md, mdlen, buf, buflen);
+	hex_encode(md, mdlen, buf, buflen);
 	OPENSSL_free(md);
 	return 0;
 }
@@ -235,36 +224,46 @@ der_for_selector(X509 *x, int selector, unsigned char **der)
 }
 
 int
-cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
-    size_t *outlen)
+cert_tlsa_data_der(unsigned char *der, int derlen, int mtype,
+    unsigned char **out, size_t *outlen)
 {
-	const EVP_MD *md = NULL;
-	unsigned char *der = NULL;
 	unsigned int mdlen = 0;
-	int derlen;
 
 	*out = NULL;
 	*outlen = 0;
-	if (x == NULL || mtype < 0 || mtype > 2)
+	if (der == NULL || derlen <= 0 || mtype < 0 || mtype > 2) {
+		OPENSSL_free(der);
 		return -1;
-	derlen = der_for_selector(x, selector, &der);
-	if (derlen <= 0)
-		return -1;
+	}
 	if (mtype == 0) {
 		*out = der;
 		*outlen = (size_t)derlen;
 		return 0;
 	}
-	md = mtype == 1 ? EVP_sha256() : EVP_sha512();
 	*out = OPENSSL_malloc(EVP_MAX_MD_SIZE);
-	if (*out == NULL ||
-	    !EVP_Digest(der, (size_t)derlen, *out, &mdlen, md, NULL)) {
+	if (*out == NULL || !EVP_Digest(der, (size_t)derlen, *out, &mdlen,
+	    mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL)) {
 		OPENSSL_free(*out);
-		OPENSSL_free(der);
 		*out = NULL;
+		OPENSSL_free(der);
 		return -1;
 	}
 	OPENSSL_free(der);
 	*outlen = mdlen;
 	return 0;
+}
+
+int
+cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char *der = NULL;
+	int derlen;
+
+	*out = NULL;
+	*outlen = 0;
+	if (x == NULL)
+		return -1;
+	derlen = der_for_selector(x, selector, &der);
+	return cert_tlsa_data_der(der, derlen, mtype, out, outlen);
 }

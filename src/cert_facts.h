@@ -40,4 +40,11 @@ long cert_days_until(time_t not_after, time_t now);
 int cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
     size_t *outlen);
 
+/* The same for DER the caller already chose (e.g. a bare key's SPKI):
+ * mtype 0 the DER itself, 1/2 its SHA-256/SHA-512.  Takes der
+ * (OPENSSL_malloc'd, derlen bytes; NULL or derlen <= 0 fails), also on
+ * failure: it is freed or becomes *out. */
+int cert_tlsa_data_der(unsigned char *der, int derlen, int mtype,
+    unsigned char **out, size_t *outlen);
+
 #endif

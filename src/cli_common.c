@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 #include <unistd.h>
 
 #include "cli_common.h"
-#include "ev_compat.h"
 
 static void
 local_fqdn(char *buf, size_t len)
@@ -238,55 +236,4 @@ cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
 bad:
 	snprintf(err, errlen, "invalid domain name \"%.64s\"", in);
 	return -1;
-}
-
-typedef struct run_slot {
-	probe_domain **result;
-} run_slot;
-
-static void
-on_domain_done(probe_domain *d, void *arg)
-{
-	run_slot *slot = arg;
-
-	*slot->result = d;
-}
-
-int
-cli_run_probes(const cli_options *o, char *const *domains, size_t n,
-    probe_domain **results, char *err, size_t errlen)
-{
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	probe_engine *eng = NULL;
-	run_slot *slots = calloc(n ? n : 1, sizeof(*slots));
-	int rc = -1;
-
-	if (loop == NULL || slots == NULL) {
-		snprintf(err, errlen, "cannot create the event loop");
-		goto out;
-	}
-	/* A server that resets mid-write must give EPIPE, not kill us
-	 * (OpenSSL writes with write(2), so MSG_NOSIGNAL cannot help). */
-	signal(SIGPIPE, SIG_IGN);
-	if (probe_engine_new(loop, &o->probe, &o->dns, &eng, err, errlen) != 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		results[i] = NULL;
-		slots[i].result = &results[i];
-		if (probe_engine_start(eng, domains[i], on_domain_done,
-		    &slots[i], err, errlen) != 0) {
-			for (size_t j = 0; j < i; j++)
-				probe_domain_free(results[j]);
-			goto out;
-		}
-	}
-	while (probe_engine_running(eng) > 0)
-		ev_run(loop, EVRUN_ONCE);
-	rc = 0;
-out:
-	probe_engine_free(eng);
-	if (loop)
-		ev_loop_destroy(loop);
-	free(slots);
-	return rc;
 }

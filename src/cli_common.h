@@ -1,7 +1,7 @@
 /*
  * cli_common.h -- what the daneprobe CLI and the check_dane_smtp plugin
- * share: option values with their defaults, strict number parsing, and
- * running a set of domain probes to completion on one loop.
+ * share: option values with their defaults and strict parsing.  Both run
+ * their probes through probe_batch_run() (probe_batch.h).
  */
 #ifndef DANEPROBE_CLI_COMMON_H
 #define DANEPROBE_CLI_COMMON_H
@@ -65,15 +65,6 @@ int cli_parse_seconds(const char *s, double *out); /* (0, 3600] */
 /* Nagios-style days threshold: "N" or "N:" alert below N days; "~:" or
  * "" disables (-1).  Other range forms are rejected. */
 int cli_parse_days_threshold(const char *s, long *out);
-
-/*
- * Probes every domain (in parallel on one loop) and stores results in
- * results[i] (caller frees each with probe_domain_free).  Returns 0, or -1
- * with a reason when the engine could not be set up (bad trust anchor,
- * bad resolver address): then no result is set.
- */
-int cli_run_probes(const cli_options *o, char *const *domains, size_t n,
-    probe_domain **results, char *err, size_t errlen);
 
 /* Lower-cases and strips one trailing dot; rejects names that cannot be a
  * mail domain.  Returns 0 or -1 with a reason. */

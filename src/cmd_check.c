@@ -435,6 +435,7 @@ cmd_check(int argc, char **argv)
 	bp.concurrency = a.concurrency;
 	bp.progress = !a.quiet && (a.progress || (a.domains.n > 1 &&
 	    isatty(STDERR_FILENO)));
+	bp.stop_on_signal = true;
 	bp.expected_total = a.domains.n;
 	bp.next = next_domain;
 	bp.result = on_result;

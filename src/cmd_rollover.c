@@ -33,6 +33,7 @@
 #include "dane_rollover.h"
 #include "dns_resolver.h"
 #include "ev_compat.h"
+#include "hex.h"
 #include "log.h"
 #include "tlsa_gen.h"
 
@@ -645,14 +646,9 @@ static void
 no_match_reason(const dns_answer *a, const new_id *id, char *buf,
     size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
 	char leaf[65];
 
-	for (size_t i = 0; i < 32; i++) {
-		leaf[2 * i] = digits[id->chain.cert[0].spki_sha256[i] >> 4];
-		leaf[2 * i + 1] = digits[id->chain.cert[0].spki_sha256[i] & 15];
-	}
-	leaf[64] = '\0';
+	hex_encode(id->chain.cert[0].spki_sha256, 32, leaf, sizeof(leaf));
 	snprintf(buf, len, "no usable TLSA record matches the new %s: publish "
 	    "3 1 1 %s first, wait one TTL, then switch%s", id->label, leaf,
 	    id->chain.n == 1 && id->certs && has_usage(a, TLSA_USAGE_DANE_TA) ?

@@ -12,6 +12,8 @@
 
 #include <openssl/evp.h>
 
+#include "hex.h"
+
 static const char *const rec_state_names[] = {
 	[DANE_ROLL_REC_MATCH] = "match",
 	[DANE_ROLL_REC_STALE] = "stale",
@@ -60,19 +62,6 @@ append(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + used, len - used, fmt, ap);
 	va_end(ap);
-}
-
-static void
-hex(const uint8_t *p, size_t n, char *buf, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n && 2 * i + 2 < len; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	buf[2 * i] = '\0';
 }
 
 /* ---- matching one record against one certificate ---- */
@@ -414,7 +403,8 @@ judge_chain(const tlsa_record *recs, const dane_rollover_report *out,
 	} else if (c->matching == 0) {
 		c->verdict = DANE_ROLL_NO_MATCH;
 		if (ch->n > 0)
-			hex(ch->cert[0].spki_sha256, 32, leaf, sizeof(leaf));
+			hex_encode(ch->cert[0].spki_sha256, 32, leaf,
+			    sizeof(leaf));
 		else
 			snprintf(leaf, sizeof(leaf), "none sent");
 		snprintf(c->reason, sizeof(c->reason), "no usable TLSA record "

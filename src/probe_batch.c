@@ -3,13 +3,15 @@
  *
  * The loop starts up to `concurrency` domains, and each completion starts
  * the next one, so memory and sockets stay bounded however long the list.
- * SIGINT/SIGTERM stop the loop; what finished was already handed out.
+ * SIGINT/SIGTERM stop the loop when asked to; what finished was already
+ * handed out.
  */
 #include "config.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ev_compat.h"
@@ -91,7 +93,11 @@ start_more(batch *b)
 			break;
 		}
 		if (probe_engine_start(b->eng, domain, on_result, b, err,
-		    sizeof(err)) != 0)
+		    sizeof(err)) == 0)
+			continue;
+		if (b->p->not_started != NULL)
+			b->p->not_started(domain, err, b->p->arg);
+		else
 			fprintf(stderr, "daneprobe: %s: %s\n", domain, err);
 	}
 }
@@ -138,11 +144,13 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static void
 watchers_start(batch *b)
 {
-	ev_signal_init(&b->sigint, on_signal, SIGINT);
-	ev_signal_init(&b->sigterm, on_signal, SIGTERM);
-	b->sigint.data = b->sigterm.data = b;
-	ev_signal_start(b->loop, &b->sigint);
-	ev_signal_start(b->loop, &b->sigterm);
+	if (b->p->stop_on_signal) {
+		ev_signal_init(&b->sigint, on_signal, SIGINT);
+		ev_signal_init(&b->sigterm, on_signal, SIGTERM);
+		b->sigint.data = b->sigterm.data = b;
+		ev_signal_start(b->loop, &b->sigint);
+		ev_signal_start(b->loop, &b->sigterm);
+	}
 	if (b->p->progress) {
 		ev_timer_init(&b->tick, on_tick, 0.5, 0.5);
 		b->tick.data = b;
@@ -153,10 +161,28 @@ watchers_start(batch *b)
 static void
 watchers_stop(batch *b)
 {
-	ev_signal_stop(b->loop, &b->sigint);
-	ev_signal_stop(b->loop, &b->sigterm);
+	if (b->p->stop_on_signal) {
+		ev_signal_stop(b->loop, &b->sigint);
+		ev_signal_stop(b->loop, &b->sigterm);
+	}
 	if (b->p->progress)
 		ev_timer_stop(b->loop, &b->tick);
+}
+
+/* Measured after the engine is freed, so its teardown counts too. */
+static void
+measure_self(probe_batch_summary *sum)
+{
+	struct rusage ru;
+
+	sum->cpu_seconds = -1;
+	sum->peak_rss_kib = -1;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return;
+	sum->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec
+	    + ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+	/* Linux counts ru_maxrss in KiB. */
+	sum->peak_rss_kib = ru.ru_maxrss;
 }
 
 int
@@ -175,6 +201,8 @@ probe_batch_run(const cli_options *o, const probe_batch_params *p,
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
+	/* A server that resets mid-write must give EPIPE, not kill us
+	 * (OpenSSL writes with write(2), so MSG_NOSIGNAL cannot help). */
 	signal(SIGPIPE, SIG_IGN);
 	if (probe_engine_new(b.loop, &o->probe, &o->dns, &b.eng, err,
 	    errlen) != 0)
@@ -191,6 +219,7 @@ probe_batch_run(const cli_options *o, const probe_batch_params *p,
 		progress_line(&b, true);
 	/* Interrupted probes are dropped: never a half-finished verdict. */
 	probe_engine_free(b.eng);
+	measure_self(sum);
 	return 0;
 }
 
@@ -214,4 +243,14 @@ probe_batch_print_summary(FILE *out, const probe_batch_summary *s)
 	    "%zu SMTP sessions, at most %u at once\n", s->engine.host_jobs,
 	    s->engine.host_reuses, s->engine.sessions,
 	    s->engine.peak_sessions);
+	if (s->cpu_seconds < 0)
+		return;
+	fprintf(out, "  cpu: %.2f s user+sys", s->cpu_seconds);
+	if (s->total > 0)
+		fprintf(out, " (%.2f ms/domain)",
+		    s->cpu_seconds * 1000.0 / (double)s->total);
+	if (s->peak_rss_kib >= 0)
+		fprintf(out, ", peak RSS %.1f MiB",
+		    (double)s->peak_rss_kib / 1024.0);
+	fputc('\n', out);
 }

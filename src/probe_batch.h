@@ -1,7 +1,10 @@
 /*
- * probe_batch.h -- runs many domain probes on one loop with a bounded
- * number in flight, streaming each result as it completes, with an
- * optional progress line and a clean stop on SIGINT/SIGTERM.
+ * probe_batch.h -- the one runner of domain probes: sets up the loop and
+ * the engine and drives them to completion, with a bounded number of
+ * domains in flight, streaming each result as it completes, with an
+ * optional progress line and an optional clean stop on SIGINT/SIGTERM.
+ * `daneprobe check` runs its list through it, check_dane_smtp its one
+ * domain.
  *
  * Ownership: the caller supplies domains through `next` (strings borrowed
  * until the next call) and receives each finished probe_domain through
@@ -30,15 +33,27 @@ typedef struct probe_batch_summary {
 	double seconds;
 	bool interrupted;
 	probe_engine_stats engine;
+	/* This process's own cost from its start to the end of the run
+	 * (getrusage RUSAGE_SELF), so a benchmark needs no time(1): user+sys
+	 * CPU seconds and peak resident set in KiB; both -1 when unknown. */
+	double cpu_seconds;
+	long peak_rss_kib;
 } probe_batch_summary;
 
 typedef struct probe_batch_params {
 	unsigned concurrency;      /* domains in flight; 0 = 64 */
 	bool progress;             /* progress line on stderr */
+	/* SIGINT/SIGTERM end the run (summary->interrupted); when false they
+	 * keep their default action (the plugin is simply killed). */
+	bool stop_on_signal;
 	size_t expected_total;     /* for the progress line's ETA; 0 = unknown */
 	/* Next domain to probe, or NULL when there are no more. */
 	const char *(*next)(void *arg);
 	void (*result)(probe_domain *d, void *arg);
+	/* A domain whose probe could not be started (out of memory, the
+	 * resolver refused the lookup): it gets no result.  NULL: reported
+	 * on stderr as "daneprobe: DOMAIN: REASON". */
+	void (*not_started)(const char *domain, const char *reason, void *arg);
 	void *arg;
 } probe_batch_params;
 

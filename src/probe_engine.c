@@ -177,7 +177,7 @@ domain_finish(domain_probe *dp)
 		if (!dp->hosts[i].done)
 			unsubscribe(dp, i);
 	res->ms_total = (ev_now(e->loop) - dp->t0) * 1000.0;
-	probe_domain_finish(res, e->cfg.require_dane);
+	probe_domain_finish(res);
 	dp->res = NULL;
 	e->running--;
 	dp->done(res, dp->arg);

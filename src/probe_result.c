@@ -1,6 +1,7 @@
 /*
- * probe_result.c -- the result tree: names, freeing, and the roll-up of
- * address verdicts into host and domain verdicts.
+ * probe_result.c -- the result tree: names, freeing, the roll-up of
+ * address verdicts into host and domain verdicts, and the one-word DANE
+ * status every report shows.
  */
 #include "config.h"
 
@@ -238,9 +239,8 @@ summarize(probe_domain *d)
 }
 
 void
-probe_domain_finish(probe_domain *d, bool require_dane)
+probe_domain_finish(probe_domain *d)
 {
-	(void)require_dane;
 	if (d->kind == DOMAIN_LOOKUP_FAILED)
 		return; /* the engine already said why */
 	if (d->kind == DOMAIN_NULL_MX) {
@@ -261,4 +261,81 @@ probe_domain_finish(probe_domain *d, bool require_dane)
 		snprintf(d->summary + len, sizeof(d->summary) - len,
 		    " [overall timeout reached]");
 	}
+}
+
+/* ---- DANE status -------------------------------------------------------- */
+
+static const char *const dane_status_names[DANE_STATUS_COUNT] = {
+	[DANE_STATUS_VERIFIED] = "verified",
+	[DANE_STATUS_PARTIAL] = "partial",
+	[DANE_STATUS_ENCRYPT_ONLY] = "encrypt-only",
+	[DANE_STATUS_NONE] = "none",
+	[DANE_STATUS_FAILED] = "failed",
+	[DANE_STATUS_NULL_MX] = "null-mx",
+};
+
+const char *
+dane_status_name(dane_status s)
+{
+	return (unsigned)s < DANE_STATUS_COUNT ? dane_status_names[s]
+	    : "unknown";
+}
+
+/* The TLSA records matched: SMTP may have failed later, DANE did not. */
+static bool
+address_matched(const probe_address *a)
+{
+	return a->state == ADDR_STATE_DANE_VERIFIED ||
+	    a->state == ADDR_STATE_MATCHED_BUT_SMTP_FAILED;
+}
+
+dane_status
+dane_status_host(const probe_host *h)
+{
+	switch (h->policy.level) {
+	case DANE_LEVEL_REQUIRED:
+		if (h->n_addrs == 0)
+			return DANE_STATUS_FAILED;
+		for (size_t i = 0; i < h->n_addrs; i++)
+			if (!address_matched(&h->addrs[i]))
+				return DANE_STATUS_FAILED;
+		return DANE_STATUS_VERIFIED;
+	case DANE_LEVEL_ENCRYPT_ONLY:
+		return DANE_STATUS_ENCRYPT_ONLY;
+	case DANE_LEVEL_NONE:
+		return DANE_STATUS_NONE;
+	case DANE_LEVEL_FAIL:
+	default:
+		return DANE_STATUS_FAILED;
+	}
+}
+
+dane_status
+dane_status_domain(const probe_domain *d)
+{
+	size_t verified = 0, encrypt_only = 0;
+
+	if (d->kind == DOMAIN_NULL_MX)
+		return DANE_STATUS_NULL_MX;
+	if (d->kind == DOMAIN_LOOKUP_FAILED || d->n_hosts == 0)
+		return DANE_STATUS_FAILED;
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		switch (dane_status_host(&d->hosts[i])) {
+		case DANE_STATUS_FAILED:
+			return DANE_STATUS_FAILED;
+		case DANE_STATUS_VERIFIED:
+			verified++;
+			break;
+		case DANE_STATUS_ENCRYPT_ONLY:
+			encrypt_only++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (verified == d->n_hosts)
+		return DANE_STATUS_VERIFIED;
+	if (verified > 0)
+		return DANE_STATUS_PARTIAL;
+	return encrypt_only > 0 ? DANE_STATUS_ENCRYPT_ONLY : DANE_STATUS_NONE;
 }

@@ -124,8 +124,33 @@ int probe_host_copy(probe_host *dst, const probe_host *src);
 void probe_host_clear(probe_host *h);
 
 /* Computes host and domain severities, reasons and the summary from the
- * leaves (address verdicts, host policies, MX result).  Pure. */
-void probe_domain_finish(probe_domain *d, bool require_dane);
+ * leaves (address verdicts, host policies, MX result).  Pure.  Options
+ * such as --require-dane are already in the address verdicts
+ * (dane_verdict_address()); the roll-up only takes the worst. */
+void probe_domain_finish(probe_domain *d);
+
+/* What a DANE-validating sender gets, summed up in one word. */
+typedef enum dane_status {
+	DANE_STATUS_VERIFIED = 0,  /* every address DANE-authenticated */
+	DANE_STATUS_PARTIAL,       /* some hosts verified, others without DANE */
+	DANE_STATUS_ENCRYPT_ONLY,  /* only unusable TLSA records (TLS, no auth) */
+	DANE_STATUS_NONE,          /* DANE does not apply (insecure / no TLSA) */
+	DANE_STATUS_FAILED,        /* a DANE lookup or authentication failed */
+	DANE_STATUS_NULL_MX,       /* RFC 7505: the domain accepts no mail */
+	DANE_STATUS_COUNT
+} dane_status;
+
+/* "verified", "partial", "encrypt-only", "none", "failed", "null-mx" */
+const char *dane_status_name(dane_status s);
+
+/* Host: FAIL policy -> failed; DANE required -> verified when every
+ * address matched its TLSA records, else failed; encrypt-only; none. */
+dane_status dane_status_host(const probe_host *h);
+
+/* Domain: null-mx; failed when the MX lookup failed, there is no host or
+ * any host failed; verified when all hosts are; partial when some are;
+ * else encrypt-only when any host is; else none. */
+dane_status dane_status_domain(const probe_domain *d);
 
 /* Counters used by formatters. */
 typedef struct probe_counts {

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "report_json.h"
-#include "report_prometheus.h"
 
 /* jansson refuses strings that are not UTF-8 (a server's banner may be
  * anything): such a string goes out with its non-ASCII bytes as '?'. */
@@ -68,14 +68,6 @@ finish(json_t *o, int failures)
 		return o;
 	json_decref(o);
 	return NULL;
-}
-
-static void
-hex(const unsigned char *d, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-	out[2 * n] = '\0';
 }
 
 /* ---- DNS ---------------------------------------------------------------- */
@@ -164,10 +156,10 @@ chain_cert_json(const dane_chain_cert *c, size_t depth)
 {
 	char s256[65], s512[129], c256[65], c512[129];
 
-	hex(c->spki_sha256, sizeof(c->spki_sha256), s256);
-	hex(c->spki_sha512, sizeof(c->spki_sha512), s512);
-	hex(c->cert_sha256, sizeof(c->cert_sha256), c256);
-	hex(c->cert_sha512, sizeof(c->cert_sha512), c512);
+	hex_encode(c->spki_sha256, sizeof(c->spki_sha256), s256, sizeof(s256));
+	hex_encode(c->spki_sha512, sizeof(c->spki_sha512), s512, sizeof(s512));
+	hex_encode(c->cert_sha256, sizeof(c->cert_sha256), c256, sizeof(c256));
+	hex_encode(c->cert_sha512, sizeof(c->cert_sha512), c512, sizeof(c512));
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:I}", "depth",
 	    (json_int_t)depth, "spki_sha256", s256, "spki_sha512", s512,
 	    "cert_sha256", c256, "cert_sha512", c512, "on_path", c->on_path,

@@ -14,83 +14,6 @@
 
 #include "report_prometheus.h"
 
-/* ---- DANE status -------------------------------------------------------- */
-
-static const char *const dane_status_names[DANE_STATUS_COUNT] = {
-	[DANE_STATUS_VERIFIED] = "verified",
-	[DANE_STATUS_PARTIAL] = "partial",
-	[DANE_STATUS_ENCRYPT_ONLY] = "encrypt-only",
-	[DANE_STATUS_NONE] = "none",
-	[DANE_STATUS_FAILED] = "failed",
-	[DANE_STATUS_NULL_MX] = "null-mx",
-};
-
-const char *
-dane_status_name(dane_status s)
-{
-	return (unsigned)s < DANE_STATUS_COUNT ? dane_status_names[s]
-	    : "unknown";
-}
-
-/* The TLSA records matched: SMTP may have failed later, DANE did not. */
-static bool
-address_matched(const probe_address *a)
-{
-	return a->state == ADDR_STATE_DANE_VERIFIED ||
-	    a->state == ADDR_STATE_MATCHED_BUT_SMTP_FAILED;
-}
-
-dane_status
-dane_status_host(const probe_host *h)
-{
-	switch (h->policy.level) {
-	case DANE_LEVEL_REQUIRED:
-		if (h->n_addrs == 0)
-			return DANE_STATUS_FAILED;
-		for (size_t i = 0; i < h->n_addrs; i++)
-			if (!address_matched(&h->addrs[i]))
-				return DANE_STATUS_FAILED;
-		return DANE_STATUS_VERIFIED;
-	case DANE_LEVEL_ENCRYPT_ONLY:
-		return DANE_STATUS_ENCRYPT_ONLY;
-	case DANE_LEVEL_NONE:
-		return DANE_STATUS_NONE;
-	case DANE_LEVEL_FAIL:
-	default:
-		return DANE_STATUS_FAILED;
-	}
-}
-
-dane_status
-dane_status_domain(const probe_domain *d)
-{
-	size_t verified = 0, encrypt_only = 0;
-
-	if (d->kind == DOMAIN_NULL_MX)
-		return DANE_STATUS_NULL_MX;
-	if (d->kind == DOMAIN_LOOKUP_FAILED || d->n_hosts == 0)
-		return DANE_STATUS_FAILED;
-	for (size_t i = 0; i < d->n_hosts; i++) {
-		switch (dane_status_host(&d->hosts[i])) {
-		case DANE_STATUS_FAILED:
-			return DANE_STATUS_FAILED;
-		case DANE_STATUS_VERIFIED:
-			verified++;
-			break;
-		case DANE_STATUS_ENCRYPT_ONLY:
-			encrypt_only++;
-			break;
-		default:
-			break;
-		}
-	}
-	if (verified == d->n_hosts)
-		return DANE_STATUS_VERIFIED;
-	if (verified > 0)
-		return DANE_STATUS_PARTIAL;
-	return encrypt_only > 0 ? DANE_STATUS_ENCRYPT_ONLY : DANE_STATUS_NONE;
-}
-
 /* ---- text format primitives -------------------------------------------- */
 
 void
@@ -245,8 +168,12 @@ m_domain_severity(FILE *out, const char *name, const node *n)
 static void
 m_dane_status(FILE *out, const char *name, const node *n)
 {
-	put_states(out, name, &n->base, "status", dane_status_names,
-	    DANE_STATUS_COUNT, dane_status_domain(n->d));
+	const char *names[DANE_STATUS_COUNT];
+
+	for (size_t i = 0; i < DANE_STATUS_COUNT; i++)
+		names[i] = dane_status_name((dane_status)i);
+	put_states(out, name, &n->base, "status", names, DANE_STATUS_COUNT,
+	    dane_status_domain(n->d));
 }
 
 static const char *const kind_names[] = { "mx", "implicit-mx", "null-mx",

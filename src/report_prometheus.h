@@ -11,9 +11,6 @@
  * label), label values escaped.  Duplicate domains, MX hosts or addresses
  * are emitted once (the first), since a repeated series makes the whole
  * file invalid.  No sample timestamps: the textfile collector rejects them.
- *
- * Also here: the one-word DANE status of a host and of a domain, shared
- * with the JSON report.
  */
 #ifndef DANEPROBE_REPORT_PROMETHEUS_H
 #define DANEPROBE_REPORT_PROMETHEUS_H
@@ -22,29 +19,6 @@
 #include <time.h>
 
 #include "probe_result.h"
-
-/* What a DANE-validating sender gets, summed up in one word. */
-typedef enum dane_status {
-	DANE_STATUS_VERIFIED = 0,  /* every address DANE-authenticated */
-	DANE_STATUS_PARTIAL,       /* some hosts verified, others without DANE */
-	DANE_STATUS_ENCRYPT_ONLY,  /* only unusable TLSA records (TLS, no auth) */
-	DANE_STATUS_NONE,          /* DANE does not apply (insecure / no TLSA) */
-	DANE_STATUS_FAILED,        /* a DANE lookup or authentication failed */
-	DANE_STATUS_NULL_MX,       /* RFC 7505: the domain accepts no mail */
-	DANE_STATUS_COUNT
-} dane_status;
-
-/* "verified", "partial", "encrypt-only", "none", "failed", "null-mx" */
-const char *dane_status_name(dane_status s);
-
-/* Host: FAIL policy -> failed; DANE required -> verified when every
- * address matched its TLSA records, else failed; encrypt-only; none. */
-dane_status dane_status_host(const probe_host *h);
-
-/* Domain: null-mx; failed when the MX lookup failed, there is no host or
- * any host failed; verified when all hosts are; partial when some are;
- * else encrypt-only when any host is; else none. */
-dane_status dane_status_domain(const probe_domain *d);
 
 /* Facts about the run itself, measured by the caller. */
 typedef struct report_run {

@@ -24,6 +24,7 @@
 #include "cli_common.h"
 #include "dane_tls.h"
 #include "ev_compat.h"
+#include "hex.h"
 #include "log.h"
 #include "smtp_session.h"
 
@@ -274,31 +275,9 @@ tlsa_gen_key_data(EVP_PKEY *key, int mtype, unsigned char **out,
     size_t *outlen)
 {
 	unsigned char *der = NULL;
-	unsigned int mdlen = 0;
 	int derlen = i2d_PUBKEY(key, &der);
 
-	*out = NULL;
-	*outlen = 0;
-	if (derlen <= 0 || mtype < 0 || mtype > 2) {
-		OPENSSL_free(der);
-		return -1;
-	}
-	if (mtype == 0) {
-		*out = der;
-		*outlen = (size_t)derlen;
-		return 0;
-	}
-	*out = OPENSSL_malloc(EVP_MAX_MD_SIZE);
-	if (*out == NULL || !EVP_Digest(der, (size_t)derlen, *out, &mdlen,
-	    mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL)) {
-		OPENSSL_free(*out);
-		*out = NULL;
-		OPENSSL_free(der);
-		return -1;
-	}
-	OPENSSL_free(der);
-	*outlen = mdlen;
-	return 0;
+	return cert_tlsa_data_der(der, derlen, mtype, out, outlen);
 }
 
 int
@@ -421,17 +400,9 @@ tlsa_gen_parse_format(const char *s, tlsa_gen_format *out)
 static char *
 hex_of(const uint8_t *p, size_t n)
 {
-	static const char digits[] = "0123456789abcdef";
 	char *s = malloc(2 * n + 1);
 
-	if (s == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	s[2 * n] = '\0';
-	return s;
+	return s ? hex_encode(p, n, s, 2 * n + 1) : NULL;
 }
 
 static void

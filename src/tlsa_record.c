@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "hex.h"
 #include "tlsa_record.h"
 
 /* RFC 6698 section 2.1.1 allows any 8-bit value; the wire format caps the
@@ -159,8 +160,6 @@ tlsa_record_clear(tlsa_record *rec)
 char *
 tlsa_record_format(const tlsa_record *rec, char *buf, size_t buflen)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t pos, i;
 	int n;
 
 	if (buflen == 0)
@@ -169,12 +168,7 @@ tlsa_record_format(const tlsa_record *rec, char *buf, size_t buflen)
 	    (unsigned)rec->selector, (unsigned)rec->mtype);
 	if (n < 0 || (size_t)n >= buflen)
 		return buf; /* snprintf already truncated and terminated */
-	pos = (size_t)n;
-	for (i = 0; i < rec->len && pos + 2 < buflen; i++) {
-		buf[pos++] = hex[rec->data[i] >> 4];
-		buf[pos++] = hex[rec->data[i] & 0x0f];
-	}
-	buf[pos] = '\0';
+	hex_encode(rec->data, rec->len, buf + n, buflen - (size_t)n);
 	return buf;
 }
 

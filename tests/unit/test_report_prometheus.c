@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe_result.h"
 #include "report_prometheus.h"
 
 /* ---- building trees ----------------------------------------------------- */
@@ -387,6 +388,9 @@ Test(report_prometheus, lookup_that_never_completed_has_all_dnssec_states_zero)
 
 /* ---- DANE status roll-up ------------------------------------------------ */
 
+/* dane_status_*() live in probe_result (the JSON report shows them too);
+ * they are tested here, where the trees to feed them are built. */
+
 typedef struct status_case {
 	dane_level levels[2];
 	addr_state states[2];  /* the single address of each host */
@@ -394,7 +398,7 @@ typedef struct status_case {
 	dane_status want;
 } status_case;
 
-ParameterizedTestParameters(report_prometheus, dane_status_of_domain)
+ParameterizedTestParameters(probe_result, dane_status_of_domain)
 {
 	static status_case cases[] = {
 		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_REQUIRED },
@@ -427,7 +431,7 @@ ParameterizedTestParameters(report_prometheus, dane_status_of_domain)
 	    sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(status_case *c, report_prometheus, dane_status_of_domain)
+ParameterizedTest(status_case *c, probe_result, dane_status_of_domain)
 {
 	probe_domain *d = domain("s.example", DOMAIN_MX, c->n_hosts);
 
@@ -445,7 +449,7 @@ ParameterizedTest(status_case *c, report_prometheus, dane_status_of_domain)
 	probe_domain_free(d);
 }
 
-Test(report_prometheus, dane_status_of_null_mx_and_failed_lookup)
+Test(probe_result, dane_status_of_null_mx_and_failed_lookup)
 {
 	probe_domain *d = domain("n.example", DOMAIN_NULL_MX, 0);
 
