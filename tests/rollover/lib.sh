@@ -1,4 +1,4 @@
-# tests/rollover/lib.sh -- sourced by the rollover lab tests: what
+# tests/rollover/lib.sh -- sourced by the rollover tests: what
 # tests/lib.sh has (paths, pass/fail counting, cleanup on exit, make_tmp,
 # lab_up), expectations, the lab's resolver options, SPKI digests.
 # shellcheck shell=bash
@@ -17,6 +17,13 @@ result() {
 	else
 		not_ok "$2"
 		if [ -n "${3:-}" ]; then sed 's/^/#   /' "$3"; fi
+	fi
+}
+
+# expect_eq WHAT GOT WANT: ok when GOT is WANT (and not empty).
+expect_eq() {
+	if [ "$2" = "$3" ] && [ -n "$3" ]; then ok "$1"; else
+		not_ok "$1: got '$2', want '$3'"
 	fi
 }
 
@@ -65,6 +72,7 @@ rollover_lab_up() {
 	DNSOPTS=(--resolver "$LAB_RESOLVER" --trust-anchor "$LAB_ANCHOR" -t 10)
 }
 
+# spki CERT: the SHA-256 of the certificate's SubjectPublicKeyInfo, by openssl.
 spki() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1; }
 
 # Whether the lab has the rollover block (.dev/rollover-lab-request.md).
