@@ -1,20 +1,13 @@
-# tests/monitoring/lib.sh -- sourced by the monitoring shell tests: paths,
-# pass/fail counting, loud skips, cleanup on exit, the lab, free ports.
+# tests/monitoring/lib.sh -- sourced by the monitoring shell tests: what
+# tests/lib.sh has (paths, pass/fail counting, cleanup on exit, make_tmp,
+# lab_up), loud skips, checks, the lab's cases, free ports.
 # shellcheck shell=bash
 
-srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${abs_top_builddir:-$PWD}
+# shellcheck source=tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 DANEPROBE=$builddir/daneprobe
 PLUGIN=$builddir/check_dane_smtp
-LAB=$srcdir/tests/lab/lab
-export LAB_DIR=${LAB_DIR:-$builddir/tests/lab/run}
-export abs_top_builddir="$builddir"
 PY=/usr/bin/python3   # Debian's, which python3-jsonschema installs into
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 
 # check DESCRIPTION COMMAND...: ok when the command succeeds.
 check() {
@@ -31,7 +24,8 @@ finish() {
 	[ "$fail" -eq 0 ]
 }
 
-# A test whose tool is missing says so loudly and exits 77 (SKIP).
+# A test whose tool is missing says so loudly (on stderr too, and in the
+# summary line) and exits 77 (SKIP).
 skip() {
 	echo "SKIP: $*" >&2
 	echo "SKIP: $*"
@@ -39,48 +33,10 @@ skip() {
 	exit 77
 }
 
-need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root (the lab binds ports 25 and 53 on 127.x)"; }
-
 # need_cmd COMMAND PACKAGE
 need_cmd() {
 	command -v "$1" >/dev/null 2>&1 ||
 		skip "$1 not found: apt-get install $2 (contrib/dev/install-deps does)"
-}
-
-# Cleanups run at exit, last registered first.
-_cleanups=()
-at_exit() { _cleanups=("$*" "${_cleanups[@]}"); }
-_run_cleanups() {
-	local c
-	for c in "${_cleanups[@]}"; do eval "$c" || true; done
-}
-trap _run_cleanups EXIT
-trap 'exit 130' INT TERM
-
-# A private scratch directory, removed at exit.
-make_tmp() {
-	TMP=$(mktemp -d "${TMPDIR:-/tmp}/daneprobe-mon.XXXXXX")
-	at_exit "rm -rf '$TMP'"
-}
-
-# Starts the lab unless it runs already (then it is left running), and
-# stops it at exit if this test started it.  The lock keeps two of these
-# tests from starting or stopping the lab at once under make -j (there is
-# only one lab per machine: its addresses are fixed).
-lab_up() {
-	need_root
-	mkdir -p "$(dirname "$LAB_DIR")"
-	exec 9>"${TMPDIR:-/tmp}/daneprobe-monitoring-lab.lock"
-	flock -w 900 9 || { echo "FAIL: could not lock the lab"; exit 1; }
-	if ! "$LAB" status >/dev/null 2>&1; then
-		if ! "$LAB" start; then
-			echo "FAIL: the lab did not start (LAB_DIR=$LAB_DIR)"
-			echo "0 passed, 1 failed"
-			exit 1
-		fi
-		at_exit "'$LAB' stop >/dev/null 2>&1"
-	fi
-	eval "$("$LAB" env)"
 }
 
 # probe ARGS...: daneprobe check against the lab.

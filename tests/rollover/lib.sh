@@ -1,20 +1,13 @@
-# tests/rollover/lib.sh -- sourced by the rollover lab tests: paths,
-# pass/fail counting, the lab (shared with the other lab tests through the
-# same lock), a scratch directory.
+# tests/rollover/lib.sh -- sourced by the rollover tests: what
+# tests/lib.sh has (paths, pass/fail counting, cleanup on exit, make_tmp,
+# lab_up), expectations, the lab's resolver options, SPKI digests.
 # shellcheck shell=bash
 
-srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${abs_top_builddir:-$PWD}
+# shellcheck source=tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 DP=$builddir/daneprobe
-LAB=$srcdir/tests/lab/lab
-export LAB_DIR=${LAB_DIR:-$builddir/tests/lab/run}
-export abs_top_builddir="$builddir"
 
-pass=0
-fail=0
 skipped=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 skip_case() { skipped=$((skipped + 1)); echo "ok - # SKIP $*"; }
 
 # result STATUS WHAT [FILE]: ok when STATUS is 0; else not ok, showing FILE.
@@ -24,6 +17,13 @@ result() {
 	else
 		not_ok "$2"
 		if [ -n "${3:-}" ]; then sed 's/^/#   /' "$3"; fi
+	fi
+}
+
+# expect_eq WHAT GOT WANT: ok when GOT is WANT (and not empty).
+expect_eq() {
+	if [ "$2" = "$3" ] && [ -n "$3" ]; then ok "$1"; else
+		not_ok "$1: got '$2', want '$3'"
 	fi
 }
 
@@ -62,44 +62,17 @@ finish() {
 	[ "$fail" -eq 0 ]
 }
 
-_cleanups=()
-at_exit() { _cleanups=("$*" "${_cleanups[@]}"); }
-_run_cleanups() {
-	local c
-	for c in "${_cleanups[@]}"; do eval "$c" || true; done
-}
-trap _run_cleanups EXIT
-trap 'exit 130' INT TERM
-
-make_tmp() {
-	TMP=$(mktemp -d "${TMPDIR:-/tmp}/daneprobe-roll.XXXXXX")
-	at_exit "rm -rf '$TMP'"
-}
-
-# Starts the lab unless it runs (then it is left running) and stops it at
-# exit if this test started it.  The lock is the one the monitoring tests
-# take, so no two lab tests start or stop the same lab at once (make -j).
-lab_up() {
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "SKIP: the lab needs root (ports 25 and 53 on 127.x)"
-		exit 77
-	fi
+# lab_up (tests/lib.sh), and $DNSOPTS: the options that point daneprobe
+# at the lab's resolver.
+rollover_lab_up() {
+	need_root
 	[ -x "$DP" ] || { echo "FAIL: $DP not built"; exit 1; }
-	mkdir -p "$(dirname "$LAB_DIR")"
-	exec 9>"$LAB_DIR.monitoring.lock"
-	flock -w 900 9 || { echo "FAIL: could not lock the lab"; exit 1; }
-	if ! "$LAB" status >/dev/null 2>&1; then
-		if ! "$LAB" start; then
-			echo "FAIL: the lab did not start (LAB_DIR=$LAB_DIR)"
-			exit 1
-		fi
-		at_exit "'$LAB' stop >/dev/null 2>&1"
-	fi
-	eval "$("$LAB" env)"
+	lab_up
 	# shellcheck disable=SC2034 # used by the tests that source this
 	DNSOPTS=(--resolver "$LAB_RESOLVER" --trust-anchor "$LAB_ANCHOR" -t 10)
 }
 
+# spki CERT: the SHA-256 of the certificate's SubjectPublicKeyInfo, by openssl.
 spki() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1; }
 
 # Whether the lab has the rollover block (.dev/rollover-lab-request.md).
