@@ -1,12 +1,12 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <getdns/getdns_extra.h>
 
 #include "dns_keycache.h"
+#include "dns_name.h"
 #include "strmap.h"
 
 typedef struct key_entry {
@@ -137,22 +137,6 @@ typedef struct signature_facts {
 	bool too_many;                           /* more than we keep track of */
 } signature_facts;
 
-static char *
-zone_name(const getdns_bindata *wire)
-{
-	char *fqdn = NULL, *p;
-	size_t len;
-
-	if (getdns_convert_dns_name_to_fqdn(wire, &fqdn))
-		return NULL;
-	len = strlen(fqdn);
-	if (len > 0 && fqdn[len - 1] == '.')
-		fqdn[len - 1] = '\0';
-	for (p = fqdn; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return fqdn;
-}
-
 static void
 add_signer(signature_facts *f, const getdns_dict *rdata)
 {
@@ -161,7 +145,7 @@ add_signer(signature_facts *f, const getdns_dict *rdata)
 	size_t i;
 
 	if (getdns_dict_get_bindata(rdata, "signers_name", &wire) ||
-	    (zone = zone_name(wire)) == NULL) {
+	    (zone = dns_name_from_wire(wire)) == NULL) {
 		f->too_many = true; /* cannot tell: do not trust the reply */
 		return;
 	}

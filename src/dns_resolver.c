@@ -16,6 +16,7 @@
 
 #include "ev_compat.h"
 #include "dns_keycache.h"
+#include "dns_name.h"
 #include "dns_resolver.h"
 #include "log.h"
 
@@ -513,36 +514,6 @@ ms_since(const struct timespec *t0)
 	    (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Presentation name without the trailing dot, lowercase; "" for the root
- * (so the null MX "." has exchange ""). */
-static char *
-normalize_name(const char *name)
-{
-	size_t len = strlen(name), i;
-	char *s;
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if ((s = malloc(len + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++)
-		s[i] = (char)tolower((unsigned char)name[i]);
-	s[len] = '\0';
-	return s;
-}
-
-static char *
-wire_name(const getdns_bindata *wire)
-{
-	char *fqdn = NULL, *s;
-
-	if (getdns_convert_dns_name_to_fqdn(wire, &fqdn))
-		return NULL;
-	s = normalize_name(fqdn);
-	free(fqdn);
-	return s;
-}
-
 static const char *
 rcode_name(uint32_t rcode)
 {
@@ -583,7 +554,7 @@ decode_mx(const getdns_dict *rdata, dns_mx *mx)
 
 	if (getdns_dict_get_int(rdata, "preference", &pref) ||
 	    getdns_dict_get_bindata(rdata, "exchange", &exch) ||
-	    (mx->exchange = wire_name(exch)) == NULL)
+	    (mx->exchange = dns_name_from_wire(exch)) == NULL)
 		return -1;
 	mx->preference = (uint16_t)pref;
 	return 0;
@@ -700,7 +671,7 @@ set_canonical_name(dns_answer *a, const getdns_dict *reply)
 	char *name;
 
 	if (getdns_dict_get_bindata(reply, "canonical_name", &wire) ||
-	    (name = wire_name(wire)) == NULL)
+	    (name = dns_name_from_wire(wire)) == NULL)
 		return; /* keep qname */
 	free(a->canonical_name);
 	a->canonical_name = name;
@@ -768,7 +739,7 @@ is_reply_to(const getdns_dict *reply, const getdns_dict *header,
 	    getdns_dict_get_int(question, "qtype", &qtype) ||
 	    qtype != a->qtype ||
 	    getdns_dict_get_bindata(question, "qname", &qname) ||
-	    (name = wire_name(qname)) == NULL)
+	    (name = dns_name_from_wire(qname)) == NULL)
 		return false;
 	same = strcmp(name, a->qname) == 0;
 	free(name);
@@ -1213,7 +1184,7 @@ answer_new(const char *name, uint16_t qtype)
 	a->qtype = qtype;
 	a->status = DNS_STATUS_ERROR;
 	a->security = DNS_SECURITY_INDETERMINATE;
-	if ((a->qname = normalize_name(name)) == NULL ||
+	if ((a->qname = dns_name_normalize(name)) == NULL ||
 	    (a->canonical_name = strdup(a->qname)) == NULL) {
 		dns_answer_free(a);
 		return NULL;

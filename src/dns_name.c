@@ -1,0 +1,35 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_name.h"
+
+char *
+dns_name_normalize(const char *name)
+{
+	size_t len = strlen(name), i;
+	char *s;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if ((s = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		s[i] = (char)tolower((unsigned char)name[i]);
+	s[len] = '\0';
+	return s;
+}
+
+char *
+dns_name_from_wire(const getdns_bindata *wire)
+{
+	char *fqdn = NULL, *s;
+
+	if (getdns_convert_dns_name_to_fqdn(wire, &fqdn))
+		return NULL;
+	s = dns_name_normalize(fqdn);
+	free(fqdn);
+	return s;
+}

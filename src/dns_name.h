@@ -1,0 +1,17 @@
+/*
+ * dns_name.h -- domain names in the one form daneprobe compares and
+ * prints: presentation format, lowercase, without the trailing dot, and
+ * "" for the root (so the null MX "." has exchange "").
+ *
+ * Ownership: both return a malloc'd string the caller frees, or NULL on
+ * allocation failure (or, for dns_name_from_wire, a malformed name).
+ */
+#ifndef DANEPROBE_DNS_NAME_H
+#define DANEPROBE_DNS_NAME_H
+
+#include <getdns/getdns.h>
+
+char *dns_name_normalize(const char *name);
+char *dns_name_from_wire(const getdns_bindata *wire);
+
+#endif
