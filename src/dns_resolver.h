@@ -59,14 +59,4 @@ int dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 /* Number of lookups started and not yet called back. */
 unsigned dns_resolver_pending(const dns_resolver *r);
 
-/* Where the validation work went, for the batch summary and the tests. */
-typedef struct dns_resolver_stats {
-	unsigned long lookups;       /* dns_lookup() calls that started */
-	unsigned long cached_keys;   /* answered SECURE against cached zone keys */
-	unsigned long full;          /* asked again with full getdns validation */
-	unsigned long key_fetches;   /* DNSKEY RRsets validated for the cache */
-} dns_resolver_stats;
-
-void dns_resolver_get_stats(const dns_resolver *r, dns_resolver_stats *out);
-
 #endif
