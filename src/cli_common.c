@@ -89,10 +89,6 @@ cli_options_finish(cli_options *o)
 		o->dns.timeout_ms = 200;
 	if (o->probe.max_sessions == 0)
 		o->probe.max_sessions = session_budget();
-	/* For comparing verdicts with and without the zone key cache, and
-	 * for an operator who suspects it (daneprobe(1), ENVIRONMENT). */
-	if (getenv("DANEPROBE_FULL_VALIDATION") != NULL)
-		o->dns.full_validation = true;
 }
 
 int

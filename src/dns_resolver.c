@@ -456,8 +456,8 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 	if (gr)
 		return -1;
 	if (set_trust_anchors(r->ctx, anchors, err, errlen) < 0 ||
-	    configure_mode(r, cfg->resolver, cfg->full_validation, err,
-	    errlen) < 0 ||
+	    configure_mode(r, cfg->resolver,
+	    getenv("DANEPROBE_FULL_VALIDATION") != NULL, err, errlen) < 0 ||
 	    make_extensions(r, err, errlen) < 0)
 		return -1;
 	return 0;

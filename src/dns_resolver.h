@@ -9,7 +9,10 @@
  * and checks the signed answer against the keys of its signer zone that
  * getdns has already validated in this run (dns_keycache.h); whatever that
  * cannot show to be secure is asked again with getdns validating the whole
- * chain, so the cache only ever makes "secure" cheaper.
+ * chain, so the cache only ever makes "secure" cheaper.  With
+ * DANEPROBE_FULL_VALIDATION set in the environment there is no cache and
+ * getdns validates every answer in full, in every front-end that resolves
+ * (for comparing verdicts, and for an operator who suspects the cache).
  *
  * Ownership: dns_resolver_new() allocates; dns_resolver_free() frees it and
  * cancels outstanding lookups, invoking their callbacks with
@@ -19,7 +22,6 @@
 #ifndef DANEPROBE_DNS_RESOLVER_H
 #define DANEPROBE_DNS_RESOLVER_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "dns_answer.h"
@@ -36,9 +38,6 @@ typedef struct dns_resolver_config {
 	 * A batch of a thousand domains must not flood the resolver: unbound
 	 * drops queries beyond its num-queries-per-thread. */
 	unsigned max_inflight;
-	/* Have getdns validate every answer from the trust anchor down, with
-	 * no zone key cache (slower; the verdicts are the same). */
-	bool full_validation;
 } dns_resolver_config;
 
 /* Returns 0 and sets *out, or -1 with a human reason in err (e.g. unreadable
