@@ -498,8 +498,8 @@ Test(dns_resolver, callback_may_free_the_resolver)
 	    err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(dns_lookup(r, "b.test", DNS_TYPE_A, free_from_cb, NULL,
 	    err, sizeof(err)), 0, "%s", err);
-	/* Port 9 is closed: both time out (300 ms); the first callback frees
-	 * the resolver, which cancels the second. */
+	/* Port 9 is closed: over TCP both fail at once; the first callback
+	 * frees the resolver, which cancels the second. */
 	ev_run(loop, 0);
 	cr_expect_eq(calls, 2);
 	cr_expect_null(cb_resolver);
