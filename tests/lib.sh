@@ -61,3 +61,13 @@ lab_up() {
 	fi
 	eval "$("$LAB" env)"
 }
+
+# lab_case_domains [LABEL...]: the domain cases of tests/lab/cases.tsv
+# (not the bracketed host ones), one a line, sorted, without those whose
+# first label is one of LABEL (e.g. tarpit: cases that only cost time).
+lab_case_domains() {
+	local skip
+	skip=$(IFS='|'; echo "$*")
+	grep -v '^#' "$srcdir/tests/lab/cases.tsv" | cut -f1 | grep -v '^\[' |
+		grep -v -E "^(${skip:-\$^})\." | sort -u
+}
