@@ -33,6 +33,7 @@ usage(FILE *out)
 	fprintf(out,
 "Usage: check_dane_smtp -H DOMAIN [-t SECONDS] [-p PORT] [-4|-6]\n"
 "       [-w DAYS:] [-c DAYS:] [--resolver ADDR[@PORT]] [--trust-anchor FILE]\n"
+"       [--root-hints FILE]\n"
 "       [--require-dane] [--helo NAME] [-v] [-V] [-h]\n"
 "\n"
 "Checks that every address of every MX host of DOMAIN authenticates with\n"
@@ -50,6 +51,7 @@ usage(FILE *out)
 "      --resolver ADDR     validate through this upstream in stub mode\n"
 "                          (getdns still validates DNSSEC itself)\n"
 "      --trust-anchor FILE DNSSEC trust anchor (default %s)\n"
+"      --root-hints FILE   recursive mode: start at these root servers\n"
 "      --require-dane      no DANE at all is CRITICAL instead of WARNING\n"
 "      --helo NAME         EHLO name (default: this host's FQDN)\n"
 "  -v, --verbose           diagnostics on stderr (twice: SMTP/DNS debug)\n"

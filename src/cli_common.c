@@ -183,6 +183,9 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 	case CLI_OPT_ANCHOR:
 		o->dns.trust_anchor_file = arg;
 		return 1;
+	case CLI_OPT_ROOT_HINTS:
+		o->dns.root_hints_file = arg;
+		return 1;
 	case CLI_OPT_REQUIRE_DANE:
 		o->probe.require_dane = true;
 		return 1;

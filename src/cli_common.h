@@ -26,7 +26,8 @@ void cli_options_finish(cli_options *o);
 
 /*
  * The probe options both front-ends take, parsed in one place:
- * -t -p -4 -6 -w -c --resolver --trust-anchor --require-dane --helo.
+ * -t -p -4 -6 -w -c --resolver --trust-anchor --root-hints --require-dane
+ * --helo.
  * Front-ends put CLI_PROBE_LONG_OPTIONS into their option table and
  * CLI_PROBE_SHORT_OPTIONS into their optstring, and number their own long
  * options from CLI_OPT_FREE.
@@ -36,6 +37,7 @@ enum {
 	CLI_OPT_ANCHOR,
 	CLI_OPT_REQUIRE_DANE,
 	CLI_OPT_HELO,
+	CLI_OPT_ROOT_HINTS,
 	CLI_OPT_FREE,
 };
 
@@ -49,6 +51,7 @@ enum {
 	{ "critical", required_argument, NULL, 'c' }, \
 	{ "resolver", required_argument, NULL, CLI_OPT_RESOLVER }, \
 	{ "trust-anchor", required_argument, NULL, CLI_OPT_ANCHOR }, \
+	{ "root-hints", required_argument, NULL, CLI_OPT_ROOT_HINTS }, \
 	{ "require-dane", no_argument, NULL, CLI_OPT_REQUIRE_DANE }, \
 	{ "helo", required_argument, NULL, CLI_OPT_HELO }
 

@@ -87,6 +87,7 @@ cmd_check_usage(FILE *out)
 "      --resolver ADDR[@PORT] stub mode through this resolver (getdns still\n"
 "                            validates); default: full recursion\n"
 "      --trust-anchor FILE   DNSSEC trust anchor (default %s)\n"
+"      --root-hints FILE     recursive mode: start at these root servers\n"
 "      --require-dane        no DANE is CRITICAL instead of WARNING\n"
 "      --helo NAME           EHLO name (default: this host's FQDN)\n"
 "      --format FORMAT       text (default), json, jsonl, nagios, prometheus\n"

@@ -42,7 +42,7 @@ enum { MAX_HOSTS = 64 };
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_NEXT_KEY, OPT_NEXT_CERT, OPT_PASSWORD,
     OPT_PASSWORD_FILE, OPT_HOST, OPT_TTL, OPT_FORMAT, OPT_RESOLVER,
-    OPT_ANCHOR, OPT_CONNECT, OPT_HELO, OPT_DEBUG };
+    OPT_ANCHOR, OPT_ROOT_HINTS, OPT_CONNECT, OPT_HELO, OPT_DEBUG };
 
 static const struct option rollover_options[] = {
 	{ "cert", required_argument, NULL, OPT_CERT },
@@ -57,6 +57,7 @@ static const struct option rollover_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "resolver", required_argument, NULL, OPT_RESOLVER },
 	{ "trust-anchor", required_argument, NULL, OPT_ANCHOR },
+	{ "root-hints", required_argument, NULL, OPT_ROOT_HINTS },
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "helo", required_argument, NULL, OPT_HELO },
 	{ "timeout", required_argument, NULL, 't' },
@@ -96,6 +97,7 @@ cmd_rollover_usage(FILE *out)
 "  --resolver ADDR[@PORT]     stub mode through this resolver (getdns still\n"
 "                             validates); default: full recursion\n"
 "  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n"
+"  --root-hints FILE          recursive mode: start at these root servers\n"
 "  --connect ADDR             status: connect here instead of the host's\n"
 "                             addresses (one host only)\n"
 "  -t, --timeout SECONDS      per lookup or SMTP conversation (default 30)\n"
@@ -170,6 +172,7 @@ parse_one(int c, const char *arg, roll_opts *o)
 	case OPT_FORMAT: o->format = arg; break;
 	case OPT_RESOLVER: o->dns.resolver = arg; break;
 	case OPT_ANCHOR: o->dns.trust_anchor_file = arg; break;
+	case OPT_ROOT_HINTS: o->dns.root_hints_file = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
 	case OPT_HELO: snprintf(o->helo, sizeof(o->helo), "%s", arg); break;
 	case 'p':

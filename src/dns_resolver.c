@@ -304,6 +304,90 @@ set_trust_anchors(getdns_context *ctx, const char *path, char *err,
 	return gr ? -1 : 0;
 }
 
+/* Appends the address of an A or AAAA rr to `servers`; other rrs are
+ * skipped.  Returns the number appended (0 or 1), or -1 on error. */
+static int
+append_root_server(getdns_list *servers, const getdns_dict *rr)
+{
+	getdns_bindata *ip = NULL;
+	getdns_dict *srv;
+	uint32_t type = 0;
+	size_t n = 0;
+	int rc = -1;
+
+	if (getdns_dict_get_int(rr, "type", &type) != GETDNS_RETURN_GOOD ||
+	    (type != DNS_TYPE_A && type != DNS_TYPE_AAAA))
+		return 0;
+	if (getdns_dict_get_bindata(rr, "/rdata/ipv4_address", &ip) &&
+	    getdns_dict_get_bindata(rr, "/rdata/ipv6_address", &ip))
+		return -1;
+	if ((srv = getdns_dict_create()) == NULL)
+		return -1;
+	if (getdns_dict_util_set_string(srv, "address_type",
+	    type == DNS_TYPE_A ? "IPv4" : "IPv6") == GETDNS_RETURN_GOOD &&
+	    getdns_dict_set_bindata(srv, "address_data", ip) ==
+	    GETDNS_RETURN_GOOD &&
+	    getdns_list_get_length(servers, &n) == GETDNS_RETURN_GOOD &&
+	    getdns_list_set_dict(servers, n, srv) == GETDNS_RETURN_GOOD)
+		rc = 1;
+	getdns_dict_destroy(srv);
+	return rc;
+}
+
+/* Recursion starts at the servers of a root-hints file instead of the
+ * real root: the lab's own signed root, or a private root. */
+static int
+set_root_hints(getdns_context *ctx, const char *path, char *err,
+    size_t errlen)
+{
+	getdns_list *rrs = NULL, *servers = NULL;
+	getdns_dict *rr;
+	getdns_return_t gr;
+	struct stat st;
+	int n = 0, k = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		errf(err, errlen, "cannot open root hints file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		errf(err, errlen, "root hints file %s is not a regular file",
+		    path);
+		fclose(f);
+		return -1;
+	}
+	gr = getdns_fp2rr_list(f, &rrs, NULL, 3600);
+	fclose(f);
+	if (gr) {
+		errf(err, errlen, "cannot parse root hints file %s: %s", path,
+		    getdns_get_errorstr_by_id(gr));
+		return -1;
+	}
+	if ((servers = getdns_list_create()) == NULL) {
+		getdns_list_destroy(rrs);
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; k >= 0 &&
+	    getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD; i++)
+		if ((k = append_root_server(servers, rr)) > 0)
+			n += k;
+	if (k < 0)
+		errf(err, errlen, "bad address record in root hints file %s",
+		    path);
+	else if (n == 0)
+		errf(err, errlen, "no A or AAAA records in root hints file %s",
+		    path);
+	else if ((gr = getdns_context_set_dns_root_servers(ctx, servers)))
+		errf(err, errlen, "cannot use root hints from %s: %s", path,
+		    getdns_get_errorstr_by_id(gr));
+	getdns_list_destroy(servers);
+	getdns_list_destroy(rrs);
+	return k < 0 || n == 0 || gr ? -1 : 0;
+}
+
 /* getdns >= 1.5 fetches root anchors over HTTP from data.iana.org when it
  * lacks anchors ("Zero configuration DNSSEC"); an empty verify CA/email is
  * the documented way to switch that off, so the anchor file is the only
@@ -455,7 +539,14 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 		    getdns_get_errorstr_by_id(gr));
 	if (gr)
 		return -1;
+	if (cfg->root_hints_file != NULL && cfg->resolver != NULL) {
+		errf(err, errlen, "root hints are for recursive mode; "
+		    "with a resolver given they would not be used");
+		return -1;
+	}
 	if (set_trust_anchors(r->ctx, anchors, err, errlen) < 0 ||
+	    (cfg->root_hints_file != NULL &&
+	    set_root_hints(r->ctx, cfg->root_hints_file, err, errlen) < 0) ||
 	    configure_mode(r, cfg->resolver,
 	    getenv("DANEPROBE_FULL_VALIDATION") != NULL, err, errlen) < 0 ||
 	    make_extensions(r, err, errlen) < 0)

@@ -113,6 +113,12 @@ typedef struct probe_domain {
 	time_t started;                  /* wall clock, for reports */
 	double ms_total;
 	bool timed_out;                  /* the overall deadline cut the probe short */
+	/* The probe could not look at the domain at all for a local reason
+	 * (no DNS server answered anything: resolver unreachable, every root
+	 * server silent; out of memory).  Severity UNKNOWN, reason in
+	 * summary.  Formatters report a probe error, never a DANE failure:
+	 * an outage of the monitoring host is not the domain's fault. */
+	bool probe_error;
 } probe_domain;
 
 void probe_domain_free(probe_domain *d);
