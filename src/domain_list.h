@@ -10,6 +10,10 @@
  * Prometheus exposition must not repeat a series.  A bad line (invalid
  * name, two words, NUL byte, longer than DOMAIN_LIST_MAX_LINE) is reported
  * as "FILE:LINE: reason" and skipped; the rest of the file still counts.
+ * A reason may quote the line: bytes that are not printable ASCII are
+ * shown as \xHH (a backslash as \\), so no escape sequence in a file
+ * reaches the terminal, and the reason is cut ("...") at
+ * DOMAIN_LIST_MAX_ECHO characters.
  *
  * Ownership: the list owns its names; domain_list_free() releases them.
  */
@@ -22,6 +26,9 @@
 /* Longest accepted line, newline excluded: a name (253) plus room for a
  * comment.  Longer lines are skipped whole, never split. */
 #define DOMAIN_LIST_MAX_LINE 1024
+
+/* Longest reason echoed for a bad line, after escaping. */
+#define DOMAIN_LIST_MAX_ECHO 120
 
 /* Upper bound on names per run, so a runaway file cannot exhaust memory. */
 #define DOMAIN_LIST_MAX_NAMES 100000

@@ -234,3 +234,85 @@ Test(domain_list, index_gives_the_position_in_list_order)
 	cr_assert_eq(domain_list_index(&l, "d.example"), 3, "absent: n");
 	domain_list_free(&l);
 }
+
+/* The diagnostic line of list.txt's line `lineno`, or NULL. */
+static const char *
+diag_line(const parsed *p, size_t lineno, size_t *len)
+{
+	char tag[32];
+	const char *s, *end;
+
+	snprintf(tag, sizeof(tag), "list.txt:%zu:", lineno);
+	if ((s = strstr(p->diag, tag)) == NULL)
+		return NULL;
+	end = strchr(s, '\n');
+	*len = end != NULL ? (size_t)(end - s) : strlen(s);
+	return s;
+}
+
+Test(domain_list, escape_sequences_in_a_bad_line_are_not_echoed_raw)
+{
+	parsed p;
+	const char *want[] = { "ok.example" };
+	size_t len;
+
+	/* An OSC window title, a colour, a bell, a backslash and a byte of
+	 * UTF-8, in one word: an invalid name that gets quoted. */
+	parse(&p, "ok.example\n"
+	    "\x1b]0;owned\x07x\x1b[31m\\\xc3\xa9.example\n");
+	cr_assert_eq(p.rc, 0);
+	assert_names(&p, want, 1);
+	cr_assert_eq(p.n_bad, 1);
+	cr_assert_null(strchr(p.diag, '\x1b'), "raw ESC in: %s", p.diag);
+	cr_assert_null(strchr(p.diag, '\x07'), "raw BEL in: %s", p.diag);
+	cr_assert_null(strchr(p.diag, '\xc3'), "raw 8-bit byte in: %s",
+	    p.diag);
+	cr_assert(strstr(p.diag, "list.txt:2: invalid domain name "
+	    "\"\\x1b]0;owned\\x07x\\x1b[31m\\\\\\xc3\\xa9.example\"; "
+	    "line skipped\n") != NULL, "diag: %s", p.diag);
+	cr_assert_not_null(diag_line(&p, 2, &len));
+	domain_list_free(&p.list);
+}
+
+Test(domain_list, echo_of_a_bad_line_is_capped)
+{
+	parsed p;
+	char text[300];
+	const char *line, *tail = "; line skipped";
+	size_t len, prefix = strlen("list.txt:1: ");
+
+	/* 200 ESC bytes: one word, each shown as 4 characters. */
+	memset(text, '\x1b', 200);
+	strcpy(text + 200, "\n");
+	parse(&p, text);
+	cr_assert_eq(p.n_bad, 1);
+	line = diag_line(&p, 1, &len);
+	cr_assert_not_null(line, "diag: %s", p.diag);
+	cr_assert_leq(len, prefix + DOMAIN_LIST_MAX_ECHO + 3 + strlen(tail),
+	    "%zu characters: %s", len, p.diag);
+	cr_assert(len > strlen(tail) + 3 &&
+	    strncmp(line + len - strlen(tail) - 3, "...", 3) == 0,
+	    "not marked as cut: %s", p.diag);
+	cr_assert_null(strchr(p.diag, '\x1b'), "raw ESC in: %s", p.diag);
+	domain_list_free(&p.list);
+}
+
+Test(domain_list, the_file_name_is_escaped_too)
+{
+	domain_list l;
+	char diag_buf[512] = "", err[200];
+	FILE *in = fmemopen((void *)"bad..example\n", 13, "r");
+	FILE *diag = fmemopen(diag_buf, sizeof(diag_buf) - 1, "w");
+
+	cr_assert_not_null(in);
+	cr_assert_not_null(diag);
+	domain_list_init(&l);
+	cr_assert_eq(domain_list_read(&l, in, "evil\x1b[2Jname", diag, NULL,
+	    err, sizeof(err)), 0);
+	fclose(diag);
+	fclose(in);
+	cr_assert_null(strchr(diag_buf, '\x1b'), "raw ESC in: %s", diag_buf);
+	cr_assert(strstr(diag_buf, "evil\\x1b[2Jname:1: ") != NULL, "diag: %s",
+	    diag_buf);
+	domain_list_free(&l);
+}
