@@ -143,6 +143,14 @@ count_usable(const dns_answer *t, dane_host_policy *out)
 	}
 }
 
+/* The TLSA owner name as looked up: _PORT._tcp.NAME with the probe's
+ * port (RFC 6698 3), so no message says _25 for another port. */
+static const char *
+owner(const dns_answer *t, const char *name)
+{
+	return t != NULL && t->qname != NULL ? t->qname : name;
+}
+
 static void
 decide_found(const dane_tlsa_plan *plan, size_t i, const dns_answer *t,
     dane_host_policy *out)
@@ -154,15 +162,15 @@ decide_found(const dane_tlsa_plan *plan, size_t i, const dns_answer *t,
 	if (out->n_usable > 0) {
 		out->level = DANE_LEVEL_REQUIRED;
 		snprintf(out->reason, sizeof(out->reason),
-		    "secure TLSA RRset at _25._tcp.%s with %zu usable record(s): "
-		    "DANE authentication required", plan->names[i],
+		    "secure TLSA RRset at %s with %zu usable record(s): "
+		    "DANE authentication required", owner(t, plan->names[i]),
 		    out->n_usable);
 	} else {
 		out->level = DANE_LEVEL_ENCRYPT_ONLY;
 		snprintf(out->reason, sizeof(out->reason),
-		    "secure TLSA RRset at _25._tcp.%s has only unusable records "
+		    "secure TLSA RRset at %s has only unusable records "
 		    "(%zu): TLS required but unauthenticated (RFC 7672 3.1.3)",
-		    plan->names[i], out->n_unusable);
+		    owner(t, plan->names[i]), out->n_unusable);
 	}
 }
 
@@ -174,13 +182,13 @@ decide_failed(const dane_tlsa_plan *plan, size_t i, const dns_answer *t,
 	out->tlsa_answer_index = (int)i;
 	if (t->security == DNS_SECURITY_BOGUS)
 		snprintf(out->reason, sizeof(out->reason),
-		    "TLSA lookup for _25._tcp.%s is bogus (DNSSEC validation "
+		    "TLSA lookup for %s is bogus (DNSSEC validation "
 		    "failed): a DANE client will not deliver here",
-		    plan->names[i]);
+		    owner(t, plan->names[i]));
 	else
 		snprintf(out->reason, sizeof(out->reason),
-		    "TLSA lookup for _25._tcp.%s failed (%s%s%s): a DANE client "
-		    "will defer mail (RFC 7672 2.1.1)", plan->names[i],
+		    "TLSA lookup for %s failed (%s%s%s): a DANE client "
+		    "will defer mail (RFC 7672 2.1.1)", owner(t, plan->names[i]),
 		    dns_status_name(t->status), t->reason[0] ? ": " : "",
 		    t->reason);
 }
@@ -204,7 +212,7 @@ dane_policy_decide(const dane_tlsa_plan *plan,
 		if (t == NULL) {
 			out->level = DANE_LEVEL_FAIL;
 			snprintf(out->reason, sizeof(out->reason),
-			    "TLSA lookup for _25._tcp.%s was not completed",
+			    "TLSA lookup for %s was not completed",
 			    plan->names[i]);
 			return;
 		}
@@ -224,7 +232,8 @@ dane_policy_decide(const dane_tlsa_plan *plan,
 	}
 	out->level = DANE_LEVEL_NONE;
 	snprintf(out->reason, sizeof(out->reason),
-	    "%s at _25._tcp.%s%s%s: DANE does not apply", why,
-	    plan->names[plan->n - 1], plan->n > 1 ? " or _25._tcp." : "",
-	    plan->n > 1 ? plan->names[0] : "");
+	    "%s at %s%s%s: DANE does not apply", why,
+	    owner(tlsa[plan->n - 1], plan->names[plan->n - 1]),
+	    plan->n > 1 ? " or " : "",
+	    plan->n > 1 ? owner(tlsa[0], plan->names[0]) : "");
 }

@@ -219,3 +219,58 @@ Test(dane_policy, level_names)
 	    "encrypt-only");
 	cr_expect_str_eq(dane_level_name(DANE_LEVEL_FAIL), "fail");
 }
+
+/* With -p 2525 the engine asks for _2525._tcp.HOST: every reason names
+ * that owner, never _25 (TLSA owner names follow the port, RFC 6698 3). */
+Test(dane_policy, reasons_name_the_owner_of_the_port_looked_up)
+{
+	static const fake tl[] = { OK_SEC, PKIX_ONLY, BOGUS, SERVFAIL,
+	    NODATA_SEC };
+	static const char *const want[] = {
+	    "secure TLSA RRset at _2525._tcp.mx.example with 1 usable",
+	    "secure TLSA RRset at _2525._tcp.mx.example has only unusable",
+	    "TLSA lookup for _2525._tcp.mx.example is bogus",
+	    "TLSA lookup for _2525._tcp.mx.example failed (servfail",
+	    "denial of existence) at _2525._tcp.mx.example: DANE does not",
+	};
+	fake sec = OK_SEC;
+	dns_answer *a = make(H, DNS_TYPE_A, &sec);
+	dane_tlsa_plan plan;
+	dane_host_policy pol;
+
+	dane_policy_tlsa_plan(DANE_MX_SECURE, H, a, NULL, &plan);
+	cr_assert_eq(plan.n, 1);
+	for (size_t i = 0; i < sizeof(tl) / sizeof(tl[0]); i++) {
+		dns_answer *t[2] = { make("_2525._tcp." H, DNS_TYPE_TLSA,
+		    &tl[i]), NULL };
+
+		dane_policy_decide(&plan, (const dns_answer *const *)t, &pol);
+		cr_expect_not_null(strstr(pol.reason, want[i]),
+		    "reason \"%s\" lacks \"%s\"", pol.reason, want[i]);
+		cr_expect_null(strstr(pol.reason, "_25."), "reason \"%s\" "
+		    "names port 25", pol.reason);
+		dns_answer_free(t[0]);
+	}
+	dns_answer_free(a);
+}
+
+Test(dane_policy, cname_reason_names_both_owners_of_the_port)
+{
+	fake f = { DNS_STATUS_OK, DNS_SECURITY_SECURE, CN, 0, 0 };
+	fake den = NODATA_SEC, nxd = NXD_SEC;
+	dns_answer *a = make(H, DNS_TYPE_A, &f);
+	dns_answer *t[2] = { make("_587._tcp." CN, DNS_TYPE_TLSA, &den),
+	    make("_587._tcp." H, DNS_TYPE_TLSA, &nxd) };
+	dane_tlsa_plan plan;
+	dane_host_policy pol;
+
+	dane_policy_tlsa_plan(DANE_MX_SECURE, H, a, NULL, &plan);
+	cr_assert_eq(plan.n, 2);
+	dane_policy_decide(&plan, (const dns_answer *const *)t, &pol);
+	cr_expect_not_null(strstr(pol.reason, "at _587._tcp." H " or "
+	    "_587._tcp." CN ": DANE does not apply"), "reason: %s",
+	    pol.reason);
+	dns_answer_free(a);
+	dns_answer_free(t[0]);
+	dns_answer_free(t[1]);
+}
