@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/x509v3.h>
 
 #include "cli_common.h"
@@ -89,6 +90,7 @@ cmd_rollover_usage(FILE *out)
 "                             or key; a chain file lets 2 x x records match\n"
 "  --next-key FILE / --next-cert FILE   plan: the key to switch to\n"
 "  --password-file FILE / --password PASS   for encrypted private keys\n"
+"                             (ps shows --password until it is read)\n"
 "  --host MX-HOST             plan: the owner name _PORT._tcp.MX-HOST.\n"
 "  -p, --port PORT            SMTP port (default 25)\n"
 "  --ttl SECONDS              plan: the TLSA RRset's TTL, for the wait\n"
@@ -121,7 +123,7 @@ typedef struct roll_opts {
 	dns_resolver_config dns;
 	char helo[256];
 	int verbose;
-	char pw[1024];
+	char pw[1024];           /* --password, --password-file; wiped */
 } roll_opts;
 
 static int usage_error(const char *fmt, ...)
@@ -159,14 +161,19 @@ failf(int rc, const char *fmt, ...)
 
 /* Returns -1 to go on, or an exit status. */
 static int
-parse_one(int c, const char *arg, roll_opts *o)
+parse_one(int c, char *arg, roll_opts *o)
 {
 	switch (c) {
 	case OPT_CERT: o->cert = arg; break;
 	case OPT_KEY: o->key = arg; break;
 	case OPT_NEXT_KEY: o->next_key = arg; break;
 	case OPT_NEXT_CERT: o->next_cert = arg; break;
-	case OPT_PASSWORD: o->password = arg; break;
+	case OPT_PASSWORD:
+		if (tlsa_gen_take_password(arg, o->pw, sizeof(o->pw)) != 0)
+			return usage_error("--password: longer than %zu bytes",
+			    sizeof(o->pw) - 1);
+		o->password = o->pw;
+		break;
 	case OPT_PASSWORD_FILE: o->password_file = arg; break;
 	case OPT_HOST: o->host = arg; break;
 	case OPT_FORMAT: o->format = arg; break;
@@ -358,6 +365,7 @@ run_plan(roll_opts *o)
 		else
 			rc = plan_print(o, owner, &cur, &next);
 	}
+	OPENSSL_cleanse(o->pw, sizeof(o->pw));
 	plan_side_free(&cur);
 	plan_side_free(&next);
 	return rc;
@@ -614,8 +622,9 @@ load_new(roll_opts *o, new_id *id)
 	pw = password(o, &rc);
 	if (rc >= 0)
 		return rc;
-	if ((id->key = tlsa_gen_load_key(o->key, pw, err, sizeof(err))) ==
-	    NULL)
+	id->key = tlsa_gen_load_key(o->key, pw, err, sizeof(err));
+	OPENSSL_cleanse(o->pw, sizeof(o->pw));
+	if (id->key == NULL)
 		return failf(EXIT_USAGE, "%s", err);
 	if (chain_of_key(id->key, &id->chain) != 0)
 		return failf(EXIT_USAGE, "%s: cannot hash the key", o->key);
@@ -1075,6 +1084,9 @@ cmd_rollover(int argc, char **argv)
 	if (n == 0 || n > MAX_HOSTS)
 		return usage_error("give 1 to %d MX host names", MAX_HOSTS);
 	if (o.cmd == ROLL_CHECK)
-		return run_check(&o, argv + 1 + optind, n);
-	return run_status(&o, argv + 1 + optind, n);
+		rc = run_check(&o, argv + 1 + optind, n);
+	else
+		rc = run_status(&o, argv + 1 + optind, n);
+	OPENSSL_cleanse(o.pw, sizeof(o.pw));  /* a password given needlessly */
+	return rc;
 }

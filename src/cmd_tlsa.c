@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "cli_common.h"
 #include "commands.h"
 #include "log.h"
@@ -60,7 +62,8 @@ cmd_tlsa_usage(FILE *out)
 "                         the issuer for usages 0 and 2, unless --depth)\n"
 "  --key FILE             public or private key, PEM or DER (selector 1)\n"
 "  --password-file FILE   password of an encrypted private key (first line)\n"
-"  --password PASS        the same on the command line (visible in ps)\n"
+"  --password PASS        the same on the command line (ps shows it until\n"
+"                         daneprobe has read it: prefer --password-file)\n"
 "  --server HOST          fetch the chain over SMTP STARTTLS, once per key\n"
 "                         family the server has (ECDSA, RSA)\n"
 "  --connect ADDR         connect to ADDR instead of resolving HOST\n"
@@ -91,6 +94,7 @@ typedef struct tlsa_opts {
 	const char *helo;
 	char helo_buf[256];
 	int verbose;
+	char pw[1024];           /* --password, --password-file; wiped */
 } tlsa_opts;
 
 static int usage_error(const char *fmt, ...)
@@ -111,14 +115,19 @@ usage_error(const char *fmt, ...)
 
 /* Returns -1 to go on, or an exit status. */
 static int
-parse_one(int c, const char *arg, tlsa_opts *o)
+parse_one(int c, char *arg, tlsa_opts *o)
 {
 	char err[200];
 
 	switch (c) {
 	case OPT_CERT: o->cert = arg; break;
 	case OPT_KEY: o->key = arg; break;
-	case OPT_PASSWORD: o->password = arg; break;
+	case OPT_PASSWORD:
+		if (tlsa_gen_take_password(arg, o->pw, sizeof(o->pw)) != 0)
+			return usage_error("--password: longer than %zu bytes",
+			    sizeof(o->pw) - 1);
+		o->password = o->pw;
+		break;
 	case OPT_PASSWORD_FILE: o->password_file = arg; break;
 	case OPT_SERVER: o->server = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
@@ -264,22 +273,22 @@ item_from_chain(const tlsa_opts *o, STACK_OF(X509) *sk, const char *name,
 }
 
 static int
-from_key(const tlsa_opts *o, tlsa_gen_item *it)
+from_key(tlsa_opts *o, tlsa_gen_item *it)
 {
-	char err[300], pw[1024];
-	const char *password = o->password;
+	char err[300];
 	EVP_PKEY *key;
 	int rc = -1;
 
 	if (o->password_file != NULL) {
-		if (tlsa_gen_read_password(o->password_file, pw, sizeof(pw),
-		    err, sizeof(err)) != 0) {
+		if (tlsa_gen_read_password(o->password_file, o->pw,
+		    sizeof(o->pw), err, sizeof(err)) != 0) {
 			fprintf(stderr, "daneprobe tlsa: %s\n", err);
 			return -1;
 		}
-		password = pw;
+		o->password = o->pw;
 	}
-	key = tlsa_gen_load_key(o->key, password, err, sizeof(err));
+	key = tlsa_gen_load_key(o->key, o->password, err, sizeof(err));
+	OPENSSL_cleanse(o->pw, sizeof(o->pw));
 	if (key == NULL)
 		fprintf(stderr, "daneprobe tlsa: %s\n", err);
 	else if (tlsa_gen_record(NULL, key, o->usage, o->selector, o->mtype,
@@ -338,7 +347,7 @@ run_cert(const tlsa_opts *o)
 }
 
 static int
-run_key(const tlsa_opts *o)
+run_key(tlsa_opts *o)
 {
 	tlsa_gen_item it = { .source = "key" };
 	int rc = 1;
@@ -397,27 +406,38 @@ out:
 	return rc;
 }
 
+static int
+run(tlsa_opts *o, int argc, char **argv)
+{
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "u:s:m:p:t:vh", tlsa_options,
+	    NULL)) != -1)
+		if ((rc = parse_one(c, optarg, o)) >= 0)
+			return rc;
+	if (optind < argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	if ((rc = check_sources(o)) >= 0)
+		return rc;
+	log_set_level(o->verbose >= 2 ? LOG_LEVEL_DEBUG : o->verbose ?
+	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+	if (o->cert)
+		return run_cert(o);
+	if (o->key)
+		return run_key(o);
+	return run_server(o);
+}
+
 int
 cmd_tlsa(int argc, char **argv)
 {
 	tlsa_opts o;
-	int c, rc;
+	int rc;
 
 	opts_init(&o);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "u:s:m:p:t:vh", tlsa_options,
-	    NULL)) != -1)
-		if ((rc = parse_one(c, optarg, &o)) >= 0)
-			return rc;
-	if (optind < argc)
-		return usage_error("unexpected argument \"%s\"", argv[optind]);
-	if ((rc = check_sources(&o)) >= 0)
-		return rc;
-	log_set_level(o.verbose >= 2 ? LOG_LEVEL_DEBUG : o.verbose ?
-	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
-	if (o.cert)
-		return run_cert(&o);
-	if (o.key)
-		return run_key(&o);
-	return run_server(&o);
+	rc = run(&o, argc, argv);
+	/* Also when an error came before the key was read. */
+	OPENSSL_cleanse(o.pw, sizeof(o.pw));
+	return rc;
 }

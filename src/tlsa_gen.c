@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,10 +15,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/decoder.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 
 #include "cert_facts.h"
@@ -33,6 +36,30 @@
 enum { MAX_FILE = 1 << 20 };
 
 /* ---- files ---- */
+
+static tlsa_gen_wipe_hook wipe_hook;
+static void *wipe_hook_arg;
+
+void
+tlsa_gen_set_wipe_hook(tlsa_gen_wipe_hook hook, void *arg)
+{
+	wipe_hook = hook;
+	wipe_hook_arg = arg;
+}
+
+/* A certificate file may be a Postfix chain file holding the private key,
+ * and a key file is one: whatever was read is wiped before it is freed,
+ * so no key material lingers in freed heap (core dumps, swap). */
+static void
+free_file(unsigned char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	OPENSSL_cleanse(buf, len + 1);
+	if (wipe_hook != NULL)
+		wipe_hook(buf, len + 1, wipe_hook_arg);
+	free(buf);
+}
 
 /* Reads the whole file; *len 0 for an empty one.  Caller frees. */
 static unsigned char *
@@ -58,7 +85,7 @@ read_file(const char *path, size_t *len, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
 		    "read error" : "too large for a certificate or key file");
 		fclose(f);
-		free(buf);
+		free_file(buf, n > MAX_FILE ? MAX_FILE : n);
 		return NULL;
 	}
 	fclose(f);
@@ -169,7 +196,7 @@ tlsa_gen_load_certs(const char *path, char *err, size_t errlen)
 		sk = pem_certs(path, buf, len, err, errlen);
 	else
 		sk = der_cert(path, buf, len, err, errlen);
-	free(buf);
+	free_file(buf, len);
 	return sk;
 }
 
@@ -249,25 +276,60 @@ tlsa_gen_load_key(const char *path, const char *password, char *err,
 	else
 		snprintf(err, errlen, "%s: not a public or private key (PEM "
 		    "or DER)", path);
-	free(buf);
+	free_file(buf, len);
 	return pkey;
 }
 
+/* read(2), not stdio: a FILE's buffer would keep a copy of the password
+ * that nobody wipes. */
 int
 tlsa_gen_read_password(const char *path, char *buf, size_t len, char *err,
     size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	ssize_t r = 1;
 
-	if (f == NULL) {
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fgets(buf, (int)len, f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
+	while (n + 1 < len && memchr(buf, '\n', n) == NULL &&
+	    (r = read(fd, buf + n, len - 1 - n)) > 0)
+		n += (size_t)r;
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	close(fd);
+	buf[n] = '\0';
+	if (r >= 0 && strcspn(buf, "\r\n") == n && n + 1 == len) {
+		snprintf(err, errlen, "%s: the first line is longer than %zu "
+		    "bytes", path, len - 2);
+		r = -1;
+	}
 	buf[strcspn(buf, "\r\n")] = '\0';
+	OPENSSL_cleanse(buf + strlen(buf), n - strlen(buf));
+	if (r < 0) {
+		OPENSSL_cleanse(buf, len);
+		return -1;
+	}
 	return 0;
+}
+
+int
+tlsa_gen_take_password(char *arg, char *buf, size_t len)
+{
+	size_t n = strlen(arg);
+	int rc = 0;
+
+	if (n >= len)
+		rc = -1;
+	else
+		memcpy(buf, arg, n + 1);
+	/* The argv string itself: /proc/PID/cmdline (ps) shows it. */
+	OPENSSL_cleanse(arg, n);
+	if (n > 0)
+		arg[0] = 'x';
+	return rc;
 }
 
 int

@@ -7,6 +7,10 @@
  * Errors come back as one line of words in err (no "daneprobe:" prefix),
  * naming the file and what was wrong with it.
  *
+ * Secrets: every buffer that held a file the loaders read (a key, or a
+ * chain file with a key in it) is wiped with OPENSSL_cleanse before it is
+ * freed; passwords live only in the caller's buffer, which it wipes.
+ *
  * Ownership: returned stacks hold their own references (free with
  * sk_X509_pop_free(sk, X509_free)); returned keys with EVP_PKEY_free();
  * tlsa_gen_fetch's chains with tlsa_gen_chains_free().
@@ -38,9 +42,25 @@ STACK_OF(X509) *tlsa_gen_load_certs(const char *path, char *err,
 EVP_PKEY *tlsa_gen_load_key(const char *path, const char *password,
     char *err, size_t errlen);
 
-/* First line of a file, without the newline (at most len-1 bytes). */
+/* The first line of a file, without the line end, into buf; -1 with a
+ * reason when the file cannot be read or the line does not fit (len-2
+ * bytes at most, so a cut password is never tried).  Nothing of the file
+ * is left anywhere but in buf: the caller wipes buf with OPENSSL_cleanse
+ * when done. */
 int tlsa_gen_read_password(const char *path, char *buf, size_t len,
     char *err, size_t errlen);
+
+/* --password PASS: copies arg (an argv string) into buf, then overwrites
+ * arg in place ("x" and NUL bytes) so that ps no longer shows it (it did
+ * from exec until this call).  -1 when it does not fit in buf (arg is
+ * overwritten all the same).  The caller wipes buf when done. */
+int tlsa_gen_take_password(char *arg, char *buf, size_t len);
+
+/* Tests only: called with every buffer that held a file read by the
+ * loaders above, after it was wiped and before it is freed (NULL: none). */
+typedef void (*tlsa_gen_wipe_hook)(const unsigned char *buf, size_t len,
+    void *arg);
+void tlsa_gen_set_wipe_hook(tlsa_gen_wipe_hook hook, void *arg);
 
 /* The association data of a key for selector 1 (SPKI) and mtype; 0 or -1.
  * *out is allocated with OPENSSL_malloc. */
