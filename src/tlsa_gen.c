@@ -61,36 +61,57 @@ free_file(unsigned char *buf, size_t len)
 	free(buf);
 }
 
-/* Reads the whole file; *len 0 for an empty one.  Caller frees. */
+/* Up to `len` bytes of fd into buf; the count, or -1 on a read error. */
+static ssize_t
+read_all(int fd, unsigned char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < len && (r = read(fd, buf + n, len - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		n += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
+/*
+ * Reads the whole file; *len 0 for an empty one.  Caller frees with
+ * free_file().  read(2), not stdio: a FILE's buffer could keep a copy of
+ * a key that nobody wipes.
+ */
 static unsigned char *
 read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	unsigned char *buf;
-	size_t n;
+	ssize_t n;
 
 	*len = 0;
-	if (f == NULL) {
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	buf = malloc(MAX_FILE + 1);
 	if (buf == NULL) {
-		fclose(f);
+		close(fd);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	n = fread(buf, 1, MAX_FILE + 1, f);
-	if (ferror(f) || n > MAX_FILE) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-		    "read error" : "too large for a certificate or key file");
-		fclose(f);
-		free_file(buf, n > MAX_FILE ? MAX_FILE : n);
+	n = read_all(fd, buf, MAX_FILE + 1);
+	if (n < 0 || n > MAX_FILE) {
+		snprintf(err, errlen, "%s: %s", path, n < 0 ? strerror(errno) :
+		    "too large for a certificate or key file");
+		close(fd);
+		free_file(buf, MAX_FILE);
 		return NULL;
 	}
-	fclose(f);
+	close(fd);
 	buf[n] = '\0';  /* room reserved above: PEM checks use strstr */
-	*len = n;
+	*len = (size_t)n;
 	return buf;
 }
 
