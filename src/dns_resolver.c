@@ -12,9 +12,9 @@
 
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
-#include <getdns/getdns_ext_libev.h>
 
 #include "ev_compat.h"
+#include "dns_evloop.h"
 #include "dns_keycache.h"
 #include "dns_name.h"
 #include "dns_resolver.h"
@@ -527,7 +527,7 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 	if ((gr = getdns_context_create(&r->ctx, 0)))
 		errf(err, errlen, "cannot create getdns context: %s",
 		    getdns_get_errorstr_by_id(gr));
-	else if ((gr = getdns_extension_set_libev_loop(r->ctx, r->loop)))
+	else if ((gr = dns_evloop_attach(r->ctx, r->loop)))
 		errf(err, errlen, "cannot attach getdns to libev: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = getdns_context_set_timeout(r->ctx,
