@@ -12,9 +12,9 @@
 
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
-#include <getdns/getdns_ext_libev.h>
 
 #include "ev_compat.h"
+#include "dns_evloop.h"
 #include "dns_keycache.h"
 #include "dns_name.h"
 #include "dns_resolver.h"
@@ -88,6 +88,7 @@ struct key_fetch {
 struct dns_resolver {
 	struct ev_loop *loop;
 	getdns_context *ctx;
+	dns_evloop *evloop;            /* getdns's events; outlives ctx */
 	getdns_dict *extensions;       /* full validation by getdns */
 	getdns_dict *fast_extensions;  /* DO bit only: checked against keys */
 	dns_keycache *keys;            /* NULL: every lookup in full */
@@ -514,6 +515,18 @@ make_extensions(dns_resolver *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* getdns 1.6.0 copies the name of its root-hints temporary file into the
+ * context without the terminating NUL (context.c, memcpy of strlen bytes
+ * into a malloc'd buffer), so getdns_context_destroy() unlinks a name with
+ * garbage behind it: a read of uninitialised memory, and one file
+ * /tmp/getdns-root-dns-servers-XXXXXX left behind per --root-hints run.
+ * Zeroed allocations terminate the name. */
+static void *
+zeroed_malloc(size_t n)
+{
+	return calloc(1, n);
+}
+
 static int
 configure_context(dns_resolver *r, const dns_resolver_config *cfg,
     char *err, size_t errlen)
@@ -524,10 +537,12 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 
 	/* set_from_os = 0: neither /etc/resolv.conf nor /etc/hosts may steer
 	 * a DANE probe; the upstream (if any) comes from cfg alone. */
-	if ((gr = getdns_context_create(&r->ctx, 0)))
+	if ((gr = getdns_context_create_with_memory_functions(&r->ctx, 0,
+	    zeroed_malloc, realloc, free)))
 		errf(err, errlen, "cannot create getdns context: %s",
 		    getdns_get_errorstr_by_id(gr));
-	else if ((gr = getdns_extension_set_libev_loop(r->ctx, r->loop)))
+	else if ((gr = getdns_context_set_eventloop(r->ctx,
+	    dns_evloop_base(r->evloop))))
 		errf(err, errlen, "cannot attach getdns to libev: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = getdns_context_set_timeout(r->ctx,
@@ -576,9 +591,15 @@ dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
 	    DNS_DEFAULT_TIMEOUT_MS;
 	ev_timer_init(&r->deliver, on_deliver, 0., 0.);
 	r->deliver.data = r;
+	if ((r->evloop = dns_evloop_new(loop)) == NULL) {
+		errf(err, errlen, "out of memory");
+		free(r);
+		return -1;
+	}
 	if (configure_context(r, cfg, err, errlen) < 0) {
 		if (r->ctx != NULL)
 			getdns_context_destroy(r->ctx);
+		dns_evloop_free(r->evloop);
 		getdns_dict_destroy(r->extensions);
 		getdns_dict_destroy(r->fast_extensions);
 		dns_keycache_free(r->keys);
@@ -1473,6 +1494,9 @@ dns_resolver_free(dns_resolver *r)
 	 * timer while closing). */
 	getdns_context_destroy(r->ctx);
 	r->ctx = NULL;
+	/* Only now: libunbound cleared its events through it just above. */
+	dns_evloop_free(r->evloop);
+	r->evloop = NULL;
 	cancel_all(r);
 	while ((kf = r->fetch_queue) != NULL) {
 		r->fetch_queue = kf->next;
