@@ -14,7 +14,8 @@
  * (check: no matching record, not secure, no TLSA; status: anything less
  * than robust);
  * 2 some lookup or connection failed (SERVFAIL, bogus, timeout: try again);
- * 3 bad usage or input.
+ * 3 bad usage or input, or no DNS server answered at all (the prober's own
+ * outage: nothing was checked).  Never 1 unless the DNS did answer.
  */
 #include "config.h"
 
@@ -105,8 +106,8 @@ cmd_rollover_usage(FILE *out)
 "  -v, --verbose / --debug    diagnostics on stderr\n"
 "\n"
 "Exit status (check, status): 0 all hosts pass (status: robust), 1 some\n"
-"host fails, 2 some lookup or connection failed (try again), 3 usage or\n"
-"bad input.\n",
+"host fails, 2 some lookup or connection failed (try again), 3 usage,\n"
+"bad input, or no DNS server answered at all (nothing was checked).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
 
@@ -465,8 +466,20 @@ hosts_from_args(const roll_opts *o, char **names, size_t n, host_q **out)
 
 /* ======================================================== TLSA verdict */
 
-typedef enum host_result { HOST_PASS = 0, HOST_FAIL = 1, HOST_RETRY = 2 }
-    host_result;
+/* HOST_LOCAL: no DNS server answered at all (the prober's outage, exit 3):
+ * nothing was learnt about the host. */
+typedef enum host_result { HOST_PASS = 0, HOST_FAIL = 1, HOST_RETRY = 2,
+    HOST_LOCAL = 3 } host_result;
+
+/* The run's exit status over hosts: a failure needs action and outranks
+ * the prober's own DNS outage, which outranks a lookup to retry. */
+static int
+worse_result(int a, int b)
+{
+	static const int rank[] = { 0, 3, 1, 2 }; /* by host_result */
+
+	return rank[b] > rank[a] ? b : a;
+}
 
 /* Whether the TLSA answer can be judged at all; the reason otherwise. */
 static host_result
@@ -475,6 +488,11 @@ tlsa_usable_answer(const dns_answer *a, char *why, size_t len)
 	if (a == NULL) {
 		snprintf(why, len, "no answer to the TLSA lookup");
 		return HOST_RETRY;
+	}
+	if (a->local_failure) {
+		snprintf(why, len, "TLSA lookup not done, DNS unreachable from "
+		    "here: %s", a->reason);
+		return HOST_LOCAL;
 	}
 	if (a->security == DNS_SECURITY_BOGUS) {
 		snprintf(why, len, "TLSA lookup is DNSSEC-bogus (%s)",
@@ -827,9 +845,7 @@ run_check(roll_opts *o, char **names, size_t n)
 			json_array_append_new(arr, check_json(&hosts[i], &c[i]));
 		else
 			check_text(stdout, &hosts[i], &c[i], now);
-		/* A failure outranks a lookup to retry: it needs action. */
-		if (c[i].result == HOST_FAIL || worst == 0)
-			worst = worst == HOST_FAIL ? HOST_FAIL : (int)c[i].result;
+		worst = worse_result(worst, (int)c[i].result);
 	}
 	rc = worst;
 	if (json && emit_json(arr) != 0)
@@ -1013,8 +1029,7 @@ run_status(roll_opts *o, char **names, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		r = status_host(o, &hosts[i], arr);
-		if (r == HOST_FAIL || worst == 0)
-			worst = worst == HOST_FAIL ? HOST_FAIL : r;
+		worst = worse_result(worst, r);
 	}
 	rc = worst;
 	if (json && emit_json(arr) != 0)

@@ -1,175 +1,177 @@
+/*
+ * dns_evloop.c -- getdns_eventloop on libev, freed by its owner, not by
+ * getdns (see dns_evloop.h for why).
+ *
+ * Each scheduled getdns event gets one watcher set (read, write, timer),
+ * kept on a list so that dns_evloop_free() can stop whatever getdns or
+ * libunbound left behind instead of leaving libev to call into freed
+ * memory.
+ */
 #include "config.h"
 
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 
-#include <getdns/getdns_extra.h>
-
 #include "dns_evloop.h"
+#include "ev_compat.h"
 
-typedef struct evl_event evl_event;
-
-/* The extension: getdns sees only base (first member). */
-typedef struct evloop {
-	getdns_eventloop base;
-	struct ev_loop *loop;
-	evl_event *events;        /* scheduled and not cleared, doubly linked */
-	bool closed;              /* getdns called cleanup(): see evl_cleanup() */
-} evloop;
-
-/* One scheduled getdns event: el->ev points here. */
-struct evl_event {
-	evl_event *prev, *next;   /* owner->events */
-	ev_io io;                 /* fd events, when a read or write callback is set */
-	ev_timer timer;           /* when a timeout callback is set */
-	getdns_eventloop_event *el;
-	bool *alive;              /* set while a callback runs: clear() resets it */
+typedef struct watchers watchers;
+struct watchers {
+	watchers *prev, *next;   /* el->scheduled */
+	getdns_eventloop_event *gev;
+	ev_io read, write;
+	ev_timer timer;
 };
 
-/* getdns's "no timeout" (TIMEOUT_FOREVER in its sources). */
-#define EVLOOP_FOREVER ((uint64_t)-1)
+struct dns_evloop {
+	getdns_eventloop base;   /* first: getdns hands us this pointer */
+	struct ev_loop *loop;
+	watchers *scheduled;
+	unsigned n_scheduled;
+};
 
 static void
-evl_stop(evloop *l, evl_event *e)
+on_read(struct ev_loop *loop, ev_io *w, int revents)
 {
-	ev_io_stop(l->loop, &e->io);
-	ev_timer_stop(l->loop, &e->timer);
-}
-
-static getdns_return_t
-evl_clear(getdns_eventloop *base, getdns_eventloop_event *el)
-{
-	evloop *l = (evloop *)base;
-	evl_event *e = el->ev;
-
-	if (e == NULL)
-		return GETDNS_RETURN_GOOD;
-	evl_stop(l, e);
-	if (e->alive != NULL)
-		*e->alive = false;
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		l->events = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	free(e);
-	el->ev = NULL;
-	if (l->closed && l->events == NULL)
-		free(l);
-	return GETDNS_RETURN_GOOD;
-}
-
-/* The write callback first (it may be the one that connects the socket),
- * then the read callback, if the event still exists and still wants it:
- * each callback may clear or reschedule it. */
-static void
-on_io(struct ev_loop *loop, ev_io *w, int revents)
-{
-	evl_event *e = w->data;
-	getdns_eventloop_event *el = e->el;
-	bool alive = true;
-
-	(void)loop;
-	e->alive = &alive;
-	if ((revents & EV_WRITE) && el->write_cb != NULL)
-		el->write_cb(el->userarg);
-	if (alive && (revents & EV_READ) && el->read_cb != NULL)
-		el->read_cb(el->userarg);
-	if (alive)
-		e->alive = NULL;
-}
-
-static void
-on_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	evl_event *e = w->data;
+	getdns_eventloop_event *gev = ((watchers *)w->data)->gev;
 
 	(void)loop;
 	(void)revents;
-	e->el->timeout_cb(e->el->userarg);
+	gev->read_cb(gev->userarg);
 }
 
-static getdns_return_t
-evl_schedule(getdns_eventloop *base, int fd, uint64_t timeout,
-    getdns_eventloop_event *el)
+static void
+on_write(struct ev_loop *loop, ev_io *w, int revents)
 {
-	evloop *l = (evloop *)base;
-	int events = (el->read_cb != NULL ? EV_READ : 0) |
-	    (el->write_cb != NULL ? EV_WRITE : 0);
-	evl_event *e;
+	getdns_eventloop_event *gev = ((watchers *)w->data)->gev;
 
-	if (l->closed)
-		return GETDNS_RETURN_GENERIC_ERROR;
-	if ((events != 0 && fd < 0) ||
-	    (events == 0 && el->timeout_cb == NULL))
+	(void)loop;
+	(void)revents;
+	gev->write_cb(gev->userarg);
+}
+
+static void
+on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	getdns_eventloop_event *gev = ((watchers *)w->data)->gev;
+
+	(void)loop;
+	(void)revents;
+	gev->timeout_cb(gev->userarg);
+}
+
+/* `w->gev` is left alone: at dns_evloop_free() its owner may be gone. */
+static void
+watchers_stop(dns_evloop *el, watchers *w)
+{
+	ev_io_stop(el->loop, &w->read);
+	ev_io_stop(el->loop, &w->write);
+	ev_timer_stop(el->loop, &w->timer);
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		el->scheduled = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	el->n_scheduled--;
+	free(w);
+}
+
+/* getdns calls this once per event; `timeout` is in milliseconds. */
+static getdns_return_t
+el_schedule(getdns_eventloop *base, int fd, uint64_t timeout,
+    getdns_eventloop_event *gev)
+{
+	dns_evloop *el = (dns_evloop *)base;
+	watchers *w;
+
+	if (gev == NULL || (fd < 0 && (gev->read_cb || gev->write_cb)))
 		return GETDNS_RETURN_INVALID_PARAMETER;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return GETDNS_RETURN_MEMORY_ERROR;
-	e->el = el;
-	el->ev = e;
-	if ((e->next = l->events) != NULL)
-		e->next->prev = e;
-	l->events = e;
-	ev_io_init(&e->io, on_io, fd, events);
-	e->io.data = e;
-	ev_timer_init(&e->timer, on_timer, (double)timeout / 1e3, 0.);
-	e->timer.data = e;
-	if (events != 0)
-		ev_io_start(l->loop, &e->io);
-	if (el->timeout_cb != NULL && timeout != EVLOOP_FOREVER)
-		ev_timer_start(l->loop, &e->timer);
+	w->gev = gev;
+	ev_io_init(&w->read, on_read, fd < 0 ? 0 : fd, EV_READ);
+	ev_io_init(&w->write, on_write, fd < 0 ? 0 : fd, EV_WRITE);
+	ev_timer_init(&w->timer, on_timeout, (double)timeout / 1e3, 0.);
+	w->read.data = w->write.data = w->timer.data = w;
+	if (gev->read_cb)
+		ev_io_start(el->loop, &w->read);
+	if (gev->write_cb)
+		ev_io_start(el->loop, &w->write);
+	if (gev->timeout_cb)
+		ev_timer_start(el->loop, &w->timer);
+	if ((w->next = el->scheduled) != NULL)
+		w->next->prev = w;
+	el->scheduled = w;
+	el->n_scheduled++;
+	gev->ev = w;
 	return GETDNS_RETURN_GOOD;
 }
 
-static void
-evl_run(getdns_eventloop *base)
+static getdns_return_t
+el_clear(getdns_eventloop *base, getdns_eventloop_event *gev)
 {
-	(void)ev_run(((evloop *)base)->loop, 0);
+	if (gev == NULL || gev->ev == NULL)
+		return GETDNS_RETURN_GOOD;
+	watchers_stop((dns_evloop *)base, gev->ev);
+	gev->ev = NULL;
+	return GETDNS_RETURN_GOOD;
+}
+
+/* getdns_context_destroy() calls this before libunbound lets go of its
+ * events: freeing here is the bug this module exists to avoid. */
+static void
+el_cleanup(getdns_eventloop *base)
+{
+	(void)base;
 }
 
 static void
-evl_run_once(getdns_eventloop *base, int blocking)
+el_run(getdns_eventloop *base)
 {
-	(void)ev_run(((evloop *)base)->loop, blocking ? EVRUN_ONCE :
+	ev_run(((dns_evloop *)base)->loop, 0);
+}
+
+static void
+el_run_once(getdns_eventloop *base, int blocking)
+{
+	ev_run(((dns_evloop *)base)->loop, blocking ? EVRUN_ONCE :
 	    EVRUN_NOWAIT);
 }
 
-/*
- * getdns_context_destroy() (getdns 1.6.0) calls this before it deletes its
- * libunbound context, which then clears its events (open TCP connections
- * to authoritative servers, after a truncated answer) through this very
- * extension: freed here, that was a call through freed memory (SIGSEGV at
- * teardown).  So nothing fires any more from here on, and the extension
- * goes with its last event.  Events never cleared keep it (a few bytes).
- */
-static void
-evl_cleanup(getdns_eventloop *base)
-{
-	evloop *l = (evloop *)base;
+static getdns_eventloop_vmt el_vmt = {
+	el_cleanup, el_schedule, el_clear, el_run, el_run_once,
+};
 
-	l->closed = true;
-	for (evl_event *e = l->events; e != NULL; e = e->next)
-		evl_stop(l, e);
-	if (l->events == NULL)
-		free(l);
+dns_evloop *
+dns_evloop_new(struct ev_loop *loop)
+{
+	dns_evloop *el = calloc(1, sizeof(*el));
+
+	if (el == NULL)
+		return NULL;
+	el->base.vmt = &el_vmt;
+	el->loop = loop;
+	return el;
 }
 
-getdns_return_t
-dns_evloop_attach(getdns_context *ctx, struct ev_loop *loop)
+getdns_eventloop *
+dns_evloop_base(dns_evloop *el)
 {
-	static getdns_eventloop_vmt vmt = {
-		evl_cleanup, evl_schedule, evl_clear, evl_run, evl_run_once,
-	};
-	getdns_return_t gr;
-	evloop *l;
+	return &el->base;
+}
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return GETDNS_RETURN_MEMORY_ERROR;
-	l->base.vmt = &vmt;
-	l->loop = loop;
-	if ((gr = getdns_context_set_eventloop(ctx, &l->base)))
-		free(l);
-	return gr;
+unsigned
+dns_evloop_scheduled(const dns_evloop *el)
+{
+	return el->n_scheduled;
+}
+
+void
+dns_evloop_free(dns_evloop *el)
+{
+	if (el == NULL)
+		return;
+	while (el->scheduled != NULL)
+		watchers_stop(el, el->scheduled);
+	free(el);
 }

@@ -25,6 +25,7 @@
 #define DNS_GETDNS_TIMEOUT_SLACK_MS 60000
 #define DNS_TYPE_DNSKEY 48
 #define DNS_TYPE_DS 43
+#define DNS_TYPE_NS 2
 
 /*
  * One lookup.  It sits in r->inflight while getdns works on it and moves to
@@ -85,9 +86,32 @@ struct key_fetch {
 	bool done;                /* on_key() ran while starting */
 };
 
+/*
+ * ". NS", asked to tell a name whose servers fail from a prober that
+ * reaches no DNS server at all (dns_resolver.h, local failures).  Asked
+ * with the first lookup, so that its word is in by the time that lookup
+ * fails, and again when a failure comes with no reply seen since the
+ * failed lookup began.
+ */
+typedef enum canary_state {
+	CANARY_IDLE,      /* not asked yet */
+	CANARY_RUNNING,
+	CANARY_ANSWERED,  /* a reply came back: DNS works */
+	CANARY_SILENT,    /* no reply within the DNS timeout */
+} canary_state;
+
+typedef struct dns_canary {
+	canary_state state;
+	bool wanted;              /* on_deliver() asks it */
+	ev_timer deadline;
+	getdns_transaction_t tid;
+	struct timespec ended;    /* when it last answered or fell silent */
+} dns_canary;
+
 struct dns_resolver {
 	struct ev_loop *loop;
 	getdns_context *ctx;
+	dns_evloop *evloop;            /* getdns's events; outlives ctx */
 	getdns_dict *extensions;       /* full validation by getdns */
 	getdns_dict *fast_extensions;  /* DO bit only: checked against keys */
 	dns_keycache *keys;            /* NULL: every lookup in full */
@@ -103,6 +127,11 @@ struct dns_resolver {
 	char from[96];      /* "from 127.53.0.1" / "during recursive resolution" */
 	char silent[96];    /* "no answer from resolver 127.53.0.1" / ... */
 	char failed[128];   /* why getdns calls back with ERROR (no reply at all) */
+	char upstream[INET6_ADDRSTRLEN + 8]; /* stub mode: "127.53.0.1"; "" */
+	struct timespec last_reply;  /* of the last reply from any server */
+	bool heard;                  /* last_reply is set */
+	dns_canary canary;
+	dns_query *held, **held_tail; /* failures waiting for the canary */
 	bool delivering;    /* inside on_deliver(): free must not free r */
 	bool closing;       /* dns_resolver_free() has begun */
 };
@@ -433,6 +462,7 @@ configure_mode(dns_resolver *r, const char *spec, bool full_validation,
 	if (parse_upstream(spec, &u, err, errlen) < 0)
 		return -1;
 	snprintf(r->from, sizeof(r->from), "from %s", u.text);
+	snprintf(r->upstream, sizeof(r->upstream), "%s", u.text);
 	snprintf(r->silent, sizeof(r->silent), "no answer from resolver %s",
 	    u.text);
 	/* Over TCP only, an unreachable resolver is a failed connection,
@@ -514,6 +544,18 @@ make_extensions(dns_resolver *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* getdns 1.6.0 copies the name of its root-hints temporary file into the
+ * context without the terminating NUL (context.c, memcpy of strlen bytes
+ * into a malloc'd buffer), so getdns_context_destroy() unlinks a name with
+ * garbage behind it: a read of uninitialised memory, and one file
+ * /tmp/getdns-root-dns-servers-XXXXXX left behind per --root-hints run.
+ * Zeroed allocations terminate the name. */
+static void *
+zeroed_malloc(size_t n)
+{
+	return calloc(1, n);
+}
+
 static int
 configure_context(dns_resolver *r, const dns_resolver_config *cfg,
     char *err, size_t errlen)
@@ -524,10 +566,12 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 
 	/* set_from_os = 0: neither /etc/resolv.conf nor /etc/hosts may steer
 	 * a DANE probe; the upstream (if any) comes from cfg alone. */
-	if ((gr = getdns_context_create(&r->ctx, 0)))
+	if ((gr = getdns_context_create_with_memory_functions(&r->ctx, 0,
+	    zeroed_malloc, realloc, free)))
 		errf(err, errlen, "cannot create getdns context: %s",
 		    getdns_get_errorstr_by_id(gr));
-	else if ((gr = dns_evloop_attach(r->ctx, r->loop)))
+	else if ((gr = getdns_context_set_eventloop(r->ctx,
+	    dns_evloop_base(r->evloop))))
 		errf(err, errlen, "cannot attach getdns to libev: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = getdns_context_set_timeout(r->ctx,
@@ -555,6 +599,8 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 }
 
 static void on_deliver(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_canary_deadline(struct ev_loop *loop, ev_timer *w,
+    int revents);
 static void drain_waiting(dns_resolver *r);
 
 int
@@ -571,14 +617,24 @@ dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
 	r->loop = loop;
 	r->ready_tail = &r->ready;
 	r->waiting_tail = &r->waiting;
+	r->held_tail = &r->held;
 	r->max_inflight = cfg->max_inflight != 0 ? cfg->max_inflight : 64;
 	r->timeout_ms = cfg->timeout_ms != 0 ? cfg->timeout_ms :
 	    DNS_DEFAULT_TIMEOUT_MS;
 	ev_timer_init(&r->deliver, on_deliver, 0., 0.);
 	r->deliver.data = r;
+	ev_timer_init(&r->canary.deadline, on_canary_deadline,
+	    r->timeout_ms / 1e3, 0.);
+	r->canary.deadline.data = r;
+	if ((r->evloop = dns_evloop_new(loop)) == NULL) {
+		errf(err, errlen, "out of memory");
+		free(r);
+		return -1;
+	}
 	if (configure_context(r, cfg, err, errlen) < 0) {
 		if (r->ctx != NULL)
 			getdns_context_destroy(r->ctx);
+		dns_evloop_free(r->evloop);
 		getdns_dict_destroy(r->extensions);
 		getdns_dict_destroy(r->fast_extensions);
 		dns_keycache_free(r->keys);
@@ -942,12 +998,204 @@ ready_push(dns_resolver *r, dns_query *q)
 	kick(r);
 }
 
-/* q has its answer: the deadline stops and the caller hears of it. */
+/* ------------------------------------------------------------------ */
+/* Local failures: does any DNS server answer at all?                   */
+
+static dns_answer *answer_new(const char *name, uint16_t qtype);
+
+static bool
+ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Whether `a` came back from a server.  In stub mode any reply of the
+ * resolver, SERVFAIL too: it is up, and its SERVFAIL is about the name.
+ * In recursive mode only NOERROR and NXDOMAIN: libunbound makes up a
+ * SERVFAIL (or echoes the query) when it reaches no server at all. */
+static bool
+is_reply(const dns_resolver *r, const dns_answer *a)
+{
+	switch (a->status) {
+	case DNS_STATUS_OK:
+	case DNS_STATUS_NODATA:
+	case DNS_STATUS_NXDOMAIN:
+		return true;
+	case DNS_STATUS_SERVFAIL:
+		return r->upstream[0] != '\0';
+	default:
+		return false;
+	}
+}
+
+static void
+note_reply(dns_resolver *r, const dns_answer *a)
+{
+	if (!is_reply(r, a))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_reply);
+	r->heard = true;
+}
+
+/* Whether some server replied to anything since t. */
+static bool
+heard_since(const dns_resolver *r, const struct timespec *t)
+{
+	return r->heard && !ts_before(&r->last_reply, t);
+}
+
+static bool
+is_no_answer(const dns_resolver *r, const dns_answer *a)
+{
+	return a->status == DNS_STATUS_TIMEOUT ||
+	    a->status == DNS_STATUS_ERROR ||
+	    (a->status == DNS_STATUS_SERVFAIL && !is_reply(r, a));
+}
+
+/* The failure was the prober's: say so, and what to check. */
+static void
+set_local_failure(const dns_resolver *r, dns_answer *a)
+{
+	double s = r->timeout_ms / 1e3;
+
+	a->local_failure = true;
+	if (r->upstream[0] == '\0')
+		snprintf(a->reason, sizeof(a->reason), "no DNS server answered "
+		    "within %.1f s, not even a root server: check outbound "
+		    "port 53 (UDP and TCP), or use --resolver", s);
+	else if (a->status == DNS_STATUS_TIMEOUT)
+		snprintf(a->reason, sizeof(a->reason), "no answer from "
+		    "resolver %s within %.1f s, not even for the root: is it "
+		    "running, and open to this host over TCP?", r->upstream, s);
+	else
+		snprintf(a->reason, sizeof(a->reason), "no answer from "
+		    "resolver %s (TCP connection failed): is it running, and "
+		    "open to this host over TCP?", r->upstream);
+}
+
+/* Holds q's failure until the canary has spoken, unless the answer is
+ * already clear: a reply since q began means DNS works (the failure is
+ * the name's); a canary silent since q began means nothing answers. */
+static bool
+hold_for_canary(dns_resolver *r, dns_query *q)
+{
+	dns_canary *c = &r->canary;
+
+	if (r->closing || !is_no_answer(r, q->answer) ||
+	    heard_since(r, &q->started))
+		return false;
+	if (c->state == CANARY_SILENT && !ts_before(&c->ended, &q->started)) {
+		set_local_failure(r, q->answer);
+		return false;
+	}
+	q->ready_next = NULL;
+	*r->held_tail = q;
+	r->held_tail = &q->ready_next;
+	if (c->state != CANARY_RUNNING) {
+		c->wanted = true;
+		kick(r);
+	}
+	return true;
+}
+
+/* The canary has spoken: every held failure goes to its caller. */
+static void
+release_held(dns_resolver *r)
+{
+	dns_query *q;
+
+	while ((q = r->held) != NULL) {
+		if ((r->held = q->ready_next) == NULL)
+			r->held_tail = &r->held;
+		if (!heard_since(r, &q->started))
+			set_local_failure(r, q->answer);
+		ready_push(r, q);
+	}
+}
+
+static void
+canary_done(dns_resolver *r, bool answered)
+{
+	dns_canary *c = &r->canary;
+
+	ev_timer_stop(r->loop, &c->deadline);
+	c->state = answered ? CANARY_ANSWERED : CANARY_SILENT;
+	clock_gettime(CLOCK_MONOTONIC, &c->ended);
+	if (answered) {
+		r->last_reply = c->ended;
+		r->heard = true;
+	}
+	log_debug("dns: canary \". NS\": %s", answered ? "answered" :
+	    "no answer");
+	release_held(r);
+}
+
+static void
+on_canary(getdns_context *ctx, getdns_callback_type_t type,
+    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+{
+	dns_resolver *r = userarg;
+	dns_answer *a;
+
+	(void)ctx;
+	(void)tid;
+	if (r->closing || r->canary.state != CANARY_RUNNING) {
+		getdns_dict_destroy(resp);
+		return;
+	}
+	if ((a = answer_new(".", DNS_TYPE_NS)) != NULL)
+		decode_response(r, a, type, resp);
+	getdns_dict_destroy(resp);
+	canary_done(r, a != NULL && is_reply(r, a));
+	dns_answer_free(a);
+}
+
+/* Same reasons as on_deadline(): getdns never times it out itself. */
+static void
+on_canary_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	dns_resolver *r = w->data;
+
+	(void)loop;
+	(void)revents;
+	/* getdns calls on_canary() with CANCEL from inside this call. */
+	if (getdns_cancel_callback(r->ctx, r->canary.tid) !=
+	    GETDNS_RETURN_GOOD && r->canary.state == CANARY_RUNNING)
+		canary_done(r, false);
+}
+
+/* Asks ". NS", without DNSSEC: only whether anything answers matters.
+ * From the loop only (on_deliver()). */
+static void
+canary_start(dns_resolver *r)
+{
+	dns_canary *c = &r->canary;
+	getdns_return_t gr;
+
+	c->wanted = false;
+	if (r->closing || c->state == CANARY_RUNNING)
+		return;
+	c->state = CANARY_RUNNING;
+	ev_timer_set(&c->deadline, r->timeout_ms / 1e3, 0.);
+	ev_now_update(r->loop);
+	ev_timer_start(r->loop, &c->deadline);
+	gr = getdns_general(r->ctx, ".", DNS_TYPE_NS, NULL, r, &c->tid,
+	    on_canary);
+	if (gr != GETDNS_RETURN_GOOD && c->state == CANARY_RUNNING)
+		canary_done(r, false);
+}
+
+/* q has its answer: the deadline stops and the caller hears of it,
+ * once it is clear whose failure a failure is. */
 static void
 query_deliver(dns_resolver *r, dns_query *q)
 {
 	ev_timer_stop(r->loop, &q->deadline);
 	q->answered = true;
+	note_reply(r, q->answer);
+	if (hold_for_canary(r, q))
+		return;
 	ready_push(r, q);
 }
 
@@ -1250,6 +1498,8 @@ on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	r->delivering = true;
+	if (r->canary.wanted)
+		canary_start(r);
 	start_key_fetches(r);
 	while (!r->closing && (q = ready_pop(r)) != NULL) {
 		dns_callback cb = q->cb;
@@ -1371,6 +1621,10 @@ dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
+	if (r->canary.state == CANARY_IDLE && !r->canary.wanted) {
+		r->canary.wanted = true; /* its word is in when q fails */
+		kick(r);
+	}
 	q->phase = r->keys != NULL ? QUERY_FAST : QUERY_FULL;
 	ev_timer_init(&q->deadline, on_deadline, r->timeout_ms / 1e3, 0.);
 	q->deadline.data = q;
@@ -1441,6 +1695,9 @@ cancel_all(dns_resolver *r)
 			if ((r->waiting = q->wait_next) == NULL)
 				r->waiting_tail = &r->waiting;
 			free(q->name);
+		} else if ((q = r->held) != NULL) {
+			if ((r->held = q->ready_next) == NULL)
+				r->held_tail = &r->held;
 		} else if ((q = ready_pop(r)) == NULL) {
 			break;
 		}
@@ -1468,11 +1725,15 @@ dns_resolver_free(dns_resolver *r)
 		    r->stats.key_fetches);
 	r->closing = true;
 	ev_timer_stop(r->loop, &r->deliver);
+	ev_timer_stop(r->loop, &r->canary.deadline);
 	/* getdns calls on_getdns() with CANCEL for each lookup it still has,
 	 * which moves them to r->ready (ready_push() does not restart the
 	 * timer while closing). */
 	getdns_context_destroy(r->ctx);
 	r->ctx = NULL;
+	/* Only now: libunbound cleared its events through it just above. */
+	dns_evloop_free(r->evloop);
+	r->evloop = NULL;
 	cancel_all(r);
 	while ((kf = r->fetch_queue) != NULL) {
 		r->fetch_queue = kf->next;

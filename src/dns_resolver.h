@@ -14,6 +14,15 @@
  * getdns validates every answer in full, in every front-end that resolves
  * (for comparing verdicts, and for an operator who suspects the cache).
  *
+ * Local failures: a lookup that times out or fails is the name's fault
+ * only while the rest of the DNS answers.  The resolver tracks when a
+ * genuine reply (NOERROR or NXDOMAIN) last arrived, and asks ". NS" (the
+ * canary) with the first lookup and again whenever a failure comes with
+ * no reply seen since that lookup began.  A failure during which neither
+ * any reply nor the canary came back is delivered with local_failure set
+ * and a reason saying what to check (outbound port 53, the resolver); it
+ * waits for the canary's outcome at most one DNS timeout.
+ *
  * Ownership: dns_resolver_new() allocates; dns_resolver_free() frees it and
  * cancels outstanding lookups, invoking their callbacks with
  * DNS_STATUS_CANCELLED (those callbacks must only free the answer).
