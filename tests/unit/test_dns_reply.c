@@ -24,6 +24,10 @@
 
 TestSuite(dns_reply, .init = forge_setup, .fini = forge_teardown);
 
+/* The trust anchors: the root (as in real life). */
+static const char *const root_anchor[] = { "", NULL };
+static const char *const *anchors = root_anchor;
+
 /* dns_reply_decode() of `reply` (destroyed) as the answer to
  * (qname, qtype), with getdns's DNSSEC status `st`. */
 static dns_answer *
@@ -36,7 +40,7 @@ decode(const char *qname, uint16_t qtype, getdns_dict *reply, uint32_t st)
 	a->canonical_name = strdup(qname);
 	a->qtype = qtype;
 	cr_assert_eq(getdns_dict_set_int(reply, "dnssec_status", st), 0);
-	dns_reply_decode(a, reply, "from 127.0.0.1");
+	dns_reply_decode(a, reply, "from 127.0.0.1", anchors);
 	getdns_dict_destroy(reply);
 	return a;
 }
@@ -203,19 +207,38 @@ Test(dns_reply, genuine_denials_are_secure)
 	dns_answer_free(a);
 }
 
-Test(dns_reply, denial_signed_by_another_zone_is_not_secure)
+Test(dns_reply, denial_signed_by_another_zone_is_bogus)
+{
+	getdns_list *au = forge_list();
+
+	/* NXDOMAIN with evil.test's SOA and NSEC: whatever status getdns
+	 * gave it, nothing in it speaks for victim.test -- never "no TLSA
+	 * records, DANE not applicable". */
+	forge_put(au, forge_evil, "evil.test", FORGE_SOA, true);
+	forge_put(au, forge_evil, "evil.test", FORGE_NSEC, true);
+	expect_forgery_refused(decode(TLSA_VICTIM, DNS_TYPE_TLSA,
+	    forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 3, NULL, au),
+	    GETDNS_DNSSEC_SECURE));
+	au = forge_list();
+	forge_put(au, forge_evil, "evil.test", FORGE_SOA, true);
+	forge_put(au, forge_evil, "mx.evil.test", FORGE_NSEC, true);
+	expect_forgery_refused(decode(TLSA_VICTIM, DNS_TYPE_TLSA,
+	    forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0, NULL, au),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, denial_without_a_signed_proof_is_not_secure)
 {
 	getdns_list *au = forge_list();
 	dns_answer *a;
 
-	/* NXDOMAIN with evil.test's SOA and NSEC: whatever status getdns
-	 * gave it, nothing in it speaks for victim.test. */
-	forge_put(au, forge_evil, "evil.test", FORGE_SOA, true);
-	forge_put(au, forge_evil, "evil.test", FORGE_NSEC, true);
+	/* The victim's SOA, unsigned, and no NSEC: getdns's SECURE cannot
+	 * have come from a proof for this name. */
+	forge_put(au, forge_victim, "victim.test", FORGE_SOA, false);
 	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(TLSA_VICTIM,
 	    DNS_TYPE_TLSA, 3, NULL, au), GETDNS_DNSSEC_SECURE);
 	cr_expect_eq(a->status, DNS_STATUS_NXDOMAIN);
-	cr_expect_neq(a->security, DNS_SECURITY_SECURE, "security %s",
+	cr_expect_eq(a->security, DNS_SECURITY_INDETERMINATE, "security %s",
 	    dns_security_name(a->security));
 	dns_answer_free(a);
 }
@@ -225,12 +248,45 @@ Test(dns_reply, unsigned_records_are_not_secure_whatever_getdns_says)
 	getdns_list *an = forge_list(), *au = forge_list();
 	dns_answer *a;
 
-	/* The RRset used carries no signature; a signed RRset of another
-	 * zone in the authority section is all getdns could validate. */
+	/* The RRset used carries no signature; a signed RRset in the
+	 * authority section is all getdns could have validated. */
 	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, false);
-	forge_put(au, forge_evil, "evil.test", FORGE_NSEC, true);
+	forge_put(au, forge_victim, "victim.test", DNS_TYPE_NS, true);
 	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(TLSA_VICTIM,
 	    DNS_TYPE_TLSA, 0, an, au), GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_OK);
+	cr_expect_eq(a->security, DNS_SECURITY_INDETERMINATE, "security %s",
+	    dns_security_name(a->security));
+	dns_answer_free(a);
+}
+
+Test(dns_reply, foreign_proof_in_the_authority_section_is_bogus)
+{
+	getdns_list *an = forge_list(), *au = forge_list();
+
+	/* The victim's TLSA, with evil.test's signed NSEC beside it: getdns
+	 * folds that into the reply's one status. */
+	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, true);
+	forge_put(au, forge_evil, "evil.test", FORGE_NSEC, true);
+	expect_forgery_refused(decode(TLSA_VICTIM, DNS_TYPE_TLSA,
+	    forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0, an, au),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, names_outside_every_trust_anchor_are_never_secure)
+{
+	static const char *const lab_anchor[] = { "lab", "evil.test", NULL };
+	getdns_list *an = forge_list();
+	dns_answer *a;
+
+	/* Anchors for lab and evil.test only: getdns left the victim.test
+	 * CNAME out of its status (INDETERMINATE) and called the reply
+	 * SECURE for mx.evil.test's A RRset alone. */
+	anchors = lab_anchor;
+	forge_put(an, forge_victim, "away.victim.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	a = decode("away.victim.test", DNS_TYPE_A, forge_reply(
+	    "away.victim.test", DNS_TYPE_A, 0, an, NULL), GETDNS_DNSSEC_SECURE);
 	cr_expect_eq(a->status, DNS_STATUS_OK);
 	cr_expect_eq(a->security, DNS_SECURITY_INDETERMINATE, "security %s",
 	    dns_security_name(a->security));
