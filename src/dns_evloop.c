@@ -2,13 +2,23 @@
  * dns_evloop.c -- getdns_eventloop on libev, freed by its owner, not by
  * getdns (see dns_evloop.h for why).
  *
- * Each scheduled getdns event gets one watcher set (read, write, timer),
- * kept on a list so that dns_evloop_free() can stop whatever getdns or
- * libunbound left behind instead of leaving libev to call into freed
- * memory.
+ * Each scheduled getdns event gets one watcher set (fd, timer), kept on a
+ * list so that dns_evloop_free() can stop whatever getdns or libunbound
+ * left behind instead of leaving libev to call into freed memory.
+ *
+ * One fd watcher for reading and writing, and when both are ready the
+ * write callback runs first, as in getdns's default loop: libunbound
+ * (recursive mode) opens its TCP sockets for TCP Fast Open, without
+ * connect() (the first write connects), and waits to read and write at
+ * once.  An unconnected socket is readable and writable; a read first
+ * (getdns's libev extension: one watcher each, libev runs the read one
+ * first) fails with ENOTCONN, "read (in tcp s) failed and this could be
+ * because TCP Fast Open is enabled", and no truncated answer was ever
+ * fetched over TCP in recursive mode.
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "dns_evloop.h"
@@ -18,8 +28,9 @@ typedef struct watchers watchers;
 struct watchers {
 	watchers *prev, *next;   /* el->scheduled */
 	getdns_eventloop_event *gev;
-	ev_io read, write;
+	ev_io io;                /* EV_READ and/or EV_WRITE */
 	ev_timer timer;
+	bool *alive;             /* set while on_io() runs: stopping resets it */
 };
 
 struct dns_evloop {
@@ -29,24 +40,23 @@ struct dns_evloop {
 	unsigned n_scheduled;
 };
 
+/* Write first, then read if the event is still scheduled and still
+ * wants it: the write callback may clear or reschedule it. */
 static void
-on_read(struct ev_loop *loop, ev_io *w, int revents)
+on_io(struct ev_loop *loop, ev_io *io, int revents)
 {
-	getdns_eventloop_event *gev = ((watchers *)w->data)->gev;
+	watchers *w = io->data;
+	getdns_eventloop_event *gev = w->gev;
+	bool alive = true;
 
 	(void)loop;
-	(void)revents;
-	gev->read_cb(gev->userarg);
-}
-
-static void
-on_write(struct ev_loop *loop, ev_io *w, int revents)
-{
-	getdns_eventloop_event *gev = ((watchers *)w->data)->gev;
-
-	(void)loop;
-	(void)revents;
-	gev->write_cb(gev->userarg);
+	w->alive = &alive;
+	if ((revents & EV_WRITE) && gev->write_cb != NULL)
+		gev->write_cb(gev->userarg);
+	if (alive && (revents & EV_READ) && gev->read_cb != NULL)
+		gev->read_cb(gev->userarg);
+	if (alive)
+		w->alive = NULL;
 }
 
 static void
@@ -63,9 +73,10 @@ on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 watchers_stop(dns_evloop *el, watchers *w)
 {
-	ev_io_stop(el->loop, &w->read);
-	ev_io_stop(el->loop, &w->write);
+	ev_io_stop(el->loop, &w->io);
 	ev_timer_stop(el->loop, &w->timer);
+	if (w->alive != NULL)
+		*w->alive = false;
 	if (w->prev != NULL)
 		w->prev->next = w->next;
 	else
@@ -89,14 +100,12 @@ el_schedule(getdns_eventloop *base, int fd, uint64_t timeout,
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return GETDNS_RETURN_MEMORY_ERROR;
 	w->gev = gev;
-	ev_io_init(&w->read, on_read, fd < 0 ? 0 : fd, EV_READ);
-	ev_io_init(&w->write, on_write, fd < 0 ? 0 : fd, EV_WRITE);
+	ev_io_init(&w->io, on_io, fd < 0 ? 0 : fd,
+	    (gev->read_cb ? EV_READ : 0) | (gev->write_cb ? EV_WRITE : 0));
 	ev_timer_init(&w->timer, on_timeout, (double)timeout / 1e3, 0.);
-	w->read.data = w->write.data = w->timer.data = w;
-	if (gev->read_cb)
-		ev_io_start(el->loop, &w->read);
-	if (gev->write_cb)
-		ev_io_start(el->loop, &w->write);
+	w->io.data = w->timer.data = w;
+	if (gev->read_cb || gev->write_cb)
+		ev_io_start(el->loop, &w->io);
 	if (gev->timeout_cb)
 		ev_timer_start(el->loop, &w->timer);
 	if ((w->next = el->scheduled) != NULL)
