@@ -16,10 +16,12 @@
  * 2 some lookup or connection failed (SERVFAIL, bogus, timeout: try again);
  * 3 bad usage or input, or no DNS server answered at all (the prober's own
  * outage: nothing was checked).  Never 1 unless the DNS did answer.
+ * 130 SIGINT/SIGTERM during the lookups (nothing checked).
  */
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@
 #include "tlsa_gen.h"
 
 enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
+/* 128 + SIGINT, as `daneprobe check` and shells report an interruption. */
+enum { EXIT_INTERRUPTED = 130 };
 enum { MAX_HOSTS = 64 };
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_NEXT_KEY, OPT_NEXT_CERT, OPT_PASSWORD,
@@ -107,7 +111,8 @@ cmd_rollover_usage(FILE *out)
 "\n"
 "Exit status (check, status): 0 all hosts pass (status: robust), 1 some\n"
 "host fails, 2 some lookup or connection failed (try again), 3 usage,\n"
-"bad input, or no DNS server answered at all (nothing was checked).\n",
+"bad input, or no DNS server answered at all (nothing was checked);\n"
+"130 interrupted by SIGINT/SIGTERM while looking up (nothing checked).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
 
@@ -400,15 +405,27 @@ start_lookups(dns_resolver *r, host_q *h, bool addrs, char *err,
 	return 0;
 }
 
-/* All lookups in parallel on one loop; 0, or -1 with a reason (bad
- * trust anchor or resolver address). */
+static void
+on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	*(bool *)w->data = true;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* All lookups in parallel on one loop; 0, 1 when SIGINT/SIGTERM ended
+ * them (nothing is judged then), or -1 with a reason (bad trust anchor or
+ * resolver address). */
 static int
 resolve_hosts(const roll_opts *o, host_q *hosts, size_t n, bool addrs,
     char *err, size_t errlen)
 {
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	/* Signals need the default loop in libev. */
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
 	dns_resolver_config cfg = o->dns;
 	dns_resolver *r = NULL;
+	ev_signal sigint, sigterm;
+	bool stop = false;
 	int rc = -1;
 
 	cfg.timeout_ms = (unsigned)(o->timeout * 1000.0 / 2.0);
@@ -418,17 +435,24 @@ resolve_hosts(const roll_opts *o, host_q *hosts, size_t n, bool addrs,
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
+	ev_signal_init(&sigint, on_stop_signal, SIGINT);
+	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
+	sigint.data = sigterm.data = &stop;
+	ev_signal_start(loop, &sigint);
+	ev_signal_start(loop, &sigterm);
 	if (dns_resolver_new(loop, &cfg, &r, err, errlen) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (start_lookups(r, &hosts[i], addrs, err, errlen) != 0)
 			goto out;
-	while (dns_resolver_pending(r) > 0)
+	while (!stop && dns_resolver_pending(r) > 0)
 		ev_run(loop, EVRUN_ONCE);
-	rc = 0;
+	rc = stop ? 1 : 0;
 out:
+	/* Lookups still pending are cancelled: their answers are freed. */
 	dns_resolver_free(r);
-	ev_loop_destroy(loop);
+	ev_signal_stop(loop, &sigint);
+	ev_signal_stop(loop, &sigterm);
 	return rc;
 }
 
@@ -831,8 +855,9 @@ run_check(roll_opts *o, char **names, size_t n)
 	if (rc >= 0 || (rc = load_new(o, &id)) >= 0 ||
 	    (rc = hosts_from_args(o, names, n, &hosts)) >= 0)
 		goto out;
-	if (resolve_hosts(o, hosts, n, false, err, sizeof(err)) != 0) {
-		rc = failf(EXIT_USAGE, "%s", err);
+	if ((rc = resolve_hosts(o, hosts, n, false, err, sizeof(err))) != 0) {
+		rc = rc > 0 ? failf(EXIT_INTERRUPTED, "interrupted: nothing "
+		    "checked") : failf(EXIT_USAGE, "%s", err);
 		goto out;
 	}
 	if ((c = calloc(n, sizeof(*c))) == NULL) {
@@ -1022,9 +1047,10 @@ run_status(roll_opts *o, char **names, size_t n)
 		rc = usage_error("%s", "--connect works with one host only");
 		goto out;
 	}
-	if (resolve_hosts(o, hosts, n, o->connect == NULL, err,
-	    sizeof(err)) != 0) {
-		rc = failf(EXIT_USAGE, "%s", err);
+	if ((rc = resolve_hosts(o, hosts, n, o->connect == NULL, err,
+	    sizeof(err))) != 0) {
+		rc = rc > 0 ? failf(EXIT_INTERRUPTED, "interrupted: nothing "
+		    "checked") : failf(EXIT_USAGE, "%s", err);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
