@@ -335,6 +335,8 @@ typedef struct check_run {
 	size_t n_res;
 	int status;                /* worst verdict so far */
 	bool write_failed;
+	size_t n_probe_error;      /* domains cut off by a local outage */
+	char probe_error[512];     /* the first one's summary */
 } check_run;
 
 static const char *
@@ -355,6 +357,9 @@ on_result(probe_domain *d, void *arg)
 
 	r->status = probe_severity_worst((probe_severity)r->status,
 	    d->severity);
+	if (d->probe_error && r->n_probe_error++ == 0)
+		snprintf(r->probe_error, sizeof(r->probe_error), "%s",
+		    d->summary);
 	if (!r->stream) {
 		r->res[r->n_res++] = d;
 		return;
@@ -451,6 +456,11 @@ cmd_check(int argc, char **argv)
 		status = EXIT_USAGE;
 	if (!a.quiet && (a.domains.n > 1 || sum.interrupted))
 		probe_batch_print_summary(stderr, &sum);
+	/* Machine formats carry it too, but the operator must see it. */
+	if (r.n_probe_error > 0 && (a.format != FORMAT_TEXT &&
+	    a.format != FORMAT_NAGIOS))
+		fprintf(stderr, "daneprobe: %zu domain(s) not checked: %s\n",
+		    r.n_probe_error, r.probe_error);
 	if (sum.interrupted)
 		status = EXIT_INTERRUPTED;
 out:

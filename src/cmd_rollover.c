@@ -14,11 +14,14 @@
  * (check: no matching record, not secure, no TLSA; status: anything less
  * than robust);
  * 2 some lookup or connection failed (SERVFAIL, bogus, timeout: try again);
- * 3 bad usage or input.
+ * 3 bad usage or input, or no DNS server answered at all (the prober's own
+ * outage: nothing was checked).  Never 1 unless the DNS did answer.
+ * 130 SIGINT/SIGTERM during the lookups (nothing checked).
  */
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +42,8 @@
 #include "tlsa_gen.h"
 
 enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
+/* 128 + SIGINT, as `daneprobe check` and shells report an interruption. */
+enum { EXIT_INTERRUPTED = 130 };
 enum { MAX_HOSTS = 64 };
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_NEXT_KEY, OPT_NEXT_CERT, OPT_PASSWORD,
@@ -107,8 +112,9 @@ cmd_rollover_usage(FILE *out)
 "  -v, --verbose / --debug    diagnostics on stderr\n"
 "\n"
 "Exit status (check, status): 0 all hosts pass (status: robust), 1 some\n"
-"host fails, 2 some lookup or connection failed (try again), 3 usage or\n"
-"bad input.\n",
+"host fails, 2 some lookup or connection failed (try again), 3 usage,\n"
+"bad input, or no DNS server answered at all (nothing was checked);\n"
+"130 interrupted by SIGINT/SIGTERM while looking up (nothing checked).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
 
@@ -407,15 +413,27 @@ start_lookups(dns_resolver *r, host_q *h, bool addrs, char *err,
 	return 0;
 }
 
-/* All lookups in parallel on one loop; 0, or -1 with a reason (bad
- * trust anchor or resolver address). */
+static void
+on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	*(bool *)w->data = true;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* All lookups in parallel on one loop; 0, 1 when SIGINT/SIGTERM ended
+ * them (nothing is judged then), or -1 with a reason (bad trust anchor or
+ * resolver address). */
 static int
 resolve_hosts(const roll_opts *o, host_q *hosts, size_t n, bool addrs,
     char *err, size_t errlen)
 {
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	/* Signals need the default loop in libev. */
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
 	dns_resolver_config cfg = o->dns;
 	dns_resolver *r = NULL;
+	ev_signal sigint, sigterm;
+	bool stop = false;
 	int rc = -1;
 
 	cfg.timeout_ms = (unsigned)(o->timeout * 1000.0 / 2.0);
@@ -425,17 +443,24 @@ resolve_hosts(const roll_opts *o, host_q *hosts, size_t n, bool addrs,
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
+	ev_signal_init(&sigint, on_stop_signal, SIGINT);
+	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
+	sigint.data = sigterm.data = &stop;
+	ev_signal_start(loop, &sigint);
+	ev_signal_start(loop, &sigterm);
 	if (dns_resolver_new(loop, &cfg, &r, err, errlen) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (start_lookups(r, &hosts[i], addrs, err, errlen) != 0)
 			goto out;
-	while (dns_resolver_pending(r) > 0)
+	while (!stop && dns_resolver_pending(r) > 0)
 		ev_run(loop, EVRUN_ONCE);
-	rc = 0;
+	rc = stop ? 1 : 0;
 out:
+	/* Lookups still pending are cancelled: their answers are freed. */
 	dns_resolver_free(r);
-	ev_loop_destroy(loop);
+	ev_signal_stop(loop, &sigint);
+	ev_signal_stop(loop, &sigterm);
 	return rc;
 }
 
@@ -473,8 +498,20 @@ hosts_from_args(const roll_opts *o, char **names, size_t n, host_q **out)
 
 /* ======================================================== TLSA verdict */
 
-typedef enum host_result { HOST_PASS = 0, HOST_FAIL = 1, HOST_RETRY = 2 }
-    host_result;
+/* HOST_LOCAL: no DNS server answered at all (the prober's outage, exit 3):
+ * nothing was learnt about the host. */
+typedef enum host_result { HOST_PASS = 0, HOST_FAIL = 1, HOST_RETRY = 2,
+    HOST_LOCAL = 3 } host_result;
+
+/* The run's exit status over hosts: a failure needs action and outranks
+ * the prober's own DNS outage, which outranks a lookup to retry. */
+static int
+worse_result(int a, int b)
+{
+	static const int rank[] = { 0, 3, 1, 2 }; /* by host_result */
+
+	return rank[b] > rank[a] ? b : a;
+}
 
 /* Whether the TLSA answer can be judged at all; the reason otherwise. */
 static host_result
@@ -483,6 +520,11 @@ tlsa_usable_answer(const dns_answer *a, char *why, size_t len)
 	if (a == NULL) {
 		snprintf(why, len, "no answer to the TLSA lookup");
 		return HOST_RETRY;
+	}
+	if (a->local_failure) {
+		snprintf(why, len, "TLSA lookup not done, DNS unreachable from "
+		    "here: %s", a->reason);
+		return HOST_LOCAL;
 	}
 	if (a->security == DNS_SECURITY_BOGUS) {
 		snprintf(why, len, "TLSA lookup is DNSSEC-bogus (%s)",
@@ -822,8 +864,9 @@ run_check(roll_opts *o, char **names, size_t n)
 	if (rc >= 0 || (rc = load_new(o, &id)) >= 0 ||
 	    (rc = hosts_from_args(o, names, n, &hosts)) >= 0)
 		goto out;
-	if (resolve_hosts(o, hosts, n, false, err, sizeof(err)) != 0) {
-		rc = failf(EXIT_USAGE, "%s", err);
+	if ((rc = resolve_hosts(o, hosts, n, false, err, sizeof(err))) != 0) {
+		rc = rc > 0 ? failf(EXIT_INTERRUPTED, "interrupted: nothing "
+		    "checked") : failf(EXIT_USAGE, "%s", err);
 		goto out;
 	}
 	if ((c = calloc(n, sizeof(*c))) == NULL) {
@@ -836,9 +879,7 @@ run_check(roll_opts *o, char **names, size_t n)
 			json_array_append_new(arr, check_json(&hosts[i], &c[i]));
 		else
 			check_text(stdout, &hosts[i], &c[i], now);
-		/* A failure outranks a lookup to retry: it needs action. */
-		if (c[i].result == HOST_FAIL || worst == 0)
-			worst = worst == HOST_FAIL ? HOST_FAIL : (int)c[i].result;
+		worst = worse_result(worst, (int)c[i].result);
 	}
 	rc = worst;
 	if (json && emit_json(arr) != 0)
@@ -1015,15 +1056,15 @@ run_status(roll_opts *o, char **names, size_t n)
 		rc = usage_error("%s", "--connect works with one host only");
 		goto out;
 	}
-	if (resolve_hosts(o, hosts, n, o->connect == NULL, err,
-	    sizeof(err)) != 0) {
-		rc = failf(EXIT_USAGE, "%s", err);
+	if ((rc = resolve_hosts(o, hosts, n, o->connect == NULL, err,
+	    sizeof(err))) != 0) {
+		rc = rc > 0 ? failf(EXIT_INTERRUPTED, "interrupted: nothing "
+		    "checked") : failf(EXIT_USAGE, "%s", err);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		r = status_host(o, &hosts[i], arr);
-		if (r == HOST_FAIL || worst == 0)
-			worst = worst == HOST_FAIL ? HOST_FAIL : r;
+		worst = worse_result(worst, r);
 	}
 	rc = worst;
 	if (json && emit_json(arr) != 0)

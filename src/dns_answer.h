@@ -71,6 +71,10 @@ typedef struct dns_answer {
 	tlsa_record *tlsa;    /* qtype TLSA */
 	double elapsed_ms;    /* time the lookup took */
 	char reason[160];     /* human words when status is not OK */
+	/* Failed (TIMEOUT, ERROR, SERVFAIL) because no DNS server answered
+	 * anything, not even for the root: the prober's own outage, not the
+	 * name's fault (dns_resolver.h).  The reason then says what to check. */
+	bool local_failure;
 } dns_answer;
 
 void dns_answer_free(dns_answer *a); /* NULL-safe; frees everything owned */

@@ -12,19 +12,18 @@
 
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
-#include <getdns/getdns_ext_libev.h>
 
 #include "ev_compat.h"
+#include "dns_evloop.h"
 #include "dns_keycache.h"
 #include "dns_name.h"
+#include "dns_reply.h"
 #include "dns_resolver.h"
 #include "log.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
 /* getdns's own timeout lies this far beyond our deadline: see on_deadline(). */
 #define DNS_GETDNS_TIMEOUT_SLACK_MS 60000
-#define DNS_TYPE_DNSKEY 48
-#define DNS_TYPE_DS 43
 
 /*
  * One lookup.  It sits in r->inflight while getdns works on it and moves to
@@ -85,9 +84,32 @@ struct key_fetch {
 	bool done;                /* on_key() ran while starting */
 };
 
+/*
+ * ". NS", asked to tell a name whose servers fail from a prober that
+ * reaches no DNS server at all (dns_resolver.h, local failures).  Asked
+ * with the first lookup, so that its word is in by the time that lookup
+ * fails, and again when a failure comes with no reply seen since the
+ * failed lookup began.
+ */
+typedef enum canary_state {
+	CANARY_IDLE,      /* not asked yet */
+	CANARY_RUNNING,
+	CANARY_ANSWERED,  /* a reply came back: DNS works */
+	CANARY_SILENT,    /* no reply within the DNS timeout */
+} canary_state;
+
+typedef struct dns_canary {
+	canary_state state;
+	bool wanted;              /* on_deliver() asks it */
+	ev_timer deadline;
+	getdns_transaction_t tid;
+	struct timespec ended;    /* when it last answered or fell silent */
+} dns_canary;
+
 struct dns_resolver {
 	struct ev_loop *loop;
 	getdns_context *ctx;
+	dns_evloop *evloop;            /* getdns's events; outlives ctx */
 	getdns_dict *extensions;       /* full validation by getdns */
 	getdns_dict *fast_extensions;  /* DO bit only: checked against keys */
 	dns_keycache *keys;            /* NULL: every lookup in full */
@@ -103,6 +125,12 @@ struct dns_resolver {
 	char from[96];      /* "from 127.53.0.1" / "during recursive resolution" */
 	char silent[96];    /* "no answer from resolver 127.53.0.1" / ... */
 	char failed[128];   /* why getdns calls back with ERROR (no reply at all) */
+	char upstream[INET6_ADDRSTRLEN + 8]; /* stub mode: "127.53.0.1"; "" */
+	struct timespec last_reply;  /* of the last reply from any server */
+	bool heard;                  /* last_reply is set */
+	dns_canary canary;
+	dns_query *held, **held_tail; /* failures waiting for the canary */
+	char **anchor_zones; /* NULL-terminated, owned; loaded at first decode */
 	bool delivering;    /* inside on_deliver(): free must not free r */
 	bool closing;       /* dns_resolver_free() has begun */
 };
@@ -433,6 +461,7 @@ configure_mode(dns_resolver *r, const char *spec, bool full_validation,
 	if (parse_upstream(spec, &u, err, errlen) < 0)
 		return -1;
 	snprintf(r->from, sizeof(r->from), "from %s", u.text);
+	snprintf(r->upstream, sizeof(r->upstream), "%s", u.text);
 	snprintf(r->silent, sizeof(r->silent), "no answer from resolver %s",
 	    u.text);
 	/* Over TCP only, an unreachable resolver is a failed connection,
@@ -514,6 +543,18 @@ make_extensions(dns_resolver *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* getdns 1.6.0 copies the name of its root-hints temporary file into the
+ * context without the terminating NUL (context.c, memcpy of strlen bytes
+ * into a malloc'd buffer), so getdns_context_destroy() unlinks a name with
+ * garbage behind it: a read of uninitialised memory, and one file
+ * /tmp/getdns-root-dns-servers-XXXXXX left behind per --root-hints run.
+ * Zeroed allocations terminate the name. */
+static void *
+zeroed_malloc(size_t n)
+{
+	return calloc(1, n);
+}
+
 static int
 configure_context(dns_resolver *r, const dns_resolver_config *cfg,
     char *err, size_t errlen)
@@ -524,10 +565,12 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 
 	/* set_from_os = 0: neither /etc/resolv.conf nor /etc/hosts may steer
 	 * a DANE probe; the upstream (if any) comes from cfg alone. */
-	if ((gr = getdns_context_create(&r->ctx, 0)))
+	if ((gr = getdns_context_create_with_memory_functions(&r->ctx, 0,
+	    zeroed_malloc, realloc, free)))
 		errf(err, errlen, "cannot create getdns context: %s",
 		    getdns_get_errorstr_by_id(gr));
-	else if ((gr = getdns_extension_set_libev_loop(r->ctx, r->loop)))
+	else if ((gr = getdns_context_set_eventloop(r->ctx,
+	    dns_evloop_base(r->evloop))))
 		errf(err, errlen, "cannot attach getdns to libev: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = getdns_context_set_timeout(r->ctx,
@@ -555,6 +598,8 @@ configure_context(dns_resolver *r, const dns_resolver_config *cfg,
 }
 
 static void on_deliver(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_canary_deadline(struct ev_loop *loop, ev_timer *w,
+    int revents);
 static void drain_waiting(dns_resolver *r);
 
 int
@@ -571,14 +616,24 @@ dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
 	r->loop = loop;
 	r->ready_tail = &r->ready;
 	r->waiting_tail = &r->waiting;
+	r->held_tail = &r->held;
 	r->max_inflight = cfg->max_inflight != 0 ? cfg->max_inflight : 64;
 	r->timeout_ms = cfg->timeout_ms != 0 ? cfg->timeout_ms :
 	    DNS_DEFAULT_TIMEOUT_MS;
 	ev_timer_init(&r->deliver, on_deliver, 0., 0.);
 	r->deliver.data = r;
+	ev_timer_init(&r->canary.deadline, on_canary_deadline,
+	    r->timeout_ms / 1e3, 0.);
+	r->canary.deadline.data = r;
+	if ((r->evloop = dns_evloop_new(loop)) == NULL) {
+		errf(err, errlen, "out of memory");
+		free(r);
+		return -1;
+	}
 	if (configure_context(r, cfg, err, errlen) < 0) {
 		if (r->ctx != NULL)
 			getdns_context_destroy(r->ctx);
+		dns_evloop_free(r->evloop);
 		getdns_dict_destroy(r->extensions);
 		getdns_dict_destroy(r->fast_extensions);
 		dns_keycache_free(r->keys);
@@ -608,169 +663,6 @@ ms_since(const struct timespec *t0)
 	    (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static const char *
-rcode_name(uint32_t rcode)
-{
-	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
-		"NOTZONE",
-	};
-
-	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] :
-	    "unknown RCODE";
-}
-
-static dns_security
-map_security(const getdns_dict *reply)
-{
-	uint32_t st;
-
-	if (getdns_dict_get_int(reply, "dnssec_status", &st))
-		return DNS_SECURITY_INDETERMINATE;
-	switch (st) {
-	case GETDNS_DNSSEC_SECURE:
-		return DNS_SECURITY_SECURE;
-	case GETDNS_DNSSEC_INSECURE:
-		return DNS_SECURITY_INSECURE;
-	case GETDNS_DNSSEC_BOGUS:
-		return DNS_SECURITY_BOGUS;
-	default:
-		return DNS_SECURITY_INDETERMINATE;
-	}
-}
-
-static int
-decode_mx(const getdns_dict *rdata, dns_mx *mx)
-{
-	getdns_bindata *exch;
-	uint32_t pref;
-
-	if (getdns_dict_get_int(rdata, "preference", &pref) ||
-	    getdns_dict_get_bindata(rdata, "exchange", &exch) ||
-	    (mx->exchange = dns_name_from_wire(exch)) == NULL)
-		return -1;
-	mx->preference = (uint16_t)pref;
-	return 0;
-}
-
-static int
-decode_addr(const getdns_dict *rdata, uint16_t qtype, dns_addr *a)
-{
-	getdns_bindata *b;
-
-	a->family = qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
-	if (getdns_dict_get_bindata(rdata, qtype == DNS_TYPE_A ?
-	    "ipv4_address" : "ipv6_address", &b))
-		return -1;
-	if (b->size != (qtype == DNS_TYPE_A ? 4u : 16u))
-		return -1;
-	memcpy(&a->u, b->data, b->size);
-	if (inet_ntop(a->family, &a->u, a->text, sizeof(a->text)) == NULL)
-		return -1;
-	return 0;
-}
-
-static int
-decode_tlsa(const getdns_dict *rdata, tlsa_record *t)
-{
-	getdns_bindata *d;
-	uint32_t u, s, m;
-
-	if (getdns_dict_get_int(rdata, "certificate_usage", &u) ||
-	    getdns_dict_get_int(rdata, "selector", &s) ||
-	    getdns_dict_get_int(rdata, "matching_type", &m) ||
-	    getdns_dict_get_bindata(rdata, "certificate_association_data", &d))
-		return -1;
-	t->usage = (uint8_t)u;
-	t->selector = (uint8_t)s;
-	t->mtype = (uint8_t)m;
-	t->len = d->size;
-	if (d->size > 0) {
-		if ((t->data = malloc(d->size)) == NULL)
-			return -1;
-		memcpy(t->data, d->data, d->size);
-	}
-	return 0;
-}
-
-static int
-alloc_records(dns_answer *a, size_t n)
-{
-	if (n == 0)
-		return 0;
-	switch (a->qtype) {
-	case DNS_TYPE_MX:
-		return (a->mx = calloc(n, sizeof(*a->mx))) ? 0 : -1;
-	case DNS_TYPE_A:
-	case DNS_TYPE_AAAA:
-		return (a->addrs = calloc(n, sizeof(*a->addrs))) ? 0 : -1;
-	case DNS_TYPE_TLSA:
-		return (a->tlsa = calloc(n, sizeof(*a->tlsa))) ? 0 : -1;
-	default:
-		return 0;
-	}
-}
-
-static int
-decode_one(dns_answer *a, const getdns_dict *rdata)
-{
-	switch (a->qtype) {
-	case DNS_TYPE_MX:
-		return decode_mx(rdata, &a->mx[a->count]);
-	case DNS_TYPE_A:
-	case DNS_TYPE_AAAA:
-		return decode_addr(rdata, a->qtype, &a->addrs[a->count]);
-	case DNS_TYPE_TLSA:
-		return decode_tlsa(rdata, &a->tlsa[a->count]);
-	default:
-		return 0; /* other types are only counted */
-	}
-}
-
-/* Fills the record array with the qtype RRs of the answer section (the
- * CNAMEs and RRSIGs there are skipped) and the RRset's TTL (the minimum,
- * as a cache would use).  a->count grows as entries are filled, so a
- * failure leaves a consistent answer for dns_answer_free(). */
-static int
-decode_records(dns_answer *a, const getdns_list *rrs)
-{
-	getdns_dict *rr, *rdata;
-	uint32_t type, ttl;
-	size_t i, n = 0;
-
-	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD; i++)
-		if (!getdns_dict_get_int(rr, "type", &type) && type == a->qtype)
-			n++;
-	if (alloc_records(a, n) < 0)
-		return -1;
-	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD; i++) {
-		if (getdns_dict_get_int(rr, "type", &type) || type != a->qtype)
-			continue;
-		if (getdns_dict_get_dict(rr, "rdata", &rdata) ||
-		    decode_one(a, rdata) < 0)
-			return -1;
-		if (!getdns_dict_get_int(rr, "ttl", &ttl) &&
-		    (a->count == 0 || ttl < a->ttl))
-			a->ttl = ttl;
-		a->count++;
-	}
-	return 0;
-}
-
-static void
-set_canonical_name(dns_answer *a, const getdns_dict *reply)
-{
-	getdns_bindata *wire;
-	char *name;
-
-	if (getdns_dict_get_bindata(reply, "canonical_name", &wire) ||
-	    (name = dns_name_from_wire(wire)) == NULL)
-		return; /* keep qname */
-	free(a->canonical_name);
-	a->canonical_name = name;
-}
-
 static void
 set_timeout(const dns_resolver *r, dns_answer *a)
 {
@@ -788,64 +680,54 @@ set_error(dns_answer *a, const char *what)
 	snprintf(a->reason, sizeof(a->reason), "%s", what);
 }
 
-/* The response status comes from the rcode, not the DNSSEC status:
- * getdns reports a dead nameserver as INSECURE with rcode SERVFAIL. */
-static void
-set_status(const dns_resolver *r, dns_answer *a, uint32_t rcode)
+/* The zones of the trust anchors getdns validates from: nothing outside
+ * them is ever SECURE (dns_reply_decode()).  NULL when they cannot be
+ * read; then that is not checked. */
+static char **
+anchor_zones_of(getdns_context *ctx)
 {
-	if (rcode == 0)
-		a->status = a->count > 0 ? DNS_STATUS_OK : DNS_STATUS_NODATA;
-	else if (rcode == 3)
-		a->status = DNS_STATUS_NXDOMAIN;
-	else
-		a->status = DNS_STATUS_SERVFAIL;
+	getdns_list *tas = NULL;
+	getdns_bindata *b;
+	getdns_dict *rr;
+	char **zones = NULL, *z;
+	size_t i, k, n = 0, len = 0;
 
-	if (a->status == DNS_STATUS_SERVFAIL)
-		snprintf(a->reason, sizeof(a->reason), "%s %s", rcode_name(rcode),
-		    r->from);
-	else if (a->security == DNS_SECURITY_BOGUS)
-		snprintf(a->reason, sizeof(a->reason),
-		    "DNSSEC validation failed (bogus)");
-	else if (a->status == DNS_STATUS_NXDOMAIN)
-		snprintf(a->reason, sizeof(a->reason),
-		    "name does not exist (NXDOMAIN)");
-	else if (a->status == DNS_STATUS_NODATA)
-		snprintf(a->reason, sizeof(a->reason),
-		    "no %s records at this name", dns_type_name(a->qtype));
-	else if (a->security == DNS_SECURITY_INDETERMINATE)
-		snprintf(a->reason, sizeof(a->reason),
-		    "DNSSEC status indeterminate");
+	if (getdns_context_get_dnssec_trust_anchors(ctx, &tas) ||
+	    getdns_list_get_length(tas, &len) ||
+	    (zones = calloc(len + 1, sizeof(*zones))) == NULL) {
+		getdns_list_destroy(tas);
+		return NULL;
+	}
+	for (i = 0; getdns_list_get_dict(tas, i, &rr) == GETDNS_RETURN_GOOD;
+	    i++) {
+		if (getdns_dict_get_bindata(rr, "name", &b) ||
+		    (z = dns_name_from_wire(b)) == NULL)
+			continue;
+		for (k = 0; k < n && strcmp(zones[k], z) != 0; k++)
+			;
+		if (k < n)
+			free(z);
+		else
+			zones[n++] = z;
+	}
+	getdns_list_destroy(tas);
+	return zones;
 }
 
-/* Whether the reply is a response (QR set) to the question we asked. */
-static bool
-is_reply_to(const getdns_dict *reply, const getdns_dict *header,
-    const dns_answer *a)
+static void
+anchor_zones_free(char **zones)
 {
-	getdns_dict *question;
-	getdns_bindata *qname;
-	uint32_t qr, qtype;
-	char *name;
-	bool same;
-
-	if (getdns_dict_get_int(header, "qr", &qr) || qr != 1 ||
-	    getdns_dict_get_dict(reply, "question", &question) ||
-	    getdns_dict_get_int(question, "qtype", &qtype) ||
-	    qtype != a->qtype ||
-	    getdns_dict_get_bindata(question, "qname", &qname) ||
-	    (name = dns_name_from_wire(qname)) == NULL)
-		return false;
-	same = strcmp(name, a->qname) == 0;
-	free(name);
-	return same;
+	for (size_t i = 0; zones != NULL && zones[i] != NULL; i++)
+		free(zones[i]);
+	free(zones);
 }
 
 static void
 decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 {
-	getdns_list *replies, *rrs;
-	getdns_dict *reply, *header;
-	uint32_t status, rcode;
+	getdns_list *replies;
+	getdns_dict *reply;
+	uint32_t status;
 
 	if (getdns_dict_get_int(resp, "status", &status)) {
 		set_error(a, "getdns returned a response without status");
@@ -857,29 +739,10 @@ decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 		set_timeout(r, a);
 		return;
 	}
-	if (getdns_dict_get_dict(reply, "header", &header) ||
-	    getdns_dict_get_int(header, "rcode", &rcode)) {
-		set_error(a, "reply without header");
-		return;
-	}
-	if (!is_reply_to(reply, header, a)) {
-		/* Seen in recursive mode when libunbound reaches no server:
-		 * getdns hands back its own query (QR=0, ". NS") as if it were
-		 * a NOERROR reply, which would read as an insecure NODATA. */
-		a->status = DNS_STATUS_SERVFAIL;
-		a->security = DNS_SECURITY_INDETERMINATE;
-		snprintf(a->reason, sizeof(a->reason), "no usable reply %s",
-		    r->from);
-		return;
-	}
-	a->security = map_security(reply);
-	set_canonical_name(a, reply);
-	if (!getdns_dict_get_list(reply, "answer", &rrs) &&
-	    decode_records(a, rrs) < 0) {
-		set_error(a, "cannot decode the answer records");
-		return;
-	}
-	set_status(r, a, rcode);
+	/* Which records of the reply answer our question, and how secure
+	 * they are: dns_reply.h. */
+	dns_reply_decode(a, reply, r->from,
+	    (const char *const *)r->anchor_zones);
 }
 
 static void
@@ -942,12 +805,204 @@ ready_push(dns_resolver *r, dns_query *q)
 	kick(r);
 }
 
-/* q has its answer: the deadline stops and the caller hears of it. */
+/* ------------------------------------------------------------------ */
+/* Local failures: does any DNS server answer at all?                   */
+
+static dns_answer *answer_new(const char *name, uint16_t qtype);
+
+static bool
+ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Whether `a` came back from a server.  In stub mode any reply of the
+ * resolver, SERVFAIL too: it is up, and its SERVFAIL is about the name.
+ * In recursive mode only NOERROR and NXDOMAIN: libunbound makes up a
+ * SERVFAIL (or echoes the query) when it reaches no server at all. */
+static bool
+is_reply(const dns_resolver *r, const dns_answer *a)
+{
+	switch (a->status) {
+	case DNS_STATUS_OK:
+	case DNS_STATUS_NODATA:
+	case DNS_STATUS_NXDOMAIN:
+		return true;
+	case DNS_STATUS_SERVFAIL:
+		return r->upstream[0] != '\0';
+	default:
+		return false;
+	}
+}
+
+static void
+note_reply(dns_resolver *r, const dns_answer *a)
+{
+	if (!is_reply(r, a))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_reply);
+	r->heard = true;
+}
+
+/* Whether some server replied to anything since t. */
+static bool
+heard_since(const dns_resolver *r, const struct timespec *t)
+{
+	return r->heard && !ts_before(&r->last_reply, t);
+}
+
+static bool
+is_no_answer(const dns_resolver *r, const dns_answer *a)
+{
+	return a->status == DNS_STATUS_TIMEOUT ||
+	    a->status == DNS_STATUS_ERROR ||
+	    (a->status == DNS_STATUS_SERVFAIL && !is_reply(r, a));
+}
+
+/* The failure was the prober's: say so, and what to check. */
+static void
+set_local_failure(const dns_resolver *r, dns_answer *a)
+{
+	double s = r->timeout_ms / 1e3;
+
+	a->local_failure = true;
+	if (r->upstream[0] == '\0')
+		snprintf(a->reason, sizeof(a->reason), "no DNS server answered "
+		    "within %.1f s, not even a root server: check outbound "
+		    "port 53 (UDP and TCP), or use --resolver", s);
+	else if (a->status == DNS_STATUS_TIMEOUT)
+		snprintf(a->reason, sizeof(a->reason), "no answer from "
+		    "resolver %s within %.1f s, not even for the root: is it "
+		    "running, and open to this host over TCP?", r->upstream, s);
+	else
+		snprintf(a->reason, sizeof(a->reason), "no answer from "
+		    "resolver %s (TCP connection failed): is it running, and "
+		    "open to this host over TCP?", r->upstream);
+}
+
+/* Holds q's failure until the canary has spoken, unless the answer is
+ * already clear: a reply since q began means DNS works (the failure is
+ * the name's); a canary silent since q began means nothing answers. */
+static bool
+hold_for_canary(dns_resolver *r, dns_query *q)
+{
+	dns_canary *c = &r->canary;
+
+	if (r->closing || !is_no_answer(r, q->answer) ||
+	    heard_since(r, &q->started))
+		return false;
+	if (c->state == CANARY_SILENT && !ts_before(&c->ended, &q->started)) {
+		set_local_failure(r, q->answer);
+		return false;
+	}
+	q->ready_next = NULL;
+	*r->held_tail = q;
+	r->held_tail = &q->ready_next;
+	if (c->state != CANARY_RUNNING) {
+		c->wanted = true;
+		kick(r);
+	}
+	return true;
+}
+
+/* The canary has spoken: every held failure goes to its caller. */
+static void
+release_held(dns_resolver *r)
+{
+	dns_query *q;
+
+	while ((q = r->held) != NULL) {
+		if ((r->held = q->ready_next) == NULL)
+			r->held_tail = &r->held;
+		if (!heard_since(r, &q->started))
+			set_local_failure(r, q->answer);
+		ready_push(r, q);
+	}
+}
+
+static void
+canary_done(dns_resolver *r, bool answered)
+{
+	dns_canary *c = &r->canary;
+
+	ev_timer_stop(r->loop, &c->deadline);
+	c->state = answered ? CANARY_ANSWERED : CANARY_SILENT;
+	clock_gettime(CLOCK_MONOTONIC, &c->ended);
+	if (answered) {
+		r->last_reply = c->ended;
+		r->heard = true;
+	}
+	log_debug("dns: canary \". NS\": %s", answered ? "answered" :
+	    "no answer");
+	release_held(r);
+}
+
+static void
+on_canary(getdns_context *ctx, getdns_callback_type_t type,
+    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+{
+	dns_resolver *r = userarg;
+	dns_answer *a;
+
+	(void)ctx;
+	(void)tid;
+	if (r->closing || r->canary.state != CANARY_RUNNING) {
+		getdns_dict_destroy(resp);
+		return;
+	}
+	if ((a = answer_new(".", DNS_TYPE_NS)) != NULL)
+		decode_response(r, a, type, resp);
+	getdns_dict_destroy(resp);
+	canary_done(r, a != NULL && is_reply(r, a));
+	dns_answer_free(a);
+}
+
+/* Same reasons as on_deadline(): getdns never times it out itself. */
+static void
+on_canary_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	dns_resolver *r = w->data;
+
+	(void)loop;
+	(void)revents;
+	/* getdns calls on_canary() with CANCEL from inside this call. */
+	if (getdns_cancel_callback(r->ctx, r->canary.tid) !=
+	    GETDNS_RETURN_GOOD && r->canary.state == CANARY_RUNNING)
+		canary_done(r, false);
+}
+
+/* Asks ". NS", without DNSSEC: only whether anything answers matters.
+ * From the loop only (on_deliver()). */
+static void
+canary_start(dns_resolver *r)
+{
+	dns_canary *c = &r->canary;
+	getdns_return_t gr;
+
+	c->wanted = false;
+	if (r->closing || c->state == CANARY_RUNNING)
+		return;
+	c->state = CANARY_RUNNING;
+	ev_timer_set(&c->deadline, r->timeout_ms / 1e3, 0.);
+	ev_now_update(r->loop);
+	ev_timer_start(r->loop, &c->deadline);
+	gr = getdns_general(r->ctx, ".", DNS_TYPE_NS, NULL, r, &c->tid,
+	    on_canary);
+	if (gr != GETDNS_RETURN_GOOD && c->state == CANARY_RUNNING)
+		canary_done(r, false);
+}
+
+/* q has its answer: the deadline stops and the caller hears of it,
+ * once it is clear whose failure a failure is. */
 static void
 query_deliver(dns_resolver *r, dns_query *q)
 {
 	ev_timer_stop(r->loop, &q->deadline);
 	q->answered = true;
+	note_reply(r, q->answer);
+	if (hold_for_canary(r, q))
+		return;
 	ready_push(r, q);
 }
 
@@ -968,6 +1023,8 @@ query_finish(dns_resolver *r, dns_query *q, getdns_callback_type_t type,
     getdns_dict *resp)
 {
 	q->answer->elapsed_ms = ms_since(&q->started);
+	if (r->anchor_zones == NULL && r->ctx != NULL)
+		r->anchor_zones = anchor_zones_of(r->ctx);
 	if (q->expired) /* the CANCEL that on_deadline() asked for */
 		set_timeout(r, q->answer);
 	else
@@ -1042,6 +1099,14 @@ query_check_keys(dns_resolver *r, dns_query *q, getdns_dict *resp,
 
 	if (getdns_dict_get_dict(resp, "/replies_tree/0", &reply))
 		return false; /* no reply: decode it as the timeout it is */
+	/* The cache judges a reply against the question in it: only one to
+	 * our question may get that far.  Any other goes to full
+	 * validation, whose reply is checked again when decoded. */
+	if (!dns_reply_is_to(reply, q->answer->qname, q->answer->qtype)) {
+		getdns_dict_destroy(resp);
+		query_retry_full(r, q);
+		return true;
+	}
 	switch (dns_keycache_check(r->keys, reply, time(NULL), may_wait,
 	    missing, &n)) {
 	case DNS_KEYCHECK_SECURE:
@@ -1130,63 +1195,29 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 	query_expire(r, q);
 }
 
-/* The DNSKEY RRs of a SECURE answer for the zone, and their TTL. */
-static getdns_list *
-secure_keys(const getdns_dict *resp, uint32_t *ttl)
-{
-	getdns_list *answer, *keys;
-	getdns_dict *rr;
-	uint32_t st, rcode, type, t;
-	size_t i, n = 0;
-
-	if (getdns_dict_get_int(resp, "/replies_tree/0/dnssec_status", &st) ||
-	    st != GETDNS_DNSSEC_SECURE ||
-	    getdns_dict_get_int(resp, "/replies_tree/0/header/rcode", &rcode) ||
-	    rcode != 0 ||
-	    getdns_dict_get_list(resp, "/replies_tree/0/answer", &answer) ||
-	    (keys = getdns_list_create()) == NULL)
-		return NULL;
-	for (i = 0; getdns_list_get_dict(answer, i, &rr) == GETDNS_RETURN_GOOD;
-	    i++) {
-		if (getdns_dict_get_int(rr, "type", &type) ||
-		    type != DNS_TYPE_DNSKEY)
-			continue;
-		if (getdns_list_set_dict(keys, n++, rr)) {
-			getdns_list_destroy(keys);
-			return NULL;
-		}
-		if (!getdns_dict_get_int(rr, "ttl", &t) && (n == 1 || t < *ttl))
-			*ttl = t;
-	}
-	if (n == 0) {
-		getdns_list_destroy(keys);
-		return NULL;
-	}
-	return keys;
-}
-
 static void
 on_key(getdns_context *ctx, getdns_callback_type_t type,
     getdns_dict *resp, void *userarg, getdns_transaction_t tid)
 {
 	key_fetch *kf = userarg;
 	dns_resolver *r = kf->r;
-	getdns_list *keys = NULL;
-	uint32_t ttl = 0;
+	getdns_dict *reply = NULL;
 	time_t now = time(NULL);
+	bool valid = false;
 
 	(void)ctx;
 	(void)tid;
 	ev_timer_stop(r->loop, &kf->deadline);
 	if (!r->closing) {
-		if (type == GETDNS_CALLBACK_COMPLETE)
-			keys = secure_keys(resp, &ttl);
-		log_debug("dns: keys of zone \"%s\": %s", kf->zone,
-		    keys != NULL ? "validated, cached" :
-		    "not validated, answers in full");
-		if (keys == NULL ||
-		    dns_keycache_set_valid(r->keys, kf->zone, keys, ttl, now) < 0)
+		if (type == GETDNS_CALLBACK_COMPLETE &&
+		    !getdns_dict_get_dict(resp, "/replies_tree/0", &reply))
+			valid = dns_keycache_take_keys(r->keys, kf->zone, reply,
+			    now) == 0;
+		else
 			dns_keycache_set_failed(r->keys, kf->zone, now);
+		log_debug("dns: keys of zone \"%s\": %s", kf->zone,
+		    valid ? "validated, cached" :
+		    "not validated, answers in full");
 		wake_key_waiters(r);
 	}
 	getdns_dict_destroy(resp);
@@ -1250,6 +1281,8 @@ on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	r->delivering = true;
+	if (r->canary.wanted)
+		canary_start(r);
 	start_key_fetches(r);
 	while (!r->closing && (q = ready_pop(r)) != NULL) {
 		dns_callback cb = q->cb;
@@ -1371,6 +1404,10 @@ dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 	q->r = r;
 	q->cb = cb;
 	q->arg = arg;
+	if (r->canary.state == CANARY_IDLE && !r->canary.wanted) {
+		r->canary.wanted = true; /* its word is in when q fails */
+		kick(r);
+	}
 	q->phase = r->keys != NULL ? QUERY_FAST : QUERY_FULL;
 	ev_timer_init(&q->deadline, on_deadline, r->timeout_ms / 1e3, 0.);
 	q->deadline.data = q;
@@ -1441,6 +1478,9 @@ cancel_all(dns_resolver *r)
 			if ((r->waiting = q->wait_next) == NULL)
 				r->waiting_tail = &r->waiting;
 			free(q->name);
+		} else if ((q = r->held) != NULL) {
+			if ((r->held = q->ready_next) == NULL)
+				r->held_tail = &r->held;
 		} else if ((q = ready_pop(r)) == NULL) {
 			break;
 		}
@@ -1468,11 +1508,15 @@ dns_resolver_free(dns_resolver *r)
 		    r->stats.key_fetches);
 	r->closing = true;
 	ev_timer_stop(r->loop, &r->deliver);
+	ev_timer_stop(r->loop, &r->canary.deadline);
 	/* getdns calls on_getdns() with CANCEL for each lookup it still has,
 	 * which moves them to r->ready (ready_push() does not restart the
 	 * timer while closing). */
 	getdns_context_destroy(r->ctx);
 	r->ctx = NULL;
+	/* Only now: libunbound cleared its events through it just above. */
+	dns_evloop_free(r->evloop);
+	r->evloop = NULL;
 	cancel_all(r);
 	while ((kf = r->fetch_queue) != NULL) {
 		r->fetch_queue = kf->next;
@@ -1481,6 +1525,8 @@ dns_resolver_free(dns_resolver *r)
 	}
 	dns_keycache_free(r->keys);
 	r->keys = NULL;
+	anchor_zones_free(r->anchor_zones);
+	r->anchor_zones = NULL;
 	getdns_dict_destroy(r->extensions);
 	getdns_dict_destroy(r->fast_extensions);
 	r->extensions = r->fast_extensions = NULL;

@@ -14,6 +14,21 @@
  * getdns validates every answer in full, in every front-end that resolves
  * (for comparing verdicts, and for an operator who suspects the cache).
  *
+ * Local failures: a lookup that times out or fails is the name's fault
+ * only while the rest of the DNS answers.  The resolver tracks when a
+ * genuine reply (NOERROR or NXDOMAIN) last arrived, and asks ". NS" (the
+ * canary) with the first lookup and again whenever a failure comes with
+ * no reply seen since that lookup began.  A failure during which neither
+ * any reply nor the canary came back is delivered with local_failure set
+ * and a reason saying what to check (outbound port 53, the resolver); it
+ * waits for the canary's outcome at most one DNS timeout.
+ *
+ * In either mode only the answer to the question asked counts: a reply to
+ * another question is a failed lookup, and a reply whose answer section
+ * holds records of other names than the query name and its CNAME chain is
+ * bogus (dns_reply.h).  In stub mode the upstream and the path to it are
+ * not trusted at all: only signatures chained to the trust anchor count.
+ *
  * Ownership: dns_resolver_new() allocates; dns_resolver_free() frees it and
  * cancels outstanding lookups, invoking their callbacks with
  * DNS_STATUS_CANCELLED (those callbacks must only free the answer).

@@ -162,6 +162,38 @@ unsubscribe(domain_probe *dp, size_t index)
 	}
 }
 
+/* A lookup of the domain that the prober's own DNS outage cut off. */
+static const dns_answer *
+local_failure_of(const probe_domain *res)
+{
+	if (res->mx != NULL && res->mx->local_failure)
+		return res->mx;
+	for (size_t i = 0; i < res->n_hosts; i++) {
+		const probe_host *h = &res->hosts[i];
+		const dns_answer *as[] = { h->a, h->aaaa, h->tlsa[0], h->tlsa[1] };
+
+		for (size_t k = 0; k < sizeof(as) / sizeof(as[0]); k++)
+			if (as[k] != NULL && as[k]->local_failure)
+				return as[k];
+	}
+	return NULL;
+}
+
+/* Not the domain's verdict but the prober's outage (probe_result.h). */
+static void
+mark_probe_error(probe_domain *res)
+{
+	const dns_answer *a = local_failure_of(res);
+
+	if (a == NULL)
+		return;
+	res->probe_error = true;
+	res->severity = SEVERITY_UNKNOWN;
+	snprintf(res->summary, sizeof(res->summary), "%s: not checked, DNS "
+	    "unreachable from here (%s %s): %s", res->domain, a->qname,
+	    dns_type_name(a->qtype), a->reason);
+}
+
 /* Hands the result over; the probe object stays until DNS is quiet. */
 static void
 domain_finish(domain_probe *dp)
@@ -178,6 +210,7 @@ domain_finish(domain_probe *dp)
 			unsubscribe(dp, i);
 	res->ms_total = (ev_now(e->loop) - dp->t0) * 1000.0;
 	probe_domain_finish(res);
+	mark_probe_error(res);
 	dp->res = NULL;
 	e->running--;
 	dp->done(res, dp->arg);
@@ -951,8 +984,11 @@ on_mx(domain_probe *dp, dns_answer *mx)
 		    "(NXDOMAIN, %s)", dns_security_name(mx->security));
 		return;
 	case DNS_STATUS_TIMEOUT:
-		domain_fail(dp, SEVERITY_UNKNOWN, "MX lookup timed out: %s",
-		    mx->reason);
+		/* Not the prober's outage (mark_probe_error()): the rest of
+		 * the DNS answers, this domain's servers do not. */
+		domain_fail(dp, mx->local_failure ? SEVERITY_UNKNOWN :
+		    SEVERITY_CRITICAL, "MX lookup timed out: %s%s", mx->reason,
+		    mx->local_failure ? "" : ": mail to this domain is deferred");
 		return;
 	case DNS_STATUS_SERVFAIL:
 		domain_fail(dp, SEVERITY_CRITICAL, "MX lookup failed: %s",

@@ -5,6 +5,7 @@
  *   labsmtpd --listen ADDR:PORT --mode MODE [--cert chain.pem --key key.pem]
  *            [--pidfile FILE] [--peak-file FILE] [--banner-delay-ms MS]
  *            [--chain-length N --ca-cert ca.pem --ca-key ca.key]
+ *            [--upstream ADDR:PORT]
  *
  * ADDR is an IPv4 address or a bracketed IPv6 address ([::1]:2525).
  * Modes (mode_table below, one line each in usage()):
@@ -39,6 +40,13 @@
  *   blackhole         not SMTP: a name server that never answers; also
  *                     binds UDP on the same address and port and drops every
  *                     datagram (TCP sessions are held silent like tarpit)
+ *   dns-tcp-relay     not SMTP: a name server reachable over TCP only; each
+ *                     TCP session is relayed byte for byte to --upstream (a
+ *                     real name server); nothing listens on UDP, so a UDP
+ *                     query gets an ICMP port unreachable
+ *   dns-tc-relay      dns-tcp-relay, but every UDP query is answered at once
+ *                     with an empty truncated reply (TC=1, question copied),
+ *                     so a resolver must ask again over TCP
  *
  * Modes that can complete a TLS handshake need --cert/--key (the --cert
  * file may hold a whole chain, leaf first: it is sent as is); long-line and
@@ -139,6 +147,8 @@ enum mode {
 	MODE_GARBAGE,
 	MODE_RESET,
 	MODE_BLACKHOLE,
+	MODE_DNS_TCP_RELAY,
+	MODE_DNS_TC_RELAY,
 };
 
 struct mode_info {
@@ -170,6 +180,8 @@ static const struct mode_info mode_table[] = {
 	[MODE_GARBAGE] = {"garbage", false, false},
 	[MODE_RESET] = {"reset", false, false},
 	[MODE_BLACKHOLE] = {"blackhole", false, false},
+	[MODE_DNS_TCP_RELAY] = {"dns-tcp-relay", false, false},
+	[MODE_DNS_TC_RELAY] = {"dns-tc-relay", false, false},
 };
 #define MODE_COUNT (sizeof mode_table / sizeof mode_table[0])
 
@@ -181,6 +193,7 @@ struct options {
 	const char *peak_file;
 	const char *ca_cert;
 	const char *ca_key;
+	const char *upstream; /* dns-*-relay: the real name server, ADDR:PORT */
 	long chain_length; /* 0: the --cert file's chain as it is */
 	long banner_delay_ms; /* -1: the mode's default */
 	enum mode mode;
@@ -244,6 +257,7 @@ static void usage(void)
 		" [--cert chain.pem --key key.pem] [--pidfile FILE]\n"
 		"                [--peak-file FILE] [--banner-delay-ms MS]\n"
 		"                [--chain-length N --ca-cert ca.pem --ca-key ca.key]\n"
+		"                [--upstream ADDR:PORT]\n"
 		"modes:");
 	for (size_t i = 0; i < MODE_COUNT; i++)
 		fprintf(stderr, " %s", mode_table[i].name);
@@ -259,6 +273,11 @@ static int mode_from_name(const char *name, enum mode *out)
 		}
 	}
 	return -1;
+}
+
+static bool is_relay(enum mode m)
+{
+	return m == MODE_DNS_TCP_RELAY || m == MODE_DNS_TC_RELAY;
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -287,6 +306,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{"chain-length", required_argument, NULL, 'n'},
 		{"ca-cert", required_argument, NULL, 'C'},
 		{"ca-key", required_argument, NULL, 'K'},
+		{"upstream", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -295,7 +315,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 
 	memset(opt, 0, sizeof *opt);
 	opt->banner_delay_ms = -1;
-	while ((ch = getopt_long(argc, argv, "l:m:c:k:p:P:d:n:C:K:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:m:c:k:p:P:d:n:C:K:u:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': opt->listen = optarg; break;
 		case 'm': mode = optarg; break;
@@ -317,6 +337,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case 'C': opt->ca_cert = optarg; break;
 		case 'K': opt->ca_key = optarg; break;
+		case 'u': opt->upstream = optarg; break;
 		default: return -1;
 		}
 	}
@@ -333,6 +354,10 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	if (opt->chain_length > 0 &&
 	    (opt->ca_cert == NULL || opt->ca_key == NULL || !mode_table[opt->mode].needs_cert)) {
 		fprintf(stderr, "labsmtpd: --chain-length needs --ca-cert, --ca-key and a TLS mode\n");
+		return -1;
+	}
+	if (is_relay(opt->mode) != (opt->upstream != NULL)) {
+		fprintf(stderr, "labsmtpd: --upstream goes with the dns-*-relay modes, and only there\n");
 		return -1;
 	}
 	if (opt->banner_delay_ms < 0)
@@ -1010,6 +1035,111 @@ static void garbage(struct conn *c)
 		continue;
 }
 
+/* ---- DNS relays (dns-tcp-relay, dns-tc-relay) ------------------------------- */
+
+/* A TCP connection to --upstream, or -1. */
+static int connect_upstream(const char *spec)
+{
+	struct addrinfo hints = {0}, *ai = NULL;
+	char copy[256], *host, *port;
+	int fd = -1;
+
+	if (strlen(spec) >= sizeof copy)
+		return -1;
+	strcpy(copy, spec);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (split_hostport(copy, &host, &port) != 0 || getaddrinfo(host, port, &hints, &ai) != 0) {
+		logmsg("bad --upstream '%s'", spec);
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		logmsg("connect to upstream %s: %s", spec, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static int send_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Copy bytes both ways between the client and a new connection to
+ * --upstream; a side that ends its sending is passed on as a shutdown, and
+ * the session is over when both have, or after IO_TIMEOUT_S of silence. */
+static void relay_session(struct conn *c)
+{
+	int up = connect_upstream(c->opt->upstream);
+	struct pollfd p[2] = {{.fd = c->fd}, {.fd = up}};
+	bool reading[2] = {true, true};
+	char buf[16384];
+
+	if (up < 0)
+		return;
+	while (reading[0] || reading[1]) {
+		for (int i = 0; i < 2; i++)
+			p[i].events = reading[i] ? POLLIN : 0;
+		int r = poll(p, 2, IO_TIMEOUT_S * 1000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (int i = 0; i < 2; i++) {
+			if (!reading[i] || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = recv(p[i].fd, buf, sizeof buf, 0);
+			if (n <= 0) {
+				reading[i] = false;
+				(void)shutdown(p[1 - i].fd, SHUT_WR);
+			} else if (send_all(p[1 - i].fd, buf, (size_t)n) != 0) {
+				reading[0] = reading[1] = false;
+			}
+		}
+	}
+	close(up);
+}
+
+/* dns-tc-relay: a UDP query is answered with its own header and question,
+ * QR and TC set, no records and no EDNS: "ask again over TCP". */
+static void answer_truncated(int ufd)
+{
+	unsigned char q[4096];
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof from;
+	ssize_t n = recvfrom(ufd, q, sizeof q, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+	size_t end = 12;
+
+	/* a query (QR clear) with one question, uncompressed */
+	if (n < 12 || (q[2] & 0x80) || q[4] != 0 || q[5] != 1)
+		return;
+	while (end < (size_t)n && q[end] != 0) {
+		if (q[end] & 0xC0)
+			return;
+		end += q[end] + 1u;
+	}
+	end += 1 + 4; /* root label, QTYPE, QCLASS */
+	if (end > (size_t)n)
+		return;
+	q[2] = (unsigned char)(0x80 | (q[2] & 0x79) | 0x02); /* QR, opcode and RD kept, TC */
+	q[3] = 0;                                           /* NOERROR */
+	memset(q + 6, 0, 6);                                /* ANCOUNT NSCOUNT ARCOUNT */
+	(void)sendto(ufd, q, end, 0, (struct sockaddr *)&from, flen);
+}
+
 static void serve_client(int fd, const struct options *opt, SSL_CTX *ctx,
 			 volatile unsigned char *over)
 {
@@ -1020,6 +1150,8 @@ static void serve_client(int fd, const struct options *opt, SSL_CTX *ctx,
 	case MODE_TARPIT:
 	case MODE_BLACKHOLE: hold_silent(&c, TARPIT_HOLD_S); break;
 	case MODE_GARBAGE: garbage(&c); break;
+	case MODE_DNS_TCP_RELAY:
+	case MODE_DNS_TC_RELAY: relay_session(&c); break;
 	case MODE_RESET:
 		session_over(&c);
 		arm_reset(&c);
@@ -1276,7 +1408,7 @@ static void drop_datagram(int ufd)
 
 /* While sessions are in progress, look at them every 50 ms so that the
  * active count in the file follows clients that leave.  `ufd` is the UDP
- * socket of blackhole mode, or -1. */
+ * socket of blackhole and dns-tc-relay mode, or -1. */
 static void serve(int lfd, int ufd, const struct options *opt, SSL_CTX *ctx, const sigset_t *old)
 {
 	struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = ufd, .events = POLLIN}};
@@ -1290,8 +1422,12 @@ static void serve(int lfd, int ufd, const struct options *opt, SSL_CTX *ctx, con
 			got_chld = 0;
 			reap_children();
 		}
-		if (r > 0 && ufd >= 0 && (p[1].revents & POLLIN))
-			drop_datagram(ufd);
+		if (r > 0 && ufd >= 0 && (p[1].revents & POLLIN)) {
+			if (opt->mode == MODE_DNS_TC_RELAY)
+				answer_truncated(ufd);
+			else
+				drop_datagram(ufd);
+		}
 		if (r > 0 && (p[0].revents & POLLIN) && !got_term)
 			accept_one(lfd, opt, ctx, old);
 		else if (r < 0 && err != EINTR) {
@@ -1324,7 +1460,8 @@ int main(int argc, char **argv)
 	if (mode_table[opt.mode].needs_cert && (ctx = make_tls_ctx(&opt)) == NULL)
 		return 1;
 	if ((lfd = open_listener(opt.listen, SOCK_STREAM)) < 0 ||
-	    (opt.mode == MODE_BLACKHOLE && (ufd = open_listener(opt.listen, SOCK_DGRAM)) < 0) ||
+	    ((opt.mode == MODE_BLACKHOLE || opt.mode == MODE_DNS_TC_RELAY) &&
+	     (ufd = open_listener(opt.listen, SOCK_DGRAM)) < 0) ||
 	    install_signals(&old) != 0 || write_pidfile(opt.pidfile) != 0) {
 		if (lfd >= 0)
 			close(lfd);
