@@ -410,7 +410,8 @@ plan_load(const char *cert, const char *key, const char *pw, plan_side *s)
 		s->item.source = "key";
 		s->item.file = key;
 		snprintf(s->what, sizeof(s->what), "%s key in %s",
-		    EVP_PKEY_get0_type_name(s->key), key);
+		    EVP_PKEY_get0_type_name(s->key), strcmp(key, "-") == 0 ?
+		    "<stdin>" : key);
 	}
 	if (tlsa_gen_record(s->item.cert, s->key, TLSA_USAGE_DANE_EE,
 	    TLSA_SELECTOR_SPKI, TLSA_MTYPE_SHA256, &s->item.rec, err,
