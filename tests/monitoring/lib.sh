@@ -39,10 +39,13 @@ need_cmd() {
 		skip "$1 not found: apt-get install $2 (contrib/dev/install-deps does)"
 }
 
-# probe ARGS...: daneprobe check against the lab.
+# probe ARGS...: daneprobe check against the lab, -t 10 unless ARGS have
+# their own -t (an option given twice is refused).
 probe() {
+	local t=(-t 10)
+	case " $* " in *" -t "* | *" --timeout "*) t=() ;; esac
 	"$DANEPROBE" check --resolver "$LAB_RESOLVER" --trust-anchor "$LAB_ANCHOR" \
-		--helo probe.lab -t 10 "$@"
+		--helo probe.lab "${t[@]}" "$@"
 }
 
 # The lab's domain cases (tests/lab/cases.tsv): "target<TAB>exit<TAB>extra".
