@@ -50,12 +50,14 @@ probe() {
 
 # The lab's domain cases (tests/lab/cases.tsv): "target<TAB>exit<TAB>extra".
 # Rows whose options point at another resolver test the resolver, not
-# the domain (the domain repeats an earlier row): they are left out.  So is
+# the domain (the domain repeats an earlier row), and rows whose options
+# change the verdict (--no-rollover-warning) test the option: they are
+# left out.  So is
 # many-mx: its 100 MX hosts share one address, and in an all-cases batch
 # the per-address cap queues their sessions against -t (cases.test and
 # batch.test cover it).
 lab_cases() {
-	awk -F '\t' '$1 !~ /^(#|\[|$)/ && $1 != "many-mx.dane.lab" && $2 != "-" && $5 !~ /--resolver/ {
+	awk -F '\t' '$1 !~ /^(#|\[|$)/ && $1 != "many-mx.dane.lab" && $2 != "-" && $5 !~ /--resolver|--no-rollover-warning/ {
 		print $1 "\t" $2 "\t" ($5 == "" ? "-" : $5) }' "$srcdir/tests/lab/cases.tsv"
 }
 
