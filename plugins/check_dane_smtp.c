@@ -33,18 +33,21 @@ usage(FILE *out)
 	fprintf(out,
 "Usage: check_dane_smtp -H DOMAIN [-t SECONDS] [-p PORT] [-4|-6]\n"
 "       [-w DAYS:] [-c DAYS:] [--resolver ADDR[@PORT]] [--trust-anchor FILE]\n"
-"       [--root-hints FILE]\n"
-"       [--require-dane] [--helo NAME] [-v] [-V] [-h]\n"
+"       [--root-hints FILE] [--require-dane] [--no-rollover-warning]\n"
+"       [--helo NAME] [-v] [-V] [-h]\n"
 "\n"
 "Checks that every address of every MX host of DOMAIN authenticates with\n"
 "DANE (RFC 7672): DNSSEC-validated MX, address and TLSA records, STARTTLS,\n"
 "and a TLS certificate that matches the TLSA records.\n"
 "\n"
-"  -H, --hostname DOMAIN   mail domain to check (its MX hosts are probed)\n"
+"  -H, --hostname DOMAIN   mail domain to check (its MX hosts are probed);\n"
+"                          bücher.example is checked as xn--bcher-kva.example\n"
 "  -t, --timeout SECONDS   overall time limit (default 30)\n"
 "  -p, --port PORT         SMTP port (default 25)\n"
 "  -4, --ipv4              probe IPv4 addresses only\n"
-"  -6, --ipv6              probe IPv6 addresses only\n"
+"  -6, --ipv6              probe IPv6 addresses only (without -4/-6, addresses\n"
+"                          of a family this host has no route for are listed\n"
+"                          as not probed and do not count)\n"
 "  -w, --warning DAYS:     WARNING when a certificate expires within DAYS\n"
 "                          (default 20:; only noted for DANE-EE matches)\n"
 "  -c, --critical DAYS:    CRITICAL likewise (default 7:)\n"
@@ -53,17 +56,28 @@ usage(FILE *out)
 "      --trust-anchor FILE DNSSEC trust anchor (default %s)\n"
 "      --root-hints FILE   recursive mode: start at these root servers\n"
 "      --require-dane      no DANE at all is CRITICAL instead of WARNING\n"
-"      --helo NAME         EHLO name (default: this host's FQDN)\n"
+"      --no-rollover-warning  a TLSA RRset that breaks at the next renewal\n"
+"                          (breaks-at-renewal) is a note, not a WARNING\n"
+"      --helo NAME         EHLO name: a host name or [ADDRESS] (default: this\n"
+"                          host's FQDN)\n"
 "  -v, --verbose           diagnostics on stderr (twice: SMTP/DNS debug)\n"
 "  -V, --version           print version\n"
 "  -h, --help              this help\n"
 "\n"
 "States: OK all addresses DANE-verified; WARNING DANE not applicable, only\n"
-"unusable TLSA records, or certificate expiry within -w; CRITICAL any DANE\n"
+"unusable TLSA records, certificate expiry within -w, or breaks-at-renewal:\n"
+"only certificate-bound TLSA records (x 0 x) match, which stop matching at\n"
+"the next renewal (--no-rollover-warning turns this off); CRITICAL any DANE\n"
 "failure (no match, bogus/SERVFAIL TLSA, no STARTTLS where TLSA exists,\n"
-"unreachable or timed-out address); UNKNOWN bad options or resolver problems.\n",
+"unreachable or timed-out address); UNKNOWN bad options, resolver problems,\n"
+"or no MX address reachable from this host (e.g. IPv6-only MX, no IPv6 here).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
+
+/* The one line a bad command line gets (Monitoring Plugins' usage4()). */
+static const char usage_hint[] =
+"Usage: check_dane_smtp -H DOMAIN [options] (check_dane_smtp --help lists "
+"them)\n";
 
 static int unknown(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -79,6 +93,16 @@ unknown(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+	return SEVERITY_UNKNOWN;
+}
+
+/* A bad command line: the UNKNOWN line naming what was wrong, then how
+ * the command line goes. */
+static int
+bad_usage(const char *why)
+{
+	unknown("%s", why);
+	fputs(usage_hint, stdout);
 	return SEVERITY_UNKNOWN;
 }
 
@@ -146,30 +170,33 @@ probe_one(const cli_options *o, const char *domain, probe_domain **res,
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* Parses the command line into o and *host; returns -1 to go on, or the
+ * exit status. */
+static int
+parse_options(int argc, char **argv, cli_options *o, const char **host,
+    int *verbose)
 {
-	cli_options o;
-	char domain[256], err[512];
-	const char *host = NULL;
-	probe_domain *res = NULL;
-	int c, verbose = 0, status;
+	char err[512];
+	int c;
 
-	cli_options_init(&o);
-	while ((c = getopt_long(argc, argv, "H:" CLI_PROBE_SHORT_OPTIONS "vVh",
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":H:" CLI_PROBE_SHORT_OPTIONS "vVh",
 	    long_options, NULL)) != -1) {
-		switch (cli_probe_option(&o, c, optarg, err, sizeof(err))) {
+		switch (cli_probe_option(o, c, optarg, err, sizeof(err))) {
 		case 1:
 			continue;
 		case -1:
-			return unknown("%s", err);
+			return bad_usage(err);
 		}
 		switch (c) {
 		case 'H':
-			host = optarg;
+			if (cli_seen_once(&o->seen, long_options, c, err,
+			    sizeof(err)) != 0)
+				return bad_usage(err);
+			*host = optarg;
 			break;
 		case 'v':
-			verbose++;
+			(*verbose)++;
 			break;
 		case 'V':
 			printf("check_dane_smtp (%s) %s\n", PACKAGE_NAME,
@@ -179,17 +206,35 @@ main(int argc, char **argv)
 			usage(stdout);
 			return SEVERITY_OK;
 		default:
-			usage(stderr);
-			return unknown("%s", "invalid option (see --help)");
+			cli_bad_option(argv, long_options, c, err, sizeof(err));
+			return bad_usage(err);
 		}
 	}
-	if (optind < argc)
-		return unknown("unexpected argument \"%s\"", argv[optind]);
-	if (host == NULL)
-		return unknown("%s", "no domain given (-H DOMAIN)");
+	if (optind < argc) {
+		snprintf(err, sizeof(err), "unexpected argument \"%s\" (the "
+		    "domain goes after -H)", argv[optind]);
+		return bad_usage(err);
+	}
+	if (*host == NULL)
+		return bad_usage("no domain given (-H DOMAIN)");
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	cli_options o;
+	char domain[256], err[512];
+	const char *host = NULL;
+	probe_domain *res = NULL;
+	int verbose = 0, status;
+
+	cli_options_init(&o);
+	if ((status = parse_options(argc, argv, &o, &host, &verbose)) >= 0)
+		return status;
 	if (cli_normalize_domain(host, domain, sizeof(domain), err,
 	    sizeof(err)) != 0)
-		return unknown("%s", err);
+		return bad_usage(err);
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO
 	    : LOG_LEVEL_ERROR);
 	cli_options_finish(&o);

@@ -3,14 +3,19 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <idn2.h>
 
 #include "cli_common.h"
 
@@ -144,12 +149,181 @@ cli_parse_days_threshold(const char *s, long *out)
 	return cli_parse_long(buf, 0, 100000, out);
 }
 
+static const struct option probe_options[] = {
+	CLI_PROBE_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option *
+find_option(const struct option *opts, int c)
+{
+	for (; opts->name != NULL; opts++)
+		if (opts->flag == NULL && opts->val == c)
+			return opts;
+	return NULL;
+}
+
+int
+cli_seen_once(cli_seen *s, const struct option *opts, int c, char *err,
+    size_t errlen)
+{
+	char name[80];
+	unsigned u = (unsigned)c;
+
+	if (u >= sizeof(s->bits) * 8)
+		return 0;
+	if (s->bits[u / 8] & (1u << (u % 8))) {
+		cli_option_name(opts, c, name, sizeof(name));
+		snprintf(err, errlen, "option %s given twice (it takes one "
+		    "value)", name);
+		return -1;
+	}
+	s->bits[u / 8] |= (unsigned char)(1u << (u % 8));
+	return 0;
+}
+
+void
+cli_option_name(const struct option *opts, int c, char *buf, size_t len)
+{
+	const struct option *o = find_option(opts, c);
+	bool short_opt = c > 0 && c < 128 && isalnum(c);
+
+	if (o != NULL && short_opt)
+		snprintf(buf, len, "-%c/--%s", c, o->name);
+	else if (o != NULL)
+		snprintf(buf, len, "--%s", o->name);
+	else if (short_opt)
+		snprintf(buf, len, "-%c", c);
+	else
+		snprintf(buf, len, "#%d", c);
+}
+
+/* Long options whose name starts with the n bytes of s; *exact when one of
+ * them is exactly s. */
+static int
+long_matches(const struct option *opts, const char *s, size_t n,
+    bool *exact)
+{
+	int count = 0;
+
+	*exact = false;
+	for (; opts->name != NULL; opts++) {
+		if (strncmp(opts->name, s, n) != 0)
+			continue;
+		count++;
+		if (opts->name[n] == '\0')
+			*exact = true;
+	}
+	return count;
+}
+
+void
+cli_bad_option(char **argv, const struct option *opts, int c, char *err,
+    size_t errlen)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	bool exact;
+
+	if (arg != NULL && strncmp(arg, "--", 2) == 0) {
+		int n = (int)strcspn(arg, "=");
+		int m = long_matches(opts, arg + 2, (size_t)n - 2, &exact);
+
+		if (c == ':')
+			snprintf(err, errlen, "option \"%.*s\" needs an "
+			    "argument", n, arg);
+		else if (exact && arg[n] == '=')
+			snprintf(err, errlen, "option \"%.*s\" takes no "
+			    "argument", n, arg);
+		else
+			snprintf(err, errlen, "%s option \"%.*s\"", m > 1 ?
+			    "ambiguous" : "unknown", n, arg);
+		return;
+	}
+	if (optopt > 32 && optopt < 127)
+		snprintf(err, errlen, c == ':' ? "option \"-%c\" needs an "
+		    "argument" : "unknown option \"-%c\"", optopt);
+	else
+		snprintf(err, errlen, "unknown option (byte 0x%02x)",
+		    (unsigned)optopt & 0xffu);
+}
+
+int
+cli_usage_error(const char *prefix, const char *usage_line, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prefix);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s\n", usage_line);
+	return 3;
+}
+
+/* A host name for EHLO: letters, digits and inner hyphens per label. */
+static bool
+is_hostname(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.' || c == '\0') {
+			if (label == 0 || label > 63 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum(c) || (c == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+int
+cli_check_helo(const char *s, char *err, size_t errlen)
+{
+	size_t len = strlen(s);
+	unsigned char a[16];
+	char lit[64];
+
+	if (len > 2 && s[0] == '[' && s[len - 1] == ']' &&
+	    len - 2 < sizeof(lit)) {
+		memcpy(lit, s + 1, len - 2);
+		lit[len - 2] = '\0';
+		if (strncasecmp(lit, "IPv6:", 5) == 0 ?
+		    inet_pton(AF_INET6, lit + 5, a) == 1 :
+		    inet_pton(AF_INET, lit, a) == 1)
+			return 0;
+		snprintf(err, errlen, "invalid --helo \"%.64s\": an address "
+		    "literal is [192.0.2.1] or [IPv6:2001:db8::1]", s);
+		return -1;
+	}
+	if (is_hostname(s))
+		return 0;
+	snprintf(err, errlen, "invalid --helo \"%.64s\": give a host name "
+	    "(mail.example.org) or an address literal ([192.0.2.1])", s);
+	return -1;
+}
+
 int
 cli_probe_option(cli_options *o, int c, const char *arg, char *err,
     size_t errlen)
 {
+	const struct option *po = find_option(probe_options, c);
 	long v;
 
+	if (po == NULL)
+		return 0;
+	/* A value given twice would quietly lose one of them. */
+	if (po->has_arg != no_argument &&
+	    cli_seen_once(&o->seen, probe_options, c, err, errlen) != 0)
+		return -1;
 	switch (c) {
 	case 't':
 		if (cli_parse_seconds(arg, &o->probe.timeout) == 0)
@@ -166,6 +340,12 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 		return -1;
 	case '4':
 	case '6':
+		if (o->family != 0 && o->family != c) {
+			snprintf(err, errlen, "-4 and -6 contradict each other "
+			    "(give neither to probe both families)");
+			return -1;
+		}
+		o->family = (char)c;
 		o->probe.use_ipv4 = c == '4';
 		o->probe.use_ipv6 = c == '6';
 		return 1;
@@ -189,7 +369,12 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 	case CLI_OPT_REQUIRE_DANE:
 		o->probe.require_dane = true;
 		return 1;
+	case CLI_OPT_NO_ROLLOVER_WARNING:
+		o->probe.no_rollover_warning = true;
+		return 1;
 	case CLI_OPT_HELO:
+		if (cli_check_helo(arg, err, errlen) != 0)
+			return -1;
 		o->probe.helo_name = arg;
 		return 1;
 	default:
@@ -197,16 +382,26 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 	}
 }
 
-int
-cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
-    size_t errlen)
+static bool
+is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/* The ASCII checks: LDH (and '_') labels of 1-63 octets, at most 253. */
+static int
+normalize_ascii(const char *in, const char *shown, char *out, size_t outlen,
+    char *err, size_t errlen)
 {
 	size_t len = strlen(in), label = 0;
 
 	if (len > 0 && in[len - 1] == '.')
 		len--;
 	if (len == 0 || len > 253 || len >= outlen) {
-		snprintf(err, errlen, "invalid domain name \"%.64s\": %s", in,
+		snprintf(err, errlen, "invalid domain name \"%.64s\": %s", shown,
 		    len == 0 ? "empty" : "too long");
 		return -1;
 	}
@@ -233,6 +428,34 @@ cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
 	out[len] = '\0';
 	return 0;
 bad:
-	snprintf(err, errlen, "invalid domain name \"%.64s\"", in);
+	snprintf(err, errlen, "invalid domain name \"%.64s\"", shown);
 	return -1;
+}
+
+/*
+ * A name with non-ASCII characters is taken as UTF-8 U-labels and turned
+ * into A-labels (bücher.example -> xn--bcher-kva.example): IDNA2008 with
+ * UTS #46 mapping but not its transitional processing (ß stays ß), as
+ * mail software does (RFC 6530 family).  DNS and every report use the
+ * A-label.
+ */
+int
+cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	char *alabel = NULL;
+	int rc;
+
+	if (is_ascii(in))
+		return normalize_ascii(in, in, out, outlen, err, errlen);
+	rc = idn2_to_ascii_8z(in, &alabel, IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK) {
+		snprintf(err, errlen, "invalid domain name \"%.64s\": %s "
+		    "(internationalized names must be UTF-8 and valid "
+		    "IDNA2008)", in, idn2_strerror(rc));
+		return -1;
+	}
+	rc = normalize_ascii(alabel, in, out, outlen, err, errlen);
+	idn2_free(alabel);
+	return rc;
 }

@@ -6,15 +6,25 @@
 #ifndef DANEPROBE_CLI_COMMON_H
 #define DANEPROBE_CLI_COMMON_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "probe_engine.h"
 
+/* Which options a command line gave already (by getopt_long() code), to
+ * refuse a value option given twice: "-H a -H b" must not quietly drop
+ * one of them. */
+typedef struct cli_seen {
+	unsigned char bits[64];      /* codes 0..511 */
+} cli_seen;
+
 typedef struct cli_options {
 	probe_config probe;
 	dns_resolver_config dns;
 	char helo_buf[256];
+	cli_seen seen;
+	char family;                 /* '4' or '6' once -4/-6 given, else 0 */
 } cli_options;
 
 /* Defaults: port 25, IPv4+IPv6, timeout 30 s, EHLO the local FQDN,
@@ -38,6 +48,7 @@ enum {
 	CLI_OPT_REQUIRE_DANE,
 	CLI_OPT_HELO,
 	CLI_OPT_ROOT_HINTS,
+	CLI_OPT_NO_ROLLOVER_WARNING,
 	CLI_OPT_FREE,
 };
 
@@ -53,11 +64,14 @@ enum {
 	{ "trust-anchor", required_argument, NULL, CLI_OPT_ANCHOR }, \
 	{ "root-hints", required_argument, NULL, CLI_OPT_ROOT_HINTS }, \
 	{ "require-dane", no_argument, NULL, CLI_OPT_REQUIRE_DANE }, \
+	{ "no-rollover-warning", no_argument, NULL, \
+	    CLI_OPT_NO_ROLLOVER_WARNING }, \
 	{ "helo", required_argument, NULL, CLI_OPT_HELO }
 
 /* Applies option `c` with `arg` to o.  Returns 1 when handled, 0 when `c`
- * is not a probe option, -1 with a reason in err when `arg` is invalid.
- * `arg` is kept by pointer (argv outlives the run). */
+ * is not a probe option, -1 with a reason in err when `arg` is invalid,
+ * a value option comes twice, or -4 and -6 are both given.  `arg` is kept
+ * by pointer (argv outlives the run). */
 int cli_probe_option(cli_options *o, int c, const char *arg, char *err,
     size_t errlen);
 
@@ -69,9 +83,38 @@ int cli_parse_seconds(const char *s, double *out); /* (0, 3600] */
  * "" disables (-1).  Other range forms are rejected. */
 int cli_parse_days_threshold(const char *s, long *out);
 
-/* Lower-cases and strips one trailing dot; rejects names that cannot be a
- * mail domain.  Returns 0 or -1 with a reason. */
+/* Lower-cases and strips one trailing dot; turns UTF-8 U-labels into
+ * A-labels (IDNA2008, UTS #46 non-transitional: bücher.example ->
+ * xn--bcher-kva.example); rejects names that cannot be a mail domain.
+ * Returns 0 or -1 with a reason. */
 int cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
     size_t errlen);
+
+/* 0 the first time option `c` (a getopt_long() code of `opts`) is seen;
+ * -1 with "option -H/--hostname given twice" in err after that. */
+int cli_seen_once(cli_seen *s, const struct option *opts, int c, char *err,
+    size_t errlen);
+
+/* "-t/--timeout", "--resolver" or "-x": the option with code c. */
+void cli_option_name(const struct option *opts, int c, char *buf,
+    size_t len);
+
+/*
+ * What getopt_long() refused, in words that name the option: "unknown
+ * option \"-x\"", "option \"--timeout\" needs an argument".  Call right
+ * after getopt_long() returned '?' or ':' (an optstring that starts with
+ * ':' tells the two apart; set opterr = 0 so getopt says nothing itself).
+ */
+void cli_bad_option(char **argv, const struct option *opts, int c,
+    char *err, size_t errlen);
+
+/* A bad command line of a daneprobe command: "PREFIX: WHY" and the
+ * command's one-line usage on stderr.  Returns 3 (EXIT_USAGE). */
+int cli_usage_error(const char *prefix, const char *usage_line,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The EHLO argument (RFC 5321 4.1.1.1): a host name or an address literal
+ * "[192.0.2.1]" / "[IPv6:2001:db8::1]".  0, or -1 with a reason. */
+int cli_check_helo(const char *s, char *err, size_t errlen);
 
 #endif

@@ -14,7 +14,6 @@
 #include <getopt.h>
 #include <signal.h>
 #include <unistd.h>
-#include <stdarg.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +50,8 @@ typedef struct check_args {
 	unsigned concurrency;    /* --concurrency: domains in flight */
 	bool quiet;              /* no progress line, no summary */
 	bool progress;           /* --progress: even when stderr is no tty */
+	size_t n_bad;            /* bad lines skipped in list files */
+	cli_seen seen;           /* value options given so far */
 } check_args;
 
 static const struct option check_options[] = {
@@ -76,11 +77,14 @@ cmd_check_usage(FILE *out)
 "\n"
 "check: audit the inbound-mail DANE (RFC 7672) of each DOMAIN: MX, address\n"
 "and TLSA lookups with DNSSEC validation, then SMTP + STARTTLS + DANE\n"
-"authentication on every address of every MX host.\n"
+"authentication on every address of every MX host.  Internationalized\n"
+"names are checked as A-labels (bücher.example: xn--bcher-kva.example).\n"
 "\n"
 "  -t, --timeout SECONDS     time limit per domain (default 30)\n"
 "  -p, --port PORT           SMTP port (default 25)\n"
-"  -4, --ipv4 / -6, --ipv6   IPv4 only / IPv6 only\n"
+"  -4, --ipv4 / -6, --ipv6   IPv4 only / IPv6 only; without them, addresses\n"
+"                            of a family this host has no route for are\n"
+"                            listed as not probed and do not count\n"
 "  -w, --warning DAYS:       WARNING when a certificate expires within DAYS\n"
 "                            (default 20:; only noted for DANE-EE matches)\n"
 "  -c, --critical DAYS:      CRITICAL likewise (default 7:)\n"
@@ -89,7 +93,10 @@ cmd_check_usage(FILE *out)
 "      --trust-anchor FILE   DNSSEC trust anchor (default %s)\n"
 "      --root-hints FILE     recursive mode: start at these root servers\n"
 "      --require-dane        no DANE is CRITICAL instead of WARNING\n"
-"      --helo NAME           EHLO name (default: this host's FQDN)\n"
+"      --no-rollover-warning  a TLSA RRset that breaks at the next renewal\n"
+"                            (only x 0 x records match) is a note, not WARNING\n"
+"      --helo NAME           EHLO name: a host name or an address literal\n"
+"                            [192.0.2.1] (default: this host's FQDN)\n"
 "      --format FORMAT       text (default), json, jsonl, nagios, prometheus\n"
 "  -o, --output FILE         write the output to FILE atomically (temporary\n"
 "                            file in the same directory, then rename; mode 0644)\n"
@@ -106,27 +113,17 @@ cmd_check_usage(FILE *out)
 "With several domains, results of text, nagios and jsonl output stream as\n"
 "they complete (jsonl: one object per line) and a summary goes to stderr.\n"
 "\n"
-"Exit status: worst verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN/usage\n"
-"or output not written; 130 interrupted (SIGINT/SIGTERM: finished results\n"
-"are written, an --output file is left as it was).\n",
+"Exit status: worst verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (an\n"
+"--output file is written), bad usage or output not written (an error on\n"
+"stderr says so); 130 interrupted (SIGINT/SIGTERM: finished results are\n"
+"written, an --output file is left as it was).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "daneprobe: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see daneprobe check --help)\n");
-	return EXIT_USAGE;
-}
+#define CHECK_USAGE "Usage: daneprobe check [options] [-f FILE]... " \
+    "[DOMAIN...] (daneprobe check --help lists the options)"
+#define usage_error(...) cli_usage_error("daneprobe check", CHECK_USAGE, \
+    __VA_ARGS__)
 
 static int
 parse_format(const char *s, enum format *f)
@@ -242,79 +239,105 @@ emit_to_file(const check_args *a, probe_domain *const *res, size_t n,
 	return rc;
 }
 
+/* Options that take a value once (-f may be repeated). */
+static int
+once(check_args *a, int c, char *err, size_t errlen)
+{
+	if (c == 'o' || c == OPT_FORMAT || c == OPT_CONCURRENCY ||
+	    c == OPT_PER_HOST)
+		return cli_seen_once(&a->seen, check_options, c, err, errlen);
+	return 0;
+}
+
+/* One check option (not a probe option); returns -1 to go on, or an exit
+ * status. */
+static int
+parse_one(int c, char **argv, cli_options *o, check_args *a)
+{
+	char err[512];
+	long v;
+
+	if (once(a, c, err, sizeof(err)) != 0)
+		return usage_error("%s", err);
+	switch (c) {
+	case 'o':
+		a->output = optarg;
+		break;
+	case 'f':
+		/* Bad lines are reported and skipped; an unreadable file is
+		 * an error. */
+		if (domain_list_load(&a->domains, optarg, stderr, &a->n_bad, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "daneprobe: %s\n", err);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_FORMAT:
+		if (parse_format(optarg, &a->format) != 0)
+			return usage_error("unknown format \"%s\" (text, json, "
+			    "jsonl, nagios, prometheus)", optarg);
+		break;
+	case 'v':
+		a->verbose = a->verbose < 1 ? 1 : a->verbose;
+		break;
+	case OPT_CONCURRENCY:
+		if (cli_parse_long(optarg, 1, 100000, &v) != 0)
+			return usage_error("invalid --concurrency \"%s\"",
+			    optarg);
+		a->concurrency = (unsigned)v;
+		break;
+	case OPT_PER_HOST:
+		if (cli_parse_long(optarg, 1, 1000, &v) != 0)
+			return usage_error("invalid --per-host \"%s\"", optarg);
+		o->probe.per_host = (unsigned)v;
+		break;
+	case 'q':
+		a->quiet = true;
+		break;
+	case OPT_PROGRESS:
+		a->progress = true;
+		break;
+	case OPT_DEBUG:
+		a->verbose = 2;
+		break;
+	case 'h':
+		cmd_check_usage(stdout);
+		return 0;
+	default:
+		cli_bad_option(argv, check_options, c, err, sizeof(err));
+		return usage_error("%s", err);
+	}
+	return -1;
+}
+
 /* Parses options into o and a; returns -1 to go on, or an exit status. */
 static int
 parse_options(int argc, char **argv, cli_options *o, check_args *a)
 {
 	char err[512];
-	size_t n_bad = 0;
-	int c;
-	long v;
+	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_PROBE_SHORT_OPTIONS "o:f:vqh",
-	    check_options, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":" CLI_PROBE_SHORT_OPTIONS
+	    "o:f:vqh", check_options, NULL)) != -1) {
 		switch (cli_probe_option(o, c, optarg, err, sizeof(err))) {
 		case 1:
 			continue;
 		case -1:
 			return usage_error("%s", err);
 		}
-		switch (c) {
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'f':
-			/* Bad lines are reported and skipped; an unreadable
-			 * file is an error. */
-			if (domain_list_load(&a->domains, optarg, stderr, &n_bad,
-			    err, sizeof(err)) != 0) {
-				fprintf(stderr, "daneprobe: %s\n", err);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_FORMAT:
-			if (parse_format(optarg, &a->format) != 0)
-				return usage_error("unknown format \"%s\"", optarg);
-			break;
-		case 'v':
-			a->verbose = a->verbose < 1 ? 1 : a->verbose;
-			break;
-		case OPT_CONCURRENCY:
-			if (cli_parse_long(optarg, 1, 100000, &v) != 0)
-				return usage_error("invalid --concurrency \"%s\"",
-				    optarg);
-			a->concurrency = (unsigned)v;
-			break;
-		case OPT_PER_HOST:
-			if (cli_parse_long(optarg, 1, 1000, &v) != 0)
-				return usage_error("invalid --per-host \"%s\"",
-				    optarg);
-			o->probe.per_host = (unsigned)v;
-			break;
-		case 'q':
-			a->quiet = true;
-			break;
-		case OPT_PROGRESS:
-			a->progress = true;
-			break;
-		case OPT_DEBUG:
-			a->verbose = 2;
-			break;
-		case 'h':
-			cmd_check_usage(stdout);
-			return 0;
-		default:
-			return usage_error("%s", "invalid option");
-		}
+		if ((rc = parse_one(c, argv, o, a)) >= 0)
+			return rc;
 	}
+	if (a->quiet && a->progress)
+		return usage_error("%s", "-q/--quiet and --progress contradict "
+		    "each other");
 	/* Unlike list files, a bad name typed on the command line is a
 	 * usage error: the operator is right there to fix it. */
 	for (int i = optind; i < argc; i++)
-		if (domain_list_add(&a->domains, argv[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, "daneprobe: %s\n", err);
-			return EXIT_USAGE;
-		}
+		if (domain_list_add(&a->domains, argv[i], err, sizeof(err)) < 0)
+			return usage_error("%s", err);
 	if (a->domains.n == 0)
 		return usage_error("%s", "no domain given");
 	if (a->output != NULL && output_file_check(a->output, err,

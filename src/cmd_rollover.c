@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,49 +74,133 @@ static const struct option rollover_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-void
-cmd_rollover_usage(FILE *out)
+static const char plan_usage[] =
+"Usage: daneprobe rollover plan (--cert|--key) CURRENT "
+"(--next-key|--next-cert) NEXT [options] MX-HOST\n";
+static const char check_usage[] =
+"Usage: daneprobe rollover check (--cert NEW | --key NEW) [options] "
+"MX-HOST...\n";
+static const char status_usage[] =
+"Usage: daneprobe rollover status [options] MX-HOST...\n";
+
+static void
+plan_help(FILE *out)
 {
+	fprintf(out, "%s", plan_usage);
 	fprintf(out,
-"Usage: daneprobe rollover plan --cert CURRENT (--next-key FILE |\n"
-"                               --next-cert FILE) --host MX-HOST [options]\n"
-"       daneprobe rollover check (--cert NEW | --key NEW) [options] MX-HOST...\n"
-"       daneprobe rollover status [options] MX-HOST...\n"
 "\n"
-"rollover: change a mail server's key without breaking DANE.\n"
-"  plan    the TLSA RRset to publish before the change (current + next key)\n"
-"          and the steps, as zone-file or nsupdate lines\n"
-"  check   exit 0 only if every MX-HOST's DNSSEC-secure TLSA RRset already\n"
-"          holds a usable record matching the new certificate or key\n"
-"  status  what each host presents now (every address, ECDSA and RSA)\n"
-"          against its TLSA RRset: matching, stale and unusable records,\n"
-"          and whether the RRset survives the next renewal\n"
+"plan: the TLSA RRset to publish before the change (current + next key)\n"
+"and the steps, as zone-file or nsupdate lines with comments.\n"
 "\n"
-"  --cert FILE / --key FILE   the current (plan) or new (check) certificate\n"
-"                             or key; a chain file lets 2 x x records match\n"
-"  --next-key FILE / --next-cert FILE   plan: the key to switch to\n"
+"  --cert FILE / --key FILE   the current certificate or key (\"-\": stdin)\n"
+"  --next-key FILE / --next-cert FILE   the key to switch to (\"-\": stdin)\n"
 "  --password-file FILE / --password PASS   for encrypted private keys\n"
 "                             (ps shows --password until it is read)\n"
-"  --host MX-HOST             plan: the owner name _PORT._tcp.MX-HOST.\n"
+"  MX-HOST, --host MX-HOST    the owner name _PORT._tcp.MX-HOST.\n"
 "  -p, --port PORT            SMTP port (default 25)\n"
-"  --ttl SECONDS              plan: the TLSA RRset's TTL, for the wait\n"
-"  --format FORMAT            plan: zone (default), nsupdate, json;\n"
-"                             check/status: text (default), json\n"
+"  --ttl SECONDS              the TLSA RRset's TTL, for the wait\n"
+"  --format FORMAT            zone (default), nsupdate, json\n"
+"  -v, --verbose / --debug    diagnostics on stderr\n"
+"  -h, --help                 this help\n"
+"\n"
+"Exit status: 0 plan printed, 1 output error, 3 usage or bad input.\n");
+}
+
+static void
+check_help(FILE *out)
+{
+	fprintf(out, "%s", check_usage);
+	fprintf(out,
+"\n"
+"check: exit 0 only if every MX-HOST's DNSSEC-secure TLSA RRset already\n"
+"holds a usable record matching the new certificate or key (the gate a\n"
+"certbot deploy hook runs before installing a renewed key).\n"
+"\n"
+"  --cert FILE / --key FILE   the new certificate or key (\"-\": stdin); a\n"
+"                             chain file lets 2 x x records match\n"
+"  --password-file FILE / --password PASS   for encrypted private keys\n"
+"  MX-HOST..., --host MX-HOST  the hosts whose TLSA RRsets must vouch\n"
+"  -p, --port PORT            SMTP port (default 25)\n"
+"  --format FORMAT            text (default), json\n"
 "  --resolver ADDR[@PORT]     stub mode through this resolver (getdns still\n"
 "                             validates); default: full recursion\n"
 "  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n"
 "  --root-hints FILE          recursive mode: start at these root servers\n"
-"  --connect ADDR             status: connect here instead of the host's\n"
-"                             addresses (one host only)\n"
-"  -t, --timeout SECONDS      per lookup or SMTP conversation (default 30)\n"
-"  --helo NAME                status: EHLO name\n"
+"  -t, --timeout SECONDS      per lookup (default 30)\n"
 "  -v, --verbose / --debug    diagnostics on stderr\n"
+"  -h, --help                 this help\n"
 "\n"
-"Exit status (check, status): 0 all hosts pass (status: robust), 1 some\n"
-"host fails, 2 some lookup or connection failed (try again), 3 usage,\n"
+"Exit status: 0 all hosts pass, 1 some host fails (the DNS answered and\n"
+"does not vouch for the key), 2 some lookup failed (try again), 3 usage,\n"
 "bad input, or no DNS server answered at all (nothing was checked);\n"
 "130 interrupted by SIGINT/SIGTERM while looking up (nothing checked).\n",
 	    DEFAULT_TRUST_ANCHOR);
+}
+
+static void
+status_help(FILE *out)
+{
+	fprintf(out, "%s", status_usage);
+	fprintf(out,
+"\n"
+"status: what each host presents now (every address, ECDSA and RSA)\n"
+"against its TLSA RRset: matching, stale and unusable records, and\n"
+"whether the RRset survives the next renewal.\n"
+"\n"
+"  MX-HOST..., --host MX-HOST  the hosts to look at\n"
+"  -p, --port PORT            SMTP port (default 25)\n"
+"  --format FORMAT            text (default), json\n"
+"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns still\n"
+"                             validates); default: full recursion\n"
+"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n"
+"  --root-hints FILE          recursive mode: start at these root servers\n"
+"  --connect ADDR             connect here instead of the host's addresses\n"
+"                             (one host only)\n"
+"  -t, --timeout SECONDS      per lookup or SMTP conversation (default 30)\n"
+"  --helo NAME                EHLO name: a host name or [ADDRESS]\n"
+"  -v, --verbose / --debug    diagnostics on stderr\n"
+"  -h, --help                 this help\n"
+"\n"
+"Exit status: 0 all hosts robust, 1 some host is not, 2 some lookup or\n"
+"connection failed (try again), 3 usage, bad input, or no DNS server\n"
+"answered at all (nothing was checked); 130 interrupted by SIGINT/SIGTERM\n"
+"while looking up (nothing checked).\n",
+	    DEFAULT_TRUST_ANCHOR);
+}
+
+void
+cmd_rollover_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: daneprobe rollover plan|check|status [options] MX-HOST...\n"
+"\n"
+"rollover: change a mail server's key without breaking DANE.  Each\n"
+"subcommand's help alone: daneprobe rollover SUBCOMMAND --help.\n"
+"\n");
+	plan_help(out);
+	fputc('\n', out);
+	check_help(out);
+	fputc('\n', out);
+	status_help(out);
+}
+
+int
+cmd_rollover_help(FILE *out, const char *sub)
+{
+	if (sub == NULL)
+		cmd_rollover_usage(out);
+	else if (strcmp(sub, "plan") == 0)
+		plan_help(out);
+	else if (strcmp(sub, "check") == 0)
+		check_help(out);
+	else if (strcmp(sub, "status") == 0)
+		status_help(out);
+	else {
+		fprintf(stderr, "daneprobe help: unknown rollover subcommand "
+		    "\"%s\" (plan, check, status)\n", sub);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 typedef enum roll_cmd { ROLL_PLAN, ROLL_CHECK, ROLL_STATUS } roll_cmd;
@@ -130,23 +215,15 @@ typedef struct roll_opts {
 	char helo[256];
 	int verbose;
 	char pw[1024];           /* --password, --password-file; wiped */
+	cli_seen seen;           /* value options given so far */
 } roll_opts;
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+/* The one-line usage of the subcommand given, for usage errors. */
+static const char *roll_usage_line = "Usage: daneprobe rollover "
+    "plan|check|status [options] MX-HOST... (daneprobe rollover --help)";
 
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "daneprobe rollover: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see daneprobe rollover --help)\n");
-	return EXIT_USAGE;
-}
+#define usage_error(...) cli_usage_error("daneprobe rollover", \
+    roll_usage_line, __VA_ARGS__)
 
 static int failf(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -165,10 +242,62 @@ failf(int rc, const char *fmt, ...)
 	return rc;
 }
 
+enum { FOR_PLAN = 1, FOR_CHECK = 2, FOR_STATUS = 4, FOR_ALL = 7 };
+
+/* Which subcommands take an option: one given to another is a mistake
+ * (it would be ignored), not something to pass over in silence. */
+static unsigned
+option_scope(int c)
+{
+	switch (c) {
+	case OPT_CERT: case OPT_KEY: case OPT_PASSWORD: case OPT_PASSWORD_FILE:
+		return FOR_PLAN | FOR_CHECK;
+	case OPT_NEXT_KEY: case OPT_NEXT_CERT: case OPT_TTL:
+		return FOR_PLAN;
+	case OPT_RESOLVER: case OPT_ANCHOR: case OPT_ROOT_HINTS: case 't':
+		return FOR_CHECK | FOR_STATUS;
+	case OPT_CONNECT: case OPT_HELO:
+		return FOR_STATUS;
+	default:
+		return FOR_ALL;
+	}
+}
+
+static const char *const roll_cmd_names[] = { "plan", "check", "status" };
+
+/* Refuses an option given twice or to a subcommand that does not take
+ * it; -1 to go on, or an exit status. */
+static int
+check_option(int c, roll_opts *o)
+{
+	const struct option *opt = NULL;
+	char err[200], name[80];
+
+	for (const struct option *p = rollover_options; p->name != NULL; p++)
+		if (p->val == c)
+			opt = p;
+	if (opt == NULL)
+		return -1;
+	if (!(option_scope(c) & (1u << o->cmd))) {
+		cli_option_name(rollover_options, c, name, sizeof(name));
+		return usage_error("option %s does not apply to rollover %s",
+		    name, roll_cmd_names[o->cmd]);
+	}
+	if (opt->has_arg == required_argument &&
+	    cli_seen_once(&o->seen, rollover_options, c, err, sizeof(err)) != 0)
+		return usage_error("%s", err);
+	return -1;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int
-parse_one(int c, char *arg, roll_opts *o)
+parse_one(int c, char *arg, char **argv, roll_opts *o)
 {
+	char err[300];
+	int rc;
+
+	if ((rc = check_option(c, o)) >= 0)
+		return rc;
 	switch (c) {
 	case OPT_CERT: o->cert = arg; break;
 	case OPT_KEY: o->key = arg; break;
@@ -187,7 +316,11 @@ parse_one(int c, char *arg, roll_opts *o)
 	case OPT_ANCHOR: o->dns.trust_anchor_file = arg; break;
 	case OPT_ROOT_HINTS: o->dns.root_hints_file = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
-	case OPT_HELO: snprintf(o->helo, sizeof(o->helo), "%s", arg); break;
+	case OPT_HELO:
+		if (cli_check_helo(arg, err, sizeof(err)) != 0)
+			return usage_error("%s", err);
+		snprintf(o->helo, sizeof(o->helo), "%s", arg);
+		break;
 	case 'p':
 		if (cli_parse_long(arg, 1, 65535, &o->port) != 0)
 			return usage_error("invalid port \"%s\"", arg);
@@ -202,10 +335,25 @@ parse_one(int c, char *arg, roll_opts *o)
 		break;
 	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
 	case OPT_DEBUG: o->verbose = 2; break;
-	case 'h': cmd_rollover_usage(stdout); return 0;
-	default: return usage_error("%s", "invalid option");
+	case 'h': cmd_rollover_help(stdout, roll_cmd_names[o->cmd]); return 0;
+	default:
+		cli_bad_option(argv, rollover_options, c, err, sizeof(err));
+		return usage_error("%s", err);
 	}
 	return -1;
+}
+
+/* Standard input can be read once: at most one file option may be "-". */
+static int
+check_stdin(const roll_opts *o)
+{
+	const char *files[] = { o->cert, o->key, o->next_key, o->next_cert };
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		n += files[i] != NULL && strcmp(files[i], "-") == 0;
+	return n > 1 ? usage_error("%s", "only one of --cert, --key, "
+	    "--next-key, --next-cert can read standard input (\"-\")") : -1;
 }
 
 static const char *
@@ -279,7 +427,8 @@ plan_load(const char *cert, const char *key, const char *pw, plan_side *s)
 		s->item.source = "key";
 		s->item.file = key;
 		snprintf(s->what, sizeof(s->what), "%s key in %s",
-		    EVP_PKEY_get0_type_name(s->key), key);
+		    EVP_PKEY_get0_type_name(s->key), strcmp(key, "-") == 0 ?
+		    "<stdin>" : key);
 	}
 	if (tlsa_gen_record(s->item.cert, s->key, TLSA_USAGE_DANE_EE,
 	    TLSA_SELECTOR_SPKI, TLSA_MTYPE_SHA256, &s->item.rec, err,
@@ -356,14 +505,15 @@ run_plan(roll_opts *o)
 
 	memset(&cur, 0, sizeof(cur));
 	memset(&next, 0, sizeof(next));
-	if (!o->cert || (!o->next_key == !o->next_cert) || !o->host)
-		return usage_error("%s", "plan needs --cert CURRENT, one of "
-		    "--next-key/--next-cert, and --host MX-HOST");
+	if (!o->cert == !o->key || (!o->next_key == !o->next_cert) ||
+	    !o->host)
+		return usage_error("%s", "plan needs one of --cert/--key "
+		    "CURRENT, one of --next-key/--next-cert, and MX-HOST");
 	if (tlsa_gen_owner(o->host, (int)o->port, owner, sizeof(owner), err,
 	    sizeof(err)) != 0)
 		return usage_error("%s", err);
 	pw = password(o, &rc);
-	if (rc < 0 && (rc = plan_load(o->cert, NULL, NULL, &cur)) < 0 &&
+	if (rc < 0 && (rc = plan_load(o->cert, o->key, pw, &cur)) < 0 &&
 	    (rc = plan_load(o->next_cert, o->next_key, pw, &next)) < 0) {
 		if (tlsa_record_equal(&cur.item.rec, &next.item.rec))
 			rc = failf(EXIT_USAGE, "the next key is the current "
@@ -1090,9 +1240,63 @@ opts_init(roll_opts *o)
 	snprintf(o->helo, sizeof(o->helo), "%s", co.helo_buf);
 }
 
+/* The MX hosts: the arguments, and --host (one more, the same thing). */
+static char **
+host_names(char **args, size_t n_args, const char *host, size_t *n)
+{
+	char **names = calloc(n_args + 1, sizeof(*names));
+
+	*n = 0;
+	if (names == NULL)
+		return NULL;
+	for (size_t i = 0; i < n_args; i++)
+		names[(*n)++] = args[i];
+	if (host != NULL)
+		names[(*n)++] = (char *)host;
+	return names;
+}
+
+static int
+parse_sub(const char *sub, roll_opts *o)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(sub, roll_cmd_names[i]) == 0) {
+			o->cmd = (roll_cmd)i;
+			return -1;
+		}
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		cmd_rollover_usage(stdout);
+		return 0;
+	}
+	return usage_error("unknown subcommand \"%s\" (plan, check, status)",
+	    sub);
+}
+
+static int
+run(roll_opts *o, char **names, size_t n)
+{
+	if (o->cmd == ROLL_PLAN) {
+		if (n != 1)
+			return usage_error("%s", n ? "plan takes one MX host "
+			    "(MX-HOST or --host MX-HOST)" : "plan needs the MX "
+			    "host: MX-HOST or --host MX-HOST");
+		o->host = names[0];
+		return run_plan(o);
+	}
+	if (n == 0 || n > MAX_HOSTS)
+		return usage_error("give 1 to %d MX host names", MAX_HOSTS);
+	if (o->cmd == ROLL_CHECK)
+		return run_check(o, names, n);
+	return run_status(o, names, n);
+}
+
 int
 cmd_rollover(int argc, char **argv)
 {
+	static const char *const usage_lines[] = { plan_usage, check_usage,
+	    status_usage };
+	static char usage_line[300];
+	char **names;
 	roll_opts o;
 	int c, rc;
 	size_t n;
@@ -1100,34 +1304,28 @@ cmd_rollover(int argc, char **argv)
 	opts_init(&o);
 	if (argc < 2)
 		return usage_error("%s", "give plan, check or status");
-	if (strcmp(argv[1], "plan") == 0)
-		o.cmd = ROLL_PLAN;
-	else if (strcmp(argv[1], "check") == 0)
-		o.cmd = ROLL_CHECK;
-	else if (strcmp(argv[1], "status") == 0)
-		o.cmd = ROLL_STATUS;
-	else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		cmd_rollover_usage(stdout);
-		return 0;
-	} else
-		return usage_error("unknown subcommand \"%s\"", argv[1]);
+	if ((rc = parse_sub(argv[1], &o)) >= 0)
+		return rc;
+	snprintf(usage_line, sizeof(usage_line), "%.*s (daneprobe rollover "
+	    "%s --help)", (int)strcspn(usage_lines[o.cmd], "\n"),
+	    usage_lines[o.cmd], roll_cmd_names[o.cmd]);
+	roll_usage_line = usage_line;
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "p:t:vh",
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, ":p:t:vh",
 	    rollover_options, NULL)) != -1)
-		if ((rc = parse_one(c, optarg, &o)) >= 0)
+		if ((rc = parse_one(c, optarg, argv + 1, &o)) >= 0)
 			return rc;
+	if ((rc = check_stdin(&o)) >= 0)
+		return rc;
 	log_set_level(o.verbose >= 2 ? LOG_LEVEL_DEBUG : o.verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
-	n = (size_t)(argc - 1 - optind);
-	if (o.cmd == ROLL_PLAN)
-		return n ? usage_error("unexpected argument \"%s\"",
-		    argv[1 + optind]) : run_plan(&o);
-	if (n == 0 || n > MAX_HOSTS)
-		return usage_error("give 1 to %d MX host names", MAX_HOSTS);
-	if (o.cmd == ROLL_CHECK)
-		rc = run_check(&o, argv + 1 + optind, n);
-	else
-		rc = run_status(&o, argv + 1 + optind, n);
+	names = host_names(argv + 1 + optind, (size_t)(argc - 1 - optind),
+	    o.host, &n);
+	if (names == NULL)
+		return failf(EXIT_USAGE, "out of memory");
+	rc = run(&o, names, n);
+	free(names);
 	OPENSSL_cleanse(o.pw, sizeof(o.pw));  /* a password given needlessly */
 	return rc;
 }

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +55,14 @@ cmd_tlsa_usage(FILE *out)
 "Usage: daneprobe tlsa (--cert FILE | --key FILE | --server HOST) [options]\n"
 "\n"
 "tlsa: print the TLSA record that authenticates a certificate or key\n"
-"(default 3 1 1: DANE-EE, public key, SHA-256).\n"
+"(default 3 1 1: DANE-EE, public key, SHA-256): the zone line with --host\n"
+"or --server, else the record data alone (\"3 1 1 <hex>\").\n"
 "\n"
 "  --cert FILE            certificate or chain, PEM or DER (the leaf, or\n"
-"                         the issuer for usages 0 and 2, unless --depth)\n"
-"  --key FILE             public or private key, PEM or DER (selector 1)\n"
+"                         the issuer for usages 0 and 2, unless --depth);\n"
+"                         \"-\" reads standard input\n"
+"  --key FILE             public or private key, PEM or DER (selector 1);\n"
+"                         \"-\" reads standard input\n"
 "  --password-file FILE   password of an encrypted private key (first line)\n"
 "  --password PASS        the same on the command line (ps shows it until\n"
 "                         daneprobe has read it: prefer --password-file)\n"
@@ -72,13 +74,19 @@ cmd_tlsa_usage(FILE *out)
 "  -s, --selector S       0-1 or cert, spki\n"
 "  -m, --mtype M          0-2 or full, sha256, sha512\n"
 "      --depth N          certificate N of the chain (0 = leaf)\n"
-"      --host HOST        owner name _PORT._tcp.HOST. (default: --server)\n"
+"      --host HOST        owner name _PORT._tcp.HOST. (default: --server;\n"
+"                         without either: the record data only)\n"
 "  -p, --port PORT        SMTP port (default 25), for the owner and --server\n"
 "      --ttl SECONDS      TTL in the output (nsupdate: default 3600)\n"
 "      --format FORMAT    zone (default), nsupdate, generic (RFC 3597), json\n"
 "  -t, --timeout SECONDS  for --server (default 30)\n"
-"      --helo NAME        EHLO name for --server\n"
+"      --helo NAME        EHLO name for --server (host name or [ADDRESS])\n"
 "  -v, --verbose / --debug  diagnostics on stderr\n"
+"  -h, --help             this help\n"
+"\n"
+"Warnings on stderr: records SMTP ignores (usages 0, 1), and records of\n"
+"a whole certificate (3 0 x: breaks at every renewal; 2 0 x: breaks when\n"
+"the CA re-issues its certificate) where 3 1 1 / 2 1 1 would last.\n"
 "\n"
 "Exit status: 0 printed, 1 bad input or server unreachable, 3 usage.\n");
 }
@@ -93,32 +101,31 @@ typedef struct tlsa_opts {
 	double timeout;
 	const char *helo;
 	char helo_buf[256];
+	char server_buf[256];    /* --server as an A-label name */
 	int verbose;
 	char pw[1024];           /* --password, --password-file; wiped */
+	cli_seen seen;           /* value options given so far */
 } tlsa_opts;
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "daneprobe tlsa: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see daneprobe tlsa --help)\n");
-	return EXIT_USAGE;
-}
+#define TLSA_USAGE "Usage: daneprobe tlsa (--cert FILE | --key FILE | " \
+    "--server HOST) [options] (daneprobe tlsa --help lists them)"
+#define usage_error(...) cli_usage_error("daneprobe tlsa", TLSA_USAGE, \
+    __VA_ARGS__)
 
 /* Returns -1 to go on, or an exit status. */
 static int
-parse_one(int c, char *arg, tlsa_opts *o)
+parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 {
-	char err[200];
+	const struct option *opt = NULL;
+	char err[300];
 
+	for (const struct option *p = tlsa_options; p->name != NULL; p++)
+		if (p->val == c)
+			opt = p;
+	/* A value given twice would quietly lose one of them. */
+	if (opt != NULL && opt->has_arg == required_argument &&
+	    cli_seen_once(&o->seen, tlsa_options, c, err, sizeof(err)) != 0)
+		return usage_error("%s", err);
 	switch (c) {
 	case OPT_CERT: o->cert = arg; break;
 	case OPT_KEY: o->key = arg; break;
@@ -132,7 +139,11 @@ parse_one(int c, char *arg, tlsa_opts *o)
 	case OPT_SERVER: o->server = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
 	case OPT_HOST: o->host = arg; break;
-	case OPT_HELO: o->helo = arg; break;
+	case OPT_HELO:
+		if (cli_check_helo(arg, err, sizeof(err)) != 0)
+			return usage_error("%s", err);
+		o->helo = arg;
+		break;
 	case OPT_FAMILY:
 		if (strcasecmp(arg, "ecdsa") != 0 && strcasecmp(arg, "rsa") != 0)
 			return usage_error("unknown key family \"%s\" (ecdsa or "
@@ -176,7 +187,9 @@ parse_one(int c, char *arg, tlsa_opts *o)
 	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
 	case OPT_DEBUG: o->verbose = 2; break;
 	case 'h': cmd_tlsa_usage(stdout); return 0;
-	default: return usage_error("%s", "invalid option");
+	default:
+		cli_bad_option(argv, tlsa_options, c, err, sizeof(err));
+		return usage_error("%s", err);
 	}
 	return -1;
 }
@@ -216,6 +229,12 @@ check_sources(const tlsa_opts *o)
 		    "selector 0 hashes a whole certificate: use --cert");
 	if (o->key && o->depth >= 0)
 		return usage_error("%s", "--depth needs --cert or --server");
+	if (o->password && o->password_file)
+		return usage_error("%s", "--password and --password-file "
+		    "contradict each other (give one)");
+	if (o->format == TLSA_GEN_NSUPDATE && !o->host && !o->server)
+		return usage_error("%s", "--format nsupdate needs an owner "
+		    "name: give --host MX-HOST");
 	return -1;
 }
 
@@ -243,6 +262,20 @@ warn_odd(const tlsa_opts *o, long depth)
 	if (o->usage == TLSA_USAGE_DANE_EE && depth > 0)
 		fprintf(stderr, "daneprobe tlsa: warning: a DANE-EE record of "
 		    "a CA certificate never matches: DANE-EE names the leaf\n");
+	/* Selector 0 hashes the whole certificate, validity dates and all:
+	 * a renewal changes it even when the key stays. */
+	if (o->selector == TLSA_SELECTOR_CERT &&
+	    o->usage == TLSA_USAGE_DANE_EE)
+		fprintf(stderr, "daneprobe tlsa: warning: a 3 0 %u record "
+		    "names this very certificate: it stops matching at every "
+		    "renewal, even one that keeps the key; 3 1 %u (the key) "
+		    "lasts\n", o->mtype, o->mtype);
+	if (o->selector == TLSA_SELECTOR_CERT &&
+	    o->usage == TLSA_USAGE_DANE_TA)
+		fprintf(stderr, "daneprobe tlsa: warning: a 2 0 %u record "
+		    "names this very CA certificate: it stops matching when "
+		    "the CA re-issues it, even with the same key; 2 1 %u (the "
+		    "CA's key) lasts\n", o->mtype, o->mtype);
 }
 
 /* One item from certificate `depth` of a chain. */
@@ -311,16 +344,8 @@ emit(const tlsa_opts *o, const tlsa_gen_item *items, size_t n)
 	const char *host = o->host ? o->host : o->server;
 
 	if (host != NULL && tlsa_gen_owner(host, (int)o->port, owner,
-	    sizeof(owner), err, sizeof(err)) != 0) {
-		fprintf(stderr, "daneprobe tlsa: %s\n", err);
-		return EXIT_USAGE;
-	}
-	if (host == NULL && o->format != TLSA_GEN_JSON) {
-		fprintf(stderr, "daneprobe tlsa: no owner name: give --host "
-		    "MX-HOST (the record goes at _%ld._tcp.MX-HOST.)\n",
-		    o->port);
-		return EXIT_USAGE;
-	}
+	    sizeof(owner), err, sizeof(err)) != 0)
+		return usage_error("--host: %s", err);
 	if (tlsa_gen_print(stdout, o->format, host ? owner : NULL,
 	    (uint32_t)o->ttl, items, n) != 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "daneprobe tlsa: cannot write output\n");
@@ -406,19 +431,35 @@ out:
 	return rc;
 }
 
+/* --server as an A-label (IDN) name, as DNS and SNI need it. */
+static int
+normalize_server(tlsa_opts *o)
+{
+	char err[300];
+
+	if (o->server == NULL)
+		return -1;
+	if (cli_normalize_domain(o->server, o->server_buf,
+	    sizeof(o->server_buf), err, sizeof(err)) != 0)
+		return usage_error("--server: %s", err);
+	o->server = o->server_buf;
+	return -1;
+}
+
 static int
 run(tlsa_opts *o, int argc, char **argv)
 {
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "u:s:m:p:t:vh", tlsa_options,
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":u:s:m:p:t:vh", tlsa_options,
 	    NULL)) != -1)
-		if ((rc = parse_one(c, optarg, o)) >= 0)
+		if ((rc = parse_one(c, optarg, argv, o)) >= 0)
 			return rc;
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
-	if ((rc = check_sources(o)) >= 0)
+	if ((rc = check_sources(o)) >= 0 || (rc = normalize_server(o)) >= 0)
 		return rc;
 	log_set_level(o->verbose >= 2 ? LOG_LEVEL_DEBUG : o->verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);

@@ -18,5 +18,8 @@ void cmd_tlsa_usage(FILE *out);
 
 int cmd_rollover(int argc, char **argv);
 void cmd_rollover_usage(FILE *out);
+/* One subcommand's help ("plan", "check", "status"), or all of it for
+ * NULL; 0, or 3 with a message for an unknown subcommand. */
+int cmd_rollover_help(FILE *out, const char *sub);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dane_verdict.h"
 
@@ -111,10 +112,32 @@ verdict_required(const dane_verdict_input *in, dane_verdict *out)
 	    "DANE authenticated (%s)", t->verify_reason);
 }
 
+/* A family this host cannot reach is not the domain's fault, unless the
+ * user forced that family: then its failure is the answer asked for. */
+static void
+verdict_no_route(const dane_verdict_input *in, dane_verdict *out)
+{
+	const char *fam = in->family == AF_INET6 ? "IPv6" : "IPv4";
+
+	if (in->family_forced) {
+		set(out, ADDR_STATE_CONNECT_FAILED, SEVERITY_CRITICAL,
+		    "cannot connect: no %s route on this host (only %s was "
+		    "asked for)", fam, fam);
+		return;
+	}
+	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_OK, "not probed: no %s route "
+	    "on this host", fam);
+	out->skipped = true;
+}
+
 void
 dane_verdict_address(const dane_verdict_input *in, dane_verdict *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (in->no_route && in->level != DANE_LEVEL_FAIL) {
+		verdict_no_route(in, out);
+		return;
+	}
 	if (in->level == DANE_LEVEL_FAIL) {
 		set(out, ADDR_STATE_NOT_PROBED, SEVERITY_CRITICAL,
 		    "not probed: the host's DNS lookups failed");

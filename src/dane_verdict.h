@@ -22,12 +22,21 @@ typedef struct dane_verdict_input {
 	bool tls_established;
 	const dane_tls_outcome *tls;  /* NULL when no handshake completed */
 	bool require_dane;            /* no DANE is CRITICAL instead of WARNING */
+	/* This host has no route to the address's family (a UDP connect()
+	 * failed with ENETUNREACH, EADDRNOTAVAIL or EAFNOSUPPORT): a sending
+	 * MTA like it simply uses its other addresses. */
+	bool no_route;
+	int family;                   /* AF_INET or AF_INET6, for the reason */
+	bool family_forced;           /* -4/-6: this family was asked for */
 } dane_verdict_input;
 
 typedef struct dane_verdict {
 	addr_state state;
 	probe_severity severity;
 	char reason[400];
+	/* Not probed for a reason of this host (no route for the family):
+	 * the address leaves the host's and the domain's verdict alone. */
+	bool skipped;
 } dane_verdict;
 
 void dane_verdict_address(const dane_verdict_input *in, dane_verdict *out);

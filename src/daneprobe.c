@@ -10,7 +10,7 @@
 #include "commands.h"
 
 static void
-usage(FILE *out)
+overview(FILE *out)
 {
 	fprintf(out,
 "Usage: daneprobe COMMAND [options] ...\n"
@@ -19,9 +19,16 @@ usage(FILE *out)
 "  check DOMAIN...   audit the inbound-mail DANE of domains (RFC 7672)\n"
 "  tlsa              print the TLSA record for a certificate, key or server\n"
 "  rollover plan|check|status  change keys without breaking DANE\n"
-"  version           print the version\n"
-"  help [COMMAND]    this help, or a command's help\n"
-"\n");
+"  version           print the version (also -V, --version)\n"
+"  help [COMMAND [SUBCOMMAND]]  all of this help, or one command's\n"
+"                    (also COMMAND --help, rollover SUBCOMMAND --help)\n");
+}
+
+static void
+usage(FILE *out)
+{
+	overview(out);
+	fputc('\n', out);
 	cmd_check_usage(out);
 	fputc('\n', out);
 	cmd_tlsa_usage(out);
@@ -29,30 +36,66 @@ usage(FILE *out)
 	cmd_rollover_usage(out);
 }
 
-int
-main(int argc, char **argv)
+/* `daneprobe help [COMMAND [SUBCOMMAND]]`: one command's help only. */
+static int
+help(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "tlsa") == 0)
-		return cmd_tlsa(argc - 1, argv + 1);
-	if (strcmp(argv[1], "rollover") == 0)
-		return cmd_rollover(argc - 1, argv + 1);
-	if (strcmp(argv[1], "version") == 0 ||
-	    strcmp(argv[1], "--version") == 0) {
-		printf("daneprobe %s\n", PACKAGE_VERSION);
-		return 0;
-	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
+	const char *cmd = argc > 2 ? argv[2] : NULL;
+	const char *sub = argc > 3 ? argv[3] : NULL;
+
+	if (cmd == NULL) {
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "daneprobe: unknown command \"%s\" (see daneprobe "
-	    "help)\n", argv[1]);
+	if (argc > 4 || (sub != NULL && strcmp(cmd, "rollover") != 0)) {
+		fprintf(stderr, "daneprobe help: too many arguments\n"
+		    "Usage: daneprobe help [COMMAND [SUBCOMMAND]]\n");
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "check") == 0)
+		cmd_check_usage(stdout);
+	else if (strcmp(cmd, "tlsa") == 0)
+		cmd_tlsa_usage(stdout);
+	else if (strcmp(cmd, "rollover") == 0)
+		return cmd_rollover_help(stdout, sub);
+	else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "help") == 0)
+		overview(stdout);
+	else {
+		fprintf(stderr, "daneprobe help: unknown command \"%s\" "
+		    "(check, tlsa, rollover)\n", cmd);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (argc < 2) {
+		overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "tlsa") == 0)
+		return cmd_tlsa(argc - 1, argv + 1);
+	if (strcmp(cmd, "rollover") == 0)
+		return cmd_rollover(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 ||
+	    strcmp(cmd, "-V") == 0) {
+		printf("daneprobe %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0)
+		return help(argc, argv);
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "daneprobe: unknown command \"%s\"\n"
+	    "Usage: daneprobe COMMAND [options] (check, tlsa, rollover, "
+	    "version; daneprobe help lists them)\n", cmd);
 	return EXIT_USAGE;
 }

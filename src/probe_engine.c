@@ -17,12 +17,14 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conn_limiter.h"
 #include "dane_tls.h"
@@ -405,6 +407,8 @@ job_on_dns(host_job *job, enum lookup_kind kind, dns_answer *answer)
 /* ---- addresses: SMTP sessions ----------------------------------------- */
 
 static void on_session_done(const smtp_session_result *r, void *arg);
+static void judge_address(const probe_engine *e, const probe_host *h,
+    probe_address *pa, bool no_route);
 
 static void
 collect_addrs(const dns_answer *ans, probe_host *h)
@@ -436,6 +440,22 @@ make_sockaddr(const dns_addr *a, int port, struct sockaddr_storage *ss)
 	s4->sin_port = htons((uint16_t)port);
 	s4->sin_addr = a->u.v4;
 	return sizeof(*s4);
+}
+
+bool
+probe_engine_no_route(const dns_addr *a, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_sockaddr(a, port, &ss);
+	int fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return errno == EAFNOSUPPORT;
+	if (connect(fd, (const struct sockaddr *)&ss, len) != 0)
+		err = errno;
+	close(fd);
+	return err == ENETUNREACH || err == EADDRNOTAVAIL ||
+	    err == EAFNOSUPPORT;
 }
 
 /* TLS parameters per RFC 7672 3.2.2: SNI is the TLSA base domain; the
@@ -541,6 +561,14 @@ queue_session(host_job *job, size_t i)
 	ap->index = i;
 	pa->port = e->cfg.port;
 	job->sessions++;
+	/* No slot and no session for an address this host cannot reach. */
+	if (probe_engine_no_route(&pa->addr, e->cfg.port)) {
+		pa->ms_connect = pa->ms_banner = pa->ms_ehlo = -1;
+		pa->ms_starttls = pa->ms_tls = pa->ms_total = -1;
+		judge_address(e, &job->res, pa, true);
+		addr_finished(job, ap);
+		return;
+	}
 	ap->queued = true;
 	snprintf(key, sizeof(key), "[%s]:%d", pa->addr.text, e->cfg.port);
 	if (conn_limiter_acquire(e->limiter, key, &ap->waiter, start_session,
@@ -607,7 +635,8 @@ record_session(probe_address *pa, const smtp_session_result *r)
 }
 
 static void
-judge_address(const probe_engine *e, const probe_host *h, probe_address *pa)
+judge_address(const probe_engine *e, const probe_host *h, probe_address *pa,
+    bool no_route)
 {
 	dane_verdict_input in = {
 		.level = h->policy.level,
@@ -617,6 +646,9 @@ judge_address(const probe_engine *e, const probe_host *h, probe_address *pa)
 		.tls_established = pa->tls_established,
 		.tls = pa->tls_established ? &pa->tls : NULL,
 		.require_dane = e->cfg.require_dane,
+		.no_route = no_route,
+		.family = pa->addr.family,
+		.family_forced = !(e->cfg.use_ipv4 && e->cfg.use_ipv6),
 	};
 	dane_verdict v;
 
@@ -633,6 +665,7 @@ judge_address(const probe_engine *e, const probe_host *h, probe_address *pa)
 	}
 	pa->state = v.state;
 	pa->severity = v.severity;
+	pa->skipped = v.skipped;
 	pa->complete = true;
 	/* Obsolete TLS is reported, not judged: DANE still decides. */
 	if (pa->tls_established && (strcmp(pa->tls.tls_version, "TLSv1") == 0 ||
@@ -745,7 +778,10 @@ on_session_done(const smtp_session_result *r, void *arg)
 	record_session(pa, r);
 	if (r->ssl != NULL && r->tls_established)
 		dane_tls_inspect(r->ssl, &ap->tls, &pa->tls);
-	judge_address(job->eng, h, pa);
+	/* The route may have gone since the check in queue_session(). */
+	judge_address(job->eng, h, pa, r->outcome ==
+	    SMTP_OUTCOME_CONNECT_FAILED && probe_engine_no_route(&pa->addr,
+	    pa->port));
 	judge_second_pass(h, ap, pa);
 	log_debug("%s[%s]%s%s: %s: %s", h->name, pa->addr.text,
 	    pa->key_family[0] ? "/" : "", pa->key_family,
@@ -1221,6 +1257,7 @@ probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 		return -1;
 	}
 	res->started = time(NULL);
+	res->no_rollover_warning = e->cfg.no_rollover_warning;
 	dp->eng = e;
 	dp->res = res;
 	dp->done = done;

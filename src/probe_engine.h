@@ -33,6 +33,7 @@ typedef struct probe_config {
 	double timeout;          /* overall seconds per domain */
 	double phase_timeout;    /* inactivity seconds per SMTP phase */
 	bool require_dane;
+	bool no_rollover_warning; /* breaks-at-renewal is a note, not WARNING */
 	expiry_thresholds expiry;
 	unsigned per_host;       /* connections to one address at a time; 0 = no cap */
 	unsigned max_sessions;   /* SMTP sessions at once overall; 0 = no cap */
@@ -54,6 +55,11 @@ int probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 
 /* Probes still running. */
 size_t probe_engine_running(const probe_engine *e);
+
+/* Whether this host has no route to a's family: a UDP connect() to it
+ * (which sends nothing) fails with ENETUNREACH, EADDRNOTAVAIL or
+ * EAFNOSUPPORT.  Decided per address, not guessed from the interfaces. */
+bool probe_engine_no_route(const dns_addr *a, int port);
 
 /* Counters of shared work, for reports and tests. */
 typedef struct probe_engine_stats {

@@ -140,9 +140,21 @@ probe_domain_free(probe_domain *d)
 	free(d);
 }
 
-/* A host's verdict: its DNS policy failure, or the worst of its addresses. */
+/* Every address was left out (no route for its family here): the host
+ * was not looked at, which is neither a pass nor a failure. */
+static const probe_address *
+all_skipped(const probe_host *h)
+{
+	for (size_t i = 0; i < h->n_addrs; i++)
+		if (!h->addrs[i].skipped)
+			return NULL;
+	return h->n_addrs > 0 ? &h->addrs[0] : NULL;
+}
+
+/* A host's verdict: its DNS policy failure, or the worst of its addresses
+ * (skipped ones are OK and never the worst). */
 static void
-finish_host(probe_host *h)
+finish_host(probe_host *h, bool rollover_warning)
 {
 	const probe_address *worst = NULL;
 
@@ -154,6 +166,11 @@ finish_host(probe_host *h)
 	if (h->n_addrs == 0) {
 		h->severity = SEVERITY_CRITICAL;
 		snprintf(h->reason, sizeof(h->reason), "no address was probed");
+		return;
+	}
+	if ((worst = all_skipped(h)) != NULL) {
+		h->severity = SEVERITY_UNKNOWN;
+		snprintf(h->reason, sizeof(h->reason), "%s", worst->reason);
 		return;
 	}
 	for (size_t i = 0; i < h->n_addrs; i++) {
@@ -171,8 +188,10 @@ finish_host(probe_host *h)
 		snprintf(h->reason, sizeof(h->reason), "[%s]: %s",
 		    worst->addr.text, worst->reason);
 	/* Working today but certain to break at the next renewal (x 0 x
-	 * records only): the operator must hear it before it happens. */
-	if (h->severity == SEVERITY_OK && h->rollover != NULL &&
+	 * records only): the operator must hear it before it happens --
+	 * unless told the certificate is long-lived on purpose. */
+	if (rollover_warning && h->severity == SEVERITY_OK &&
+	    h->rollover != NULL &&
 	    h->rollover->verdict == DANE_ROLL_BREAKS_AT_RENEWAL) {
 		h->severity = SEVERITY_WARNING;
 		snprintf(h->reason, sizeof(h->reason), "TLSA RRset breaks at "
@@ -193,6 +212,10 @@ probe_domain_count(const probe_domain *d, probe_counts *c)
 		for (size_t j = 0; j < h->n_addrs; j++) {
 			const probe_address *a = &h->addrs[j];
 
+			if (a->skipped) {
+				c->skipped++;
+				continue;
+			}
 			c->addrs++;
 			if (a->state == ADDR_STATE_DANE_VERIFIED)
 				c->verified++;
@@ -207,18 +230,47 @@ probe_domain_count(const probe_domain *d, probe_counts *c)
 	}
 }
 
+/* The hosts that count: all but those with every address skipped. */
+static bool
+host_counts(const probe_host *h)
+{
+	return all_skipped(h) == NULL;
+}
+
+/* Nothing was left to probe: UNKNOWN, a fact about this host, never OK. */
+static void
+summarize_unprobed(probe_domain *d)
+{
+	const char *why = all_skipped(&d->hosts[0])->reason;
+	const char *prefix = "not probed: ";
+
+	if (strncmp(why, prefix, strlen(prefix)) == 0)
+		why += strlen(prefix);
+	d->severity = SEVERITY_UNKNOWN;
+	d->probe_error = true;
+	snprintf(d->summary, sizeof(d->summary), "%s: no MX address could be "
+	    "probed from here: %s", d->domain, why);
+}
+
 static void
 summarize(probe_domain *d)
 {
 	const probe_host *worst = NULL;
 	probe_counts c;
+	size_t len;
 
 	probe_domain_count(d, &c);
 	for (size_t i = 0; i < d->n_hosts; i++) {
+		if (!host_counts(&d->hosts[i]))
+			continue;
 		if (worst == NULL ||
 		    probe_severity_worst(worst->severity, d->hosts[i].severity) !=
 		    worst->severity)
 			worst = &d->hosts[i];
+	}
+	if (worst == NULL && d->n_hosts > 0) {
+		summarize_unprobed(d);
+		return;
 	}
 	if (worst == NULL) {
 		snprintf(d->summary, sizeof(d->summary), "%s: no MX host to probe",
@@ -236,6 +288,11 @@ summarize(probe_domain *d)
 		    "%s: %s%s%s (%zu/%zu address(es) DANE-verified)", d->domain,
 		    worst->name, worst->reason[0] == '[' ? "" : ": ",
 		    worst->reason, c.verified, c.addrs);
+	len = strlen(d->summary);
+	if (c.skipped > 0)
+		snprintf(d->summary + len, sizeof(d->summary) - len,
+		    "; %zu address(es) not probed (no route for their family "
+		    "on this host)", c.skipped);
 }
 
 void
@@ -251,7 +308,7 @@ probe_domain_finish(probe_domain *d)
 		return;
 	}
 	for (size_t i = 0; i < d->n_hosts; i++)
-		finish_host(&d->hosts[i]);
+		finish_host(&d->hosts[i], !d->no_rollover_warning);
 	summarize(d);
 	if (d->timed_out) {
 		size_t len = strlen(d->summary);
@@ -294,10 +351,13 @@ dane_status_host(const probe_host *h)
 {
 	switch (h->policy.level) {
 	case DANE_LEVEL_REQUIRED:
-		if (h->n_addrs == 0)
+		/* Nothing probed (no address, or none reachable from here):
+		 * nothing was authenticated. */
+		if (h->n_addrs == 0 || all_skipped(h) != NULL)
 			return DANE_STATUS_FAILED;
 		for (size_t i = 0; i < h->n_addrs; i++)
-			if (!address_matched(&h->addrs[i]))
+			if (!h->addrs[i].skipped &&
+			    !address_matched(&h->addrs[i]))
 				return DANE_STATUS_FAILED;
 		return DANE_STATUS_VERIFIED;
 	case DANE_LEVEL_ENCRYPT_ONLY:
@@ -313,13 +373,19 @@ dane_status_host(const probe_host *h)
 dane_status
 dane_status_domain(const probe_domain *d)
 {
-	size_t verified = 0, encrypt_only = 0;
+	size_t verified = 0, encrypt_only = 0, counted = 0;
 
 	if (d->kind == DOMAIN_NULL_MX)
 		return DANE_STATUS_NULL_MX;
-	if (d->kind == DOMAIN_LOOKUP_FAILED || d->n_hosts == 0)
+	if (d->kind == DOMAIN_LOOKUP_FAILED || d->n_hosts == 0 ||
+	    d->probe_error)
 		return DANE_STATUS_FAILED;
 	for (size_t i = 0; i < d->n_hosts; i++) {
+		/* A host unreachable from here is left out, as a sender
+		 * without that address family leaves it out. */
+		if (!host_counts(&d->hosts[i]))
+			continue;
+		counted++;
 		switch (dane_status_host(&d->hosts[i])) {
 		case DANE_STATUS_FAILED:
 			return DANE_STATUS_FAILED;
@@ -333,7 +399,9 @@ dane_status_domain(const probe_domain *d)
 			break;
 		}
 	}
-	if (verified == d->n_hosts)
+	if (counted == 0)
+		return DANE_STATUS_FAILED;
+	if (verified == counted)
 		return DANE_STATUS_VERIFIED;
 	if (verified > 0)
 		return DANE_STATUS_PARTIAL;

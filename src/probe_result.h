@@ -71,6 +71,9 @@ typedef struct probe_address {
 	dane_tls_outcome tls;
 	long leaf_days_left;             /* valid when tls.leaf.present */
 	bool complete;                   /* a verdict was reached */
+	/* Not probed for a reason of the probing host (no route for the
+	 * address family): left out of every verdict and count. */
+	bool skipped;
 	/* "ECDSA"/"RSA" when the server was probed once per key algorithm
 	 * (dual-certificate servers), "" when one probe saw its only key. */
 	char key_family[8];
@@ -119,6 +122,9 @@ typedef struct probe_domain {
 	 * summary.  Formatters report a probe error, never a DANE failure:
 	 * an outage of the monitoring host is not the domain's fault. */
 	bool probe_error;
+	/* --no-rollover-warning: a TLSA RRset that breaks at the next renewal
+	 * is reported, but does not raise a working host to WARNING. */
+	bool no_rollover_warning;
 } probe_domain;
 
 void probe_domain_free(probe_domain *d);
@@ -158,9 +164,10 @@ dane_status dane_status_host(const probe_host *h);
  * else encrypt-only when any host is; else none. */
 dane_status dane_status_domain(const probe_domain *d);
 
-/* Counters used by formatters. */
+/* Counters used by formatters.  addrs counts the addresses probed;
+ * skipped those left out (no route for their family on this host). */
 typedef struct probe_counts {
-	size_t hosts, addrs, verified, failed, no_dane, warn;
+	size_t hosts, addrs, verified, failed, no_dane, warn, skipped;
 } probe_counts;
 void probe_domain_count(const probe_domain *d, probe_counts *c);
 

@@ -84,11 +84,11 @@ long_output(FILE *out, const probe_domain *d)
 			fprintf(out, "[%s] %s: %s\n",
 			    probe_severity_name(h->severity), h->name, h->reason);
 		/* Rollover readiness: a note unless robust (breaks-at-renewal
-		 * already raised the host to WARNING). */
+		 * already raised the host to WARNING, unless switched off). */
 		if (h->rollover != NULL && h->rollover->verdict != DANE_ROLL_ROBUST)
 			fprintf(out, "[%s] %s rollover: %s: %s%s\n",
-			    h->rollover->verdict == DANE_ROLL_BREAKS_AT_RENEWAL
-			    ? "WARNING" : "INFO", h->name,
+			    h->rollover->verdict == DANE_ROLL_BREAKS_AT_RENEWAL &&
+			    !d->no_rollover_warning ? "WARNING" : "INFO", h->name,
 			    dane_roll_verdict_name(h->rollover->verdict),
 			    h->rollover->reason, h->rollover->n_stale ?
 			    " (stale TLSA records published)" : "");

@@ -78,38 +78,50 @@ read_all(int fd, unsigned char *buf, size_t len)
 	return (ssize_t)n;
 }
 
+/* "-" is standard input, shown as "<stdin>" in messages. */
+static const char *
+shown(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
 /*
- * Reads the whole file; *len 0 for an empty one.  Caller frees with
- * free_file().  read(2), not stdio: a FILE's buffer could keep a copy of
- * a key that nobody wipes.
+ * Reads the whole file ("-": standard input); *len 0 for an empty one.
+ * Caller frees with free_file().  read(2), not stdio: a FILE's buffer
+ * could keep a copy of a key that nobody wipes.
  */
 static unsigned char *
 read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool std_in = strcmp(path, "-") == 0;
+	int fd = std_in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	const char *name = shown(path);
 	unsigned char *buf;
 	ssize_t n;
 
 	*len = 0;
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return NULL;
 	}
 	buf = malloc(MAX_FILE + 1);
 	if (buf == NULL) {
-		close(fd);
-		snprintf(err, errlen, "%s: out of memory", path);
+		if (!std_in)
+			close(fd);
+		snprintf(err, errlen, "%s: out of memory", name);
 		return NULL;
 	}
 	n = read_all(fd, buf, MAX_FILE + 1);
 	if (n < 0 || n > MAX_FILE) {
-		snprintf(err, errlen, "%s: %s", path, n < 0 ? strerror(errno) :
+		snprintf(err, errlen, "%s: %s", name, n < 0 ? strerror(errno) :
 		    "too large for a certificate or key file");
-		close(fd);
+		if (!std_in)
+			close(fd);
 		free_file(buf, MAX_FILE);
 		return NULL;
 	}
-	close(fd);
+	if (!std_in)
+		close(fd);
 	buf[n] = '\0';  /* room reserved above: PEM checks use strstr */
 	*len = (size_t)n;
 	return buf;
@@ -208,15 +220,16 @@ tlsa_gen_load_certs(const char *path, char *err, size_t errlen)
 	size_t len;
 	unsigned char *buf = read_file(path, &len, err, errlen);
 	STACK_OF(X509) *sk = NULL;
+	const char *name = shown(path);
 
 	if (buf == NULL)
 		return NULL;
 	if (len == 0)
-		snprintf(err, errlen, "%s: empty file, no certificate", path);
+		snprintf(err, errlen, "%s: empty file, no certificate", name);
 	else if (is_pem(buf, len))
-		sk = pem_certs(path, buf, len, err, errlen);
+		sk = pem_certs(name, buf, len, err, errlen);
 	else
-		sk = der_cert(path, buf, len, err, errlen);
+		sk = der_cert(name, buf, len, err, errlen);
 	free_file(buf, len);
 	return sk;
 }
@@ -278,25 +291,26 @@ tlsa_gen_load_key(const char *path, const char *password, char *err,
 	unsigned char *buf = read_file(path, &len, err, errlen);
 	pw_state st = { password, false };
 	EVP_PKEY *pkey = NULL;
+	const char *name = shown(path);
 
 	if (buf == NULL)
 		return NULL;
 	if (len == 0)
-		snprintf(err, errlen, "%s: empty file, no key", path);
+		snprintf(err, errlen, "%s: empty file, no key", name);
 	else if ((pkey = decode_key(buf, len, &st)) != NULL)
 		; /* done */
 	else if (st.asked && password == NULL)
 		snprintf(err, errlen, "%s: the key is encrypted: give "
-		    "--password-file (or --password)", path);
+		    "--password-file (or --password)", name);
 	else if (st.asked)
 		snprintf(err, errlen, "%s: cannot decrypt the key: wrong "
-		    "password?", path);
+		    "password?", name);
 	else if (is_pem(buf, len) && mentions(buf, "CERTIFICATE-----"))
 		snprintf(err, errlen, "%s: a certificate, not a key: use "
-		    "--cert", path);
+		    "--cert", name);
 	else
 		snprintf(err, errlen, "%s: not a public or private key (PEM "
-		    "or DER)", path);
+		    "or DER)", name);
 	free_file(buf, len);
 	return pkey;
 }
@@ -507,7 +521,14 @@ print_line(FILE *out, tlsa_gen_format f, const char *owner, uint32_t ttl,
 	if (h == NULL)
 		return -1;
 	ttl_field(t, sizeof(t), ttl);
-	if (f == TLSA_GEN_NSUPDATE)
+	if (owner == NULL && f == TLSA_GEN_GENERIC)
+		rc = fprintf(out, "\\# %zu %02x%02x%02x%s\n", r->len + 3,
+		    r->usage, r->selector, r->mtype, h);
+	else if (owner == NULL)
+		/* The record data alone, to paste into a zone or a form. */
+		rc = fprintf(out, "%u %u %u %s\n", r->usage, r->selector,
+		    r->mtype, h);
+	else if (f == TLSA_GEN_NSUPDATE)
 		rc = fprintf(out, "update add %s %lu IN TLSA %u %u %u %s\n",
 		    owner, (unsigned long)(ttl ? ttl : 3600), r->usage,
 		    r->selector, r->mtype, h);
@@ -576,6 +597,8 @@ tlsa_gen_print(FILE *out, tlsa_gen_format f, const char *owner,
 {
 	if (f == TLSA_GEN_JSON)
 		return print_json(out, owner, ttl, items, n);
+	if (f == TLSA_GEN_NSUPDATE && owner == NULL)
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (print_line(out, f, owner, ttl, &items[i].rec) != 0)
 			return -1;

@@ -28,6 +28,9 @@
 
 #include "tlsa_record.h"
 
+/* Certificate and key files may be "-", standard input ("<stdin>" in
+ * messages). */
+
 /* Certificates from a PEM file (all CERTIFICATE blocks, in order; other
  * blocks such as a private key in a Postfix chain file are skipped) or a
  * DER file (one certificate).  NULL with a reason on failure, also for an
@@ -104,7 +107,9 @@ typedef struct tlsa_gen_item {
 } tlsa_gen_item;
 
 /* Writes the records in the format (ttl 0: no TTL in zone/generic lines,
- * 3600 for nsupdate).  Returns 0, or -1 on an output error. */
+ * 3600 for nsupdate).  Without an owner (NULL) zone and generic give the
+ * record data alone ("3 1 1 <hex>", "\# 35 <hex>") and nsupdate fails.
+ * Returns 0, or -1 on an output error. */
 int tlsa_gen_print(FILE *out, tlsa_gen_format f, const char *owner,
     uint32_t ttl, const tlsa_gen_item *items, size_t n);
 

@@ -39,20 +39,25 @@ need_cmd() {
 		skip "$1 not found: apt-get install $2 (contrib/dev/install-deps does)"
 }
 
-# probe ARGS...: daneprobe check against the lab.
+# probe ARGS...: daneprobe check against the lab, -t 10 unless ARGS have
+# their own -t (an option given twice is refused).
 probe() {
+	local t=(-t 10)
+	case " $* " in *" -t "* | *" --timeout "*) t=() ;; esac
 	"$DANEPROBE" check --resolver "$LAB_RESOLVER" --trust-anchor "$LAB_ANCHOR" \
-		--helo probe.lab -t 10 "$@"
+		--helo probe.lab "${t[@]}" "$@"
 }
 
 # The lab's domain cases (tests/lab/cases.tsv): "target<TAB>exit<TAB>extra".
 # Rows whose options point at another resolver test the resolver, not
-# the domain (the domain repeats an earlier row): they are left out.  So is
+# the domain (the domain repeats an earlier row), and rows whose options
+# change the verdict (--no-rollover-warning) test the option: they are
+# left out.  So is
 # many-mx: its 100 MX hosts share one address, and in an all-cases batch
 # the per-address cap queues their sessions against -t (cases.test and
 # batch.test cover it).
 lab_cases() {
-	awk -F '\t' '$1 !~ /^(#|\[|$)/ && $1 != "many-mx.dane.lab" && $2 != "-" && $5 !~ /--resolver/ {
+	awk -F '\t' '$1 !~ /^(#|\[|$)/ && $1 != "many-mx.dane.lab" && $2 != "-" && $5 !~ /--resolver|--no-rollover-warning/ {
 		print $1 "\t" $2 "\t" ($5 == "" ? "-" : $5) }' "$srcdir/tests/lab/cases.tsv"
 }
 

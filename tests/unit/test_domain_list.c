@@ -316,3 +316,32 @@ Test(domain_list, the_file_name_is_escaped_too)
 	    diag_buf);
 	domain_list_free(&l);
 }
+
+/* IDNA2008 with UTS #46 non-transitional mapping: U-labels become
+ * A-labels, a case or Unicode variant of a name already listed is a
+ * duplicate, and ß stays ß (transitional processing would make it ss). */
+Test(domain_list, u_labels_become_a_labels_and_match_their_duplicates)
+{
+	static const char text[] =
+	    "bücher.example\n"
+	    "XN--BCHER-KVA.example.\n"
+	    "Bücher.Example\n"
+	    "straße.de\n"
+	    "strasse.de\n"
+	    "ü.xn--zz\n"
+	    "bad..bücher\n";
+	parsed p;
+
+	parse_bytes(&p, text, sizeof(text) - 1);
+	cr_assert_eq(p.rc, 0);
+	cr_assert_eq(p.list.n, 3, "%zu names", p.list.n);
+	cr_expect_str_eq(p.list.names[0], "xn--bcher-kva.example");
+	cr_expect_str_eq(p.list.names[1], "xn--strae-oqa.de");
+	cr_expect_str_eq(p.list.names[2], "strasse.de");
+	cr_expect_eq(p.n_bad, 2);
+	cr_expect_not_null(strstr(p.diag, "list.txt:6: invalid domain name"),
+	    "%s", p.diag);
+	cr_expect_not_null(strstr(p.diag, "list.txt:7: invalid domain name"),
+	    "%s", p.diag);
+	domain_list_free(&p.list);
+}
