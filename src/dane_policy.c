@@ -25,6 +25,31 @@ dane_level_name(dane_level l)
 	return "unknown";
 }
 
+static const char *const mx_status_names[] = {
+	[DANE_MX_SECURE] = "secure",
+	[DANE_MX_INSECURE] = "insecure",
+	[DANE_MX_IMPLICIT_SECURE] = "implicit-secure",
+	[DANE_MX_IMPLICIT_INSECURE] = "implicit-insecure",
+};
+
+const char *
+dane_mx_status_name(dane_mx_status s)
+{
+	if ((unsigned)s < sizeof(mx_status_names) / sizeof(mx_status_names[0]))
+		return mx_status_names[s];
+	return "unknown";
+}
+
+bool
+dane_policy_mx_voids_dane(dane_mx_status mx, dane_level host_level)
+{
+	bool insecure = mx == DANE_MX_INSECURE ||
+	    mx == DANE_MX_IMPLICIT_INSECURE;
+
+	return insecure && (host_level == DANE_LEVEL_REQUIRED ||
+	    host_level == DANE_LEVEL_ENCRYPT_ONLY);
+}
+
 static bool
 lookup_failed(const dns_answer *a)
 {

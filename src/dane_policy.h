@@ -41,6 +41,21 @@ typedef enum dane_mx_status {
 	DANE_MX_IMPLICIT_INSECURE, /* no MX, insecure denial */
 } dane_mx_status;
 
+/* "secure", "insecure", "implicit-secure", "implicit-insecure" */
+const char *dane_mx_status_name(dane_mx_status s);
+
+/*
+ * Does the MX RRset's insecurity void a host's DANE protection?  True for
+ * a host with TLSA records (REQUIRED or ENCRYPT_ONLY) reached through an
+ * insecure MX RRset (or an insecure denial of MX): RFC 7672 2.2.1 lets a
+ * client use those records, but an attacker who forges the unsigned MX
+ * RRset redirects the mail to a host without TLSA records, and the match
+ * proves nothing about where the mail should go.  Postfix logs such a
+ * session "Trusted", not "Verified".  The domain is then a WARNING: sign
+ * the zone of the MX RRset (and have its parent publish DS).
+ */
+bool dane_policy_mx_voids_dane(dane_mx_status mx, dane_level host_level);
+
 /* Step 1 -------------------------------------------------------------- */
 
 typedef struct dane_tlsa_plan {

@@ -219,3 +219,27 @@ Test(dane_policy, level_names)
 	    "encrypt-only");
 	cr_expect_str_eq(dane_level_name(DANE_LEVEL_FAIL), "fail");
 }
+
+/* RFC 7672 2.2.1: which (MX status, host level) pairs leave TLSA records
+ * that a forged MX RRset makes worthless.  The whole table. */
+Test(dane_policy, insecure_mx_voids_only_hosts_with_tlsa)
+{
+	static const struct {
+		dane_mx_status mx;
+		bool voided[4]; /* by dane_level: none required encrypt fail */
+	} t[] = {
+		{ DANE_MX_SECURE, { false, false, false, false } },
+		{ DANE_MX_INSECURE, { false, true, true, false } },
+		{ DANE_MX_IMPLICIT_SECURE, { false, false, false, false } },
+		{ DANE_MX_IMPLICIT_INSECURE, { false, true, true, false } },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (int l = 0; l < 4; l++)
+			cr_expect_eq(dane_policy_mx_voids_dane(t[i].mx,
+			    (dane_level)l), t[i].voided[l], "mx %s level %s",
+			    dane_mx_status_name(t[i].mx),
+			    dane_level_name((dane_level)l));
+	cr_expect_str_eq(dane_mx_status_name(DANE_MX_IMPLICIT_INSECURE),
+	    "implicit-insecure");
+}
