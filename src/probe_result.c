@@ -146,6 +146,16 @@ finish_host(probe_host *h)
 {
 	const probe_address *worst = NULL;
 
+	h->bad_name = !dane_policy_valid_mx_name(h->name);
+	if (h->bad_name) {
+		h->severity = SEVERITY_CRITICAL;
+		snprintf(h->reason, sizeof(h->reason), "not a valid host name "
+		    "(RFC 5321 2.3.5): sending MTAs such as Postfix refuse this "
+		    "MX record as malformed and never deliver through it; fix: "
+		    "name a host of letters, digits and '-'");
+		return;
+	}
+
 	if (h->policy.level == DANE_LEVEL_FAIL) {
 		h->severity = SEVERITY_CRITICAL;
 		snprintf(h->reason, sizeof(h->reason), "%s", h->policy.reason);

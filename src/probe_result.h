@@ -89,6 +89,9 @@ typedef struct probe_host {
 	size_t n_addrs;
 	probe_severity severity;
 	char reason[400];
+	/* The exchange name is no valid host name (dane_policy_valid_mx_name):
+	 * CRITICAL whatever its addresses say; set by probe_domain_finish(). */
+	bool bad_name;
 	/* Will the TLSA RRset survive the next key rollover?  Owned; NULL when
 	 * no secure TLSA RRset was found or nothing was presented. */
 	dane_rollover_report *rollover;

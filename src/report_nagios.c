@@ -93,7 +93,8 @@ long_output(FILE *out, const probe_domain *d)
 	for (size_t i = 0; i < d->n_hosts; i++) {
 		const probe_host *h = &d->hosts[i];
 
-		if (h->policy.level == DANE_LEVEL_FAIL || h->n_addrs == 0)
+		if (h->policy.level == DANE_LEVEL_FAIL || h->n_addrs == 0 ||
+		    h->bad_name)
 			report_safe_line(out, REPORT_SAFE_PIPE, "[%s] %s: %s",
 			    probe_severity_name(h->severity), h->name, h->reason);
 		/* Rollover readiness: a note unless robust (breaks-at-renewal

@@ -207,6 +207,9 @@ print_host(FILE *out, const probe_host *h)
 {
 	LINE(out, "  MX %u %s  [%s]", h->preference, h->name,
 	    probe_severity_name(h->severity));
+	if (h->bad_name)
+		LINE(out, "    [%s] %s", probe_severity_name(h->severity),
+		    h->reason);
 	print_answer(out, "A", h->a);
 	print_answer(out, "AAAA", h->aaaa);
 	for (size_t i = 0; i < 2; i++)

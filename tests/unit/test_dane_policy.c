@@ -243,3 +243,34 @@ Test(dane_policy, insecure_mx_voids_only_hosts_with_tlsa)
 	cr_expect_str_eq(dane_mx_status_name(DANE_MX_IMPLICIT_INSECURE),
 	    "implicit-insecure");
 }
+
+Test(dane_policy, mx_names_senders_accept)
+{
+	static const struct {
+		const char *name;
+		bool valid;
+	} t[] = {
+		{ "mx.example.org", true },
+		{ "mx-1.example.org", true },
+		{ "_mx.example.org", true },  /* Postfix allows '_' */
+		{ "MX1.Example.ORG", true },
+		{ "mx|evil=1.dane.lab", false },  /* zone: mx\\124evil=1 */
+		{ "mx\\010nl.dane.lab", false }, /* presented escaped */
+		{ "mx\nnl.dane.lab", false },
+		{ "mx..example.org", false },
+		{ "-mx.example.org", false },
+		{ "mx-.example.org", false },
+		{ "mx example.org", false },
+		{ "", false },
+	};
+	char long_label[80];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		cr_expect_eq(dane_policy_valid_mx_name(t[i].name), t[i].valid,
+		    "\"%s\"", t[i].name);
+	memset(long_label, 'a', 64);
+	strcpy(long_label + 64, ".org");
+	cr_expect_not(dane_policy_valid_mx_name(long_label));
+	strcpy(long_label + 63, ".org");
+	cr_expect(dane_policy_valid_mx_name(long_label));
+}

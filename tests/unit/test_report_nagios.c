@@ -201,8 +201,9 @@ Test(report_nagios, hostile_strings_cannot_add_perfdata_or_lines)
 	cr_assert_null(strchr(text, '\x1b'));
 	cr_assert_null(strchr(text, '\r'));
 	cr_assert_null(strchr(text, '\a'));
-	/* status line + 2 long-output lines, nothing forged */
-	cr_assert_eq(count_char(text, '\n'), 3, "%s", text);
+	/* status line + 3 long-output lines (the bad name, its address,
+	 * the failed host), nothing forged */
+	cr_assert_eq(count_char(text, '\n'), 4, "%s", text);
 	cr_assert(strstr(text, "554 go away \\x7c injected=1;;;;\\x0a[OK] all "
 	    "fine \\x1b]0;owned\\x07\\x1b[2J") != NULL, "%s", text);
 	cr_assert(strstr(text, "mx\\x7cevil=1;;;;\\x0a[OK] forged.example"
@@ -228,6 +229,28 @@ Test(report_nagios, hostile_summary_cannot_end_the_status_line)
 	cr_assert_eq(count_char(text, '\n'), 1, "%s", text);
 	cr_assert(strstr(text, "x \\x7c y=1\"\\x0aDANE-SMTP OK - forged | ")
 	    != NULL, "%s", text);
+	free(text);
+	probe_domain_free(d);
+}
+
+/* posttls-finger: "malformed domain name in resource data of MX record". */
+Test(report_nagios, mx_name_no_sender_accepts_is_critical)
+{
+	probe_domain *d = rt_domain("b.example", DOMAIN_MX, DANE_MX_SECURE, 1);
+	probe_host *h = rt_host(d, 0, "mx|evil=1.b.example",
+	    DANE_LEVEL_REQUIRED, 1);
+	char *text;
+
+	rt_addr(h, 0, "192.0.2.1", ADDR_STATE_DANE_VERIFIED);
+	probe_domain_finish(d);
+	cr_assert_eq(d->severity, SEVERITY_CRITICAL);
+	cr_assert(h->bad_name);
+	text = nagios(d);
+	cr_assert(strstr(text, "\n[CRITICAL] mx\\x7cevil=1.b.example: not a "
+	    "valid host name (RFC 5321 2.3.5)") != NULL, "%s", text);
+	/* the DANE facts stay as they were */
+	cr_assert(strstr(text, "\n[OK] mx\\x7cevil=1.b.example[192.0.2.1]:25 "
+	    "dane-verified") != NULL, "%s", text);
 	free(text);
 	probe_domain_free(d);
 }
