@@ -552,6 +552,8 @@ job_collect(host_job *job)
 	collect_addrs(h->a, h);
 	collect_addrs(h->aaaa, h);
 	job->n_first = h->n_addrs;
+	for (size_t i = 0; i < h->n_addrs; i++)
+		h->addrs[i].port = job->eng->cfg.port; /* probed or not */
 	for (size_t i = 0; i < cap; i++) {
 		job->addrs[i].job = job;
 		job->addrs[i].index = i;
@@ -956,6 +958,7 @@ job_trim(host_job *job)
 
 			memset(pa, 0, sizeof(*pa));
 			pa->addr = addr;
+			pa->port = e->cfg.port;
 		} else {
 			pa->dropped = true;
 			pa->complete = true;
