@@ -799,6 +799,7 @@ mark_capped(probe_address *pa, unsigned cap, int port)
 	pa->state = ADDR_STATE_NOT_PROBED;
 	pa->severity = SEVERITY_WARNING;
 	pa->complete = true;
+	pa->capped = true;
 	pa->ms_connect = pa->ms_banner = pa->ms_ehlo = pa->ms_starttls = -1;
 	pa->ms_tls = pa->ms_total = -1;
 	snprintf(pa->reason, sizeof(pa->reason), "not probed: beyond the "

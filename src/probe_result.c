@@ -367,13 +367,20 @@ dane_status
 dane_status_host(const probe_host *h)
 {
 	switch (h->policy.level) {
-	case DANE_LEVEL_REQUIRED:
+	case DANE_LEVEL_REQUIRED: {
+		size_t probed = 0;
+
 		if (h->n_addrs == 0)
 			return DANE_STATUS_FAILED;
-		for (size_t i = 0; i < h->n_addrs; i++)
+		for (size_t i = 0; i < h->n_addrs; i++) {
+			if (h->addrs[i].capped)
+				continue;
+			probed++;
 			if (!address_matched(&h->addrs[i]))
 				return DANE_STATUS_FAILED;
-		return DANE_STATUS_VERIFIED;
+		}
+		return probed > 0 ? DANE_STATUS_VERIFIED : DANE_STATUS_UNKNOWN;
+	}
 	case DANE_LEVEL_ENCRYPT_ONLY:
 		return DANE_STATUS_ENCRYPT_ONLY;
 	case DANE_LEVEL_NONE:
@@ -387,7 +394,7 @@ dane_status_host(const probe_host *h)
 dane_status
 dane_status_domain(const probe_domain *d)
 {
-	size_t verified = 0, encrypt_only = 0;
+	size_t verified = 0, encrypt_only = 0, unknown = 0;
 
 	if (d->probe_error)
 		return DANE_STATUS_UNKNOWN;
@@ -405,13 +412,16 @@ dane_status_domain(const probe_domain *d)
 		case DANE_STATUS_ENCRYPT_ONLY:
 			encrypt_only++;
 			break;
+		case DANE_STATUS_UNKNOWN:
+			unknown++; /* every address beyond the budget */
+			break;
 		default:
 			break;
 		}
 	}
 	if (verified > 0 && hosts_voided_by_mx(d) > 0)
 		return DANE_STATUS_INSECURE_MX;
-	if (verified == d->n_hosts)
+	if (verified > 0 && verified + unknown == d->n_hosts)
 		return DANE_STATUS_VERIFIED;
 	if (verified > 0)
 		return DANE_STATUS_PARTIAL;

@@ -75,6 +75,9 @@ typedef struct probe_address {
 	 * (dual-certificate servers), "" when one probe saw its only key. */
 	char key_family[8];
 	bool dropped;                    /* internal: a redundant second probe */
+	/* Left out by the domain's address budget (--max-addresses): state
+	 * NOT_PROBED, WARNING; counts for neither DANE status nor OK. */
+	bool capped;
 } probe_address;
 
 typedef struct probe_host {
@@ -174,14 +177,17 @@ typedef enum dane_status {
 const char *dane_status_name(dane_status s);
 
 /* Host: FAIL policy -> failed; DANE required -> verified when every
- * address matched its TLSA records, else failed; encrypt-only; none. */
+ * probed address matched its TLSA records, else failed (unknown when
+ * every address was left out by --max-addresses); encrypt-only; none. */
 dane_status dane_status_host(const probe_host *h);
 
 /* Domain: unknown on a probe error (never failed: the fault is ours);
  * null-mx; failed when the MX lookup failed, there is no host or any host
  * failed; insecure-mx when some host is verified but the MX RRset is
  * insecure (dane_policy_mx_voids_dane()); verified when all hosts are;
- * partial when some are; else encrypt-only when any host is; else none. */
+ * partial when some are; else encrypt-only when any host is; else none.
+ * Hosts whose every address was left out by --max-addresses count for
+ * nothing (their WARNING is in the severity). */
 dane_status dane_status_domain(const probe_domain *d);
 
 /* Counters used by formatters. */

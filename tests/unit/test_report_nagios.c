@@ -154,6 +154,42 @@ Test(report_nagios, null_mx_in_unsigned_zone_is_ok_and_says_unsigned)
 	probe_domain_free(d);
 }
 
+/* ---- addresses left out by --max-addresses ------------------------------ */
+
+static void
+capped(probe_address *a, const char *text)
+{
+	snprintf(a->addr.text, sizeof(a->addr.text), "%s", text);
+	a->port = 25;
+	a->state = ADDR_STATE_NOT_PROBED;
+	a->severity = SEVERITY_WARNING;
+	a->complete = true;
+	a->capped = true;
+	snprintf(a->reason, sizeof(a->reason), "not probed: beyond the first "
+	    "1 addresses of this domain");
+}
+
+Test(probe_result, capped_addresses_are_neither_ok_nor_failed)
+{
+	probe_domain *d = rt_domain("c.example", DOMAIN_MX, DANE_MX_SECURE, 2);
+	probe_host *h1 = rt_host(d, 0, "mx1.c.example", DANE_LEVEL_REQUIRED, 2);
+	probe_host *h2 = rt_host(d, 1, "mx2.c.example", DANE_LEVEL_REQUIRED, 1);
+
+	rt_addr(h1, 0, "192.0.2.1", ADDR_STATE_DANE_VERIFIED);
+	capped(&h1->addrs[1], "192.0.2.2");
+	capped(&h2->addrs[0], "192.0.2.3");
+	probe_domain_finish(d);
+	/* never OK on their own ... */
+	cr_assert_eq(d->severity, SEVERITY_WARNING, "%s", d->summary);
+	cr_assert_eq(h2->severity, SEVERITY_WARNING);
+	cr_assert(strstr(d->summary, "not probed: beyond the first") != NULL);
+	/* ... and no DANE failure either */
+	cr_assert_eq(dane_status_host(h1), DANE_STATUS_VERIFIED);
+	cr_assert_eq(dane_status_host(h2), DANE_STATUS_UNKNOWN);
+	cr_assert_eq(dane_status_domain(d), DANE_STATUS_VERIFIED);
+	probe_domain_free(d);
+}
+
 /* ---- probe errors ------------------------------------------------------- */
 
 Test(report_nagios, probe_error_is_unknown_and_never_a_dane_failure)
