@@ -54,6 +54,7 @@ cli_options_init(cli_options *o)
 	o->probe.expiry.warn_days = 20;
 	o->probe.expiry.crit_days = 7;
 	o->probe.per_host = 2;
+	o->probe.max_addresses = CLI_DEFAULT_MAX_ADDRESSES;
 }
 
 /*
@@ -377,6 +378,15 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 			return -1;
 		o->probe.helo_name = arg;
 		return 1;
+	case CLI_OPT_MAX_ADDRESSES:
+		/* 0: no cap (every address of up to 128 MX hosts) */
+		if (cli_parse_long(arg, 0, 100000, &v) == 0) {
+			o->probe.max_addresses = (unsigned)v;
+			return 1;
+		}
+		snprintf(err, errlen, "invalid --max-addresses \"%s\" (0 for "
+		    "no limit)", arg);
+		return -1;
 	default:
 		return 0;
 	}

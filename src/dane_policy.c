@@ -25,6 +25,62 @@ dane_level_name(dane_level l)
 	return "unknown";
 }
 
+static const char *const mx_status_names[] = {
+	[DANE_MX_SECURE] = "secure",
+	[DANE_MX_INSECURE] = "insecure",
+	[DANE_MX_IMPLICIT_SECURE] = "implicit-secure",
+	[DANE_MX_IMPLICIT_INSECURE] = "implicit-insecure",
+};
+
+const char *
+dane_mx_status_name(dane_mx_status s)
+{
+	if ((unsigned)s < sizeof(mx_status_names) / sizeof(mx_status_names[0]))
+		return mx_status_names[s];
+	return "unknown";
+}
+
+bool
+dane_policy_mx_voids_dane(dane_mx_status mx, dane_level host_level)
+{
+	bool insecure = mx == DANE_MX_INSECURE ||
+	    mx == DANE_MX_IMPLICIT_INSECURE;
+
+	return insecure && (host_level == DANE_LEVEL_REQUIRED ||
+	    host_level == DANE_LEVEL_ENCRYPT_ONLY);
+}
+
+static bool
+label_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool
+dane_policy_valid_mx_name(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.' || c == '\0') {
+			if (label == 0 || label > 63 || name[i - 1] == '-' ||
+			    name[i - label] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!label_char(c))
+			return false;
+		label++;
+	}
+	return true;
+}
+
 static bool
 lookup_failed(const dns_answer *a)
 {

@@ -41,6 +41,33 @@ typedef enum dane_mx_status {
 	DANE_MX_IMPLICIT_INSECURE, /* no MX, insecure denial */
 } dane_mx_status;
 
+/* "secure", "insecure", "implicit-secure", "implicit-insecure" */
+const char *dane_mx_status_name(dane_mx_status s);
+
+/*
+ * Does the MX RRset's insecurity void a host's DANE protection?  True for
+ * a host with TLSA records (REQUIRED or ENCRYPT_ONLY) reached through an
+ * insecure MX RRset (or an insecure denial of MX): RFC 7672 2.2.1 lets a
+ * client use those records, but an attacker who forges the unsigned MX
+ * RRset redirects the mail to a host without TLSA records, and the match
+ * proves nothing about where the mail should go.  Postfix logs such a
+ * session "Trusted", not "Verified".  The domain is then a WARNING: sign
+ * the zone of the MX RRset (and have its parent publish DS).
+ */
+bool dane_policy_mx_voids_dane(dane_mx_status mx, dane_level host_level);
+
+/*
+ * Is an MX exchange name a host name a sending MTA accepts?  Letters,
+ * digits, '-' and '_' (Postfix valid_hostname() allows '_'), labels of 1
+ * to 63 characters not starting or ending with '-', 253 characters at
+ * most (RFC 1123 2.1, RFC 5321 2.3.5).  DNS itself carries any byte (a
+ * zone may hold "mx\124x" or "mx\010x"); Postfix refuses such an MX
+ * record as a "malformed domain name", so mail through it is never
+ * delivered, whatever its TLSA records say.  `name` is as the resolver
+ * presents it (no trailing dot; special bytes as \DDD or raw).
+ */
+bool dane_policy_valid_mx_name(const char *name);
+
 /* Step 1 -------------------------------------------------------------- */
 
 typedef struct dane_tlsa_plan {

@@ -10,15 +10,25 @@
  *
  * Host jobs live for the whole run (a cache keyed by host name), so a host
  * named by many domains is resolved and probed once.  A domain's deadline
- * only ends that domain's wait: the shared job runs on for the others.
+ * only ends that domain's wait: the shared job runs on for the others,
+ * but the sessions it had queued that no live domain needs are cancelled.
  * Domain probes live until their MX lookup has called back (getdns may
  * answer after the deadline); late answers are ignored.
+ *
+ * Address budget (--max-addresses): a domain chooses where we connect, so
+ * it gets at most cfg.max_addresses addresses, given out in MX preference
+ * order once each host's addresses are known ("allot").  A host job
+ * probes the longest prefix of its address list that any live subscriber
+ * was allotted (job_want); a domain gets its host's result once its own
+ * prefix is complete, with the addresses beyond its allotment reported as
+ * not probed.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +54,13 @@
 typedef struct domain_probe domain_probe;
 typedef struct host_job host_job;
 
+#define NO_TWIN SIZE_MAX
+
 typedef struct addr_probe {
 	host_job *job;
 	size_t index;
+	size_t twin;             /* first pass: its second pass, or NO_TWIN */
+	size_t first;            /* second pass: its first pass */
 	smtp_session *session;   /* NULL when not running */
 	conn_waiter waiter;      /* connection slot, queued or held */
 	bool holds_slot;
@@ -67,9 +81,10 @@ struct host_job {
 	probe_host res;          /* the master result */
 	unsigned addr_lookups;   /* A/AAAA lookups outstanding */
 	size_t tlsa_step;        /* TLSA name being looked up */
-	bool decided;            /* policy known */
-	bool done;               /* every address has a verdict */
-	unsigned sessions;       /* SMTP sessions running or queued */
+	bool decided;            /* policy known, addresses collected */
+	bool notifying;          /* telling subscribers: no delivery yet */
+	size_t n_first;          /* first-pass addresses (res.addrs[0..n)) */
+	size_t want;             /* first-pass prefix queued for a domain */
 	addr_probe *addrs;
 	host_sub *subs;
 	host_job *next_all;
@@ -78,6 +93,8 @@ struct host_job {
 typedef struct domain_host {
 	host_job *job;
 	bool done;
+	bool allotted;           /* allot is fixed */
+	size_t allot;            /* first-pass addresses this domain probes */
 } domain_host;
 
 struct domain_probe {
@@ -89,6 +106,7 @@ struct domain_probe {
 	double t0;
 	unsigned dns_pending;
 	bool finished;           /* result handed over */
+	unsigned allocating;     /* giving out the budget: do not finish */
 	domain_host *hosts;
 	size_t n_hosts;          /* res may be gone when dp is freed */
 	domain_probe *prev, *next;
@@ -120,6 +138,7 @@ static void job_start_tlsa(host_job *job);
 static void job_decide(host_job *job);
 static void job_maybe_done(host_job *job);
 static void domain_maybe_done(domain_probe *dp);
+static void domain_allocate(domain_probe *dp);
 
 /* ---- domain lifetime --------------------------------------------------- */
 
@@ -491,7 +510,6 @@ addr_finished(host_job *job, addr_probe *ap)
 		ap->holds_slot = false;
 		conn_limiter_release(e->limiter, &ap->waiter);
 	}
-	job->sessions--;
 	job_maybe_done(job);
 }
 
@@ -560,7 +578,6 @@ queue_session(host_job *job, size_t i)
 	ap->job = job;
 	ap->index = i;
 	pa->port = e->cfg.port;
-	job->sessions++;
 	/* No slot and no session for an address this host cannot reach. */
 	if (probe_engine_no_route(&pa->addr, e->cfg.port)) {
 		pa->ms_connect = pa->ms_banner = pa->ms_ehlo = -1;
@@ -578,8 +595,9 @@ queue_session(host_job *job, size_t i)
 	}
 }
 
+/* The addresses to probe, none queued yet: domains ask (job_want). */
 static void
-job_start_sessions(host_job *job)
+job_collect(host_job *job)
 {
 	probe_host *h = &job->res;
 	size_t cap = MAX_PROBES_PER_HOST;
@@ -594,11 +612,46 @@ job_start_sessions(host_job *job)
 	}
 	collect_addrs(h->a, h);
 	collect_addrs(h->aaaa, h);
-	/* Hold the job open until every session is queued. */
-	job->sessions++;
+	job->n_first = h->n_addrs;
 	for (size_t i = 0; i < h->n_addrs; i++)
-		queue_session(job, i);
-	job->sessions--;
+		h->addrs[i].port = job->eng->cfg.port; /* probed or not */
+	for (size_t i = 0; i < cap; i++) {
+		job->addrs[i].job = job;
+		job->addrs[i].index = i;
+		job->addrs[i].twin = NO_TWIN;
+		job->addrs[i].first = i;
+	}
+}
+
+/* A first-pass address neither queued, running nor finished. */
+static bool
+addr_idle(const host_job *job, size_t i)
+{
+	const addr_probe *ap = &job->addrs[i];
+
+	return !ap->queued && ap->session == NULL && !ap->holds_slot &&
+	    !job->res.addrs[i].complete;
+}
+
+/* Some domain needs the first k addresses: queue those not yet queued. */
+static void
+job_want(host_job *job, size_t k)
+{
+	if (k > job->n_first)
+		k = job->n_first;
+	if (k <= job->want) {
+		job_maybe_done(job);
+		return;
+	}
+	/* Hold deliveries until the whole prefix is queued: a session that
+	 * fails at once must not look like the last one. */
+	job->notifying = true;
+	for (size_t i = job->want; i < k; i++)
+		if (addr_idle(job, i))
+			queue_session(job, i);
+	job->want = k;
+	job->notifying = false;
+	job_maybe_done(job);
 }
 
 static void
@@ -608,11 +661,17 @@ job_decide(host_job *job)
 	const dns_answer *t[2] = { h->tlsa[0], h->tlsa[1] };
 
 	dane_policy_decide(&h->plan, t, &h->policy);
-	job->decided = true;
 	log_debug("host %s: policy %s: %s", h->name,
 	    dane_level_name(h->policy.level), h->policy.reason);
 	if (h->policy.level != DANE_LEVEL_FAIL)
-		job_start_sessions(job);
+		job_collect(job);
+	job->decided = true;
+	/* Each subscriber now knows this host's address count and may give
+	 * out its budget; nothing is delivered while we walk the list. */
+	job->notifying = true;
+	for (host_sub *s = job->subs; s != NULL; s = s->next)
+		domain_allocate(s->dp);
+	job->notifying = false;
 	job_maybe_done(job);
 }
 
@@ -707,8 +766,10 @@ maybe_probe_other_key(host_job *job, addr_probe *ap)
 	const char *mine = NULL, *other;
 	size_t i = h->n_addrs;
 
+	/* (not for an address no live domain wants any more) */
 	if (ap->family != NULL || !pa->tls_established ||
-	    !pa->tls.leaf.present || i >= MAX_PROBES_PER_HOST)
+	    !pa->tls.leaf.present || i >= MAX_PROBES_PER_HOST ||
+	    ap->index >= job->want)
 		return;
 	if ((other = other_family(&pa->tls.leaf, &mine)) == NULL)
 		return;
@@ -719,6 +780,8 @@ maybe_probe_other_key(host_job *job, addr_probe *ap)
 	    other);
 	h->n_addrs++;
 	job->addrs[i].family = other;
+	job->addrs[i].first = ap->index;
+	ap->twin = i;
 	queue_session(job, i);
 }
 
@@ -792,10 +855,51 @@ on_session_done(const smtp_session_result *r, void *arg)
 
 /* ---- handing host results to domains ----------------------------------- */
 
+/* An address left out by the domain's budget: reported, never silently
+ * dropped, and never OK (a host of such addresses only is a WARNING). */
 static void
-deliver_host(domain_probe *dp, size_t index, const probe_host *src)
+mark_capped(probe_address *pa, unsigned cap, int port)
+{
+	dns_addr addr = pa->addr;
+
+	memset(pa, 0, sizeof(*pa));
+	pa->addr = addr;
+	pa->port = port;
+	pa->state = ADDR_STATE_NOT_PROBED;
+	pa->severity = SEVERITY_WARNING;
+	pa->complete = true;
+	pa->capped = true;
+	pa->ms_connect = pa->ms_banner = pa->ms_ehlo = pa->ms_starttls = -1;
+	pa->ms_tls = pa->ms_total = -1;
+	snprintf(pa->reason, sizeof(pa->reason), "not probed: beyond the "
+	    "first %u addresses of this domain (--max-addresses, in MX "
+	    "preference order, then DNS order)", cap);
+}
+
+/* The domain's view of the master result: its allotment only. */
+static void
+restrict_to_allot(probe_host *h, const host_job *job, size_t allot,
+    unsigned cap)
+{
+	for (size_t i = 0; i < h->n_addrs && job->addrs != NULL; i++) {
+		size_t first = i < job->n_first ? i : job->addrs[i].first;
+
+		if (first < allot)
+			continue;
+		if (i < job->n_first)
+			mark_capped(&h->addrs[i], cap, job->eng->cfg.port);
+		else
+			h->addrs[i].dropped = true; /* second pass of one */
+	}
+}
+
+static void analyze_rollover(probe_host *h);
+
+static void
+deliver_host(domain_probe *dp, size_t index, const host_job *job)
 {
 	probe_host *dst = &dp->res->hosts[index];
+	const probe_host *src = &job->res;
 	uint16_t pref = dst->preference;
 
 	probe_host_clear(dst);
@@ -804,6 +908,11 @@ deliver_host(domain_probe *dp, size_t index, const probe_host *src)
 		dst->policy.level = DANE_LEVEL_FAIL;
 		snprintf(dst->policy.reason, sizeof(dst->policy.reason),
 		    "out of memory");
+	} else {
+		restrict_to_allot(dst, job, dp->hosts[index].allot,
+		    dp->eng->cfg.max_addresses);
+		compact_addrs(dst);
+		analyze_rollover(dst);
 	}
 	dst->preference = pref;
 	dp->hosts[index].done = true;
@@ -840,29 +949,134 @@ analyze_rollover(probe_host *h)
 	    h->rollover);
 }
 
+/* Every address of the first k, and its second pass, has a verdict. */
+static bool
+prefix_complete(const host_job *job, size_t k)
+{
+	for (size_t i = 0; i < k && i < job->n_first; i++) {
+		size_t t = job->addrs[i].twin;
+
+		if (!job->res.addrs[i].complete ||
+		    (t != NO_TWIN && !job->res.addrs[t].complete))
+			return false;
+	}
+	return true;
+}
+
+/* Hands the result to every subscriber whose allotment is complete. */
 static void
 job_maybe_done(host_job *job)
 {
-	if (job->done || !job->decided || job->sessions > 0)
+	host_sub *ready = NULL, **p = &job->subs;
+
+	if (!job->decided || job->notifying)
 		return;
-	job->done = true;
-	compact_addrs(&job->res);
-	analyze_rollover(&job->res);
-	/* Delivering may finish (and free) domains: detach the list first. */
-	host_sub *subs = job->subs;
+	/* Delivering may finish (and free) domains: detach first. */
+	while (*p != NULL) {
+		host_sub *s = *p;
+		const domain_host *dh = &s->dp->hosts[s->index];
 
-	job->subs = NULL;
-	while (subs != NULL) {
-		host_sub *s = subs;
+		if (!dh->allotted || !prefix_complete(job, dh->allot)) {
+			p = &s->next;
+			continue;
+		}
+		*p = s->next;
+		s->next = ready;
+		ready = s;
+	}
+	while (ready != NULL) {
+		host_sub *s = ready;
 
-		subs = s->next;
-		deliver_host(s->dp, s->index, &job->res);
+		ready = s->next;
+		deliver_host(s->dp, s->index, job);
 		domain_maybe_done(s->dp);
 		free(s);
 	}
 }
 
-/* Gives the domain its host's result now if known, else subscribes. */
+/* Only sessions some live domain still needs stay queued: after a
+ * domain's deadline, those it alone wanted are cancelled. */
+static void
+job_trim(host_job *job)
+{
+	probe_engine *e = job->eng;
+	size_t need = 0;
+
+	for (const host_sub *s = job->subs; s != NULL; s = s->next) {
+		const domain_host *dh = &s->dp->hosts[s->index];
+
+		if (dh->allotted && dh->allot > need)
+			need = dh->allot;
+	}
+	if (!job->decided || job->addrs == NULL || need >= job->want)
+		return;
+	for (size_t i = need; i < job->res.n_addrs; i++) {
+		addr_probe *ap = &job->addrs[i];
+		probe_address *pa = &job->res.addrs[i];
+		size_t first = i < job->n_first ? i : ap->first;
+
+		if (first < need || !ap->queued)
+			continue;
+		conn_limiter_cancel(e->limiter, &ap->waiter);
+		ap->queued = false;
+		e->stats.sessions_cancelled++;
+		log_debug("%s[%s]: queued session cancelled: no domain waits "
+		    "for it any more", job->res.name, pa->addr.text);
+		if (i < job->n_first) {
+			/* idle again: a later domain may still want it */
+			dns_addr addr = pa->addr;
+
+			memset(pa, 0, sizeof(*pa));
+			pa->addr = addr;
+			pa->port = e->cfg.port;
+		} else {
+			pa->dropped = true;
+			pa->complete = true;
+		}
+	}
+	job->want = need;
+	job_maybe_done(job);
+}
+
+/*
+ * Gives out the domain's address budget in MX preference order, as far
+ * as the hosts' address lists are known, and asks each host job for its
+ * share.  Finishing the domain waits until the walk is over.
+ */
+static void
+domain_allocate(domain_probe *dp)
+{
+	unsigned cap = dp->eng->cfg.max_addresses;
+	size_t left = cap ? cap : SIZE_MAX;
+
+	dp->allocating++;
+	for (size_t i = 0; i < dp->n_hosts; i++) {
+		domain_host *dh = &dp->hosts[i];
+		host_job *job = dh->job;
+
+		if (!dh->allotted && job == NULL) {
+			dh->allotted = true; /* out of memory: nothing to probe */
+			dh->allot = 0;
+		}
+		if (!dh->allotted) {
+			if (!job->decided)
+				break; /* later hosts wait for this one */
+			dh->allot = job->n_first < left ? job->n_first : left;
+			dh->allotted = true;
+			if (dh->allot < job->n_first)
+				dp->eng->stats.addrs_capped +=
+				    job->n_first - dh->allot;
+			if (!dh->done)
+				job_want(job, dh->allot);
+		}
+		left -= dh->allot < left ? dh->allot : left;
+	}
+	dp->allocating--;
+	domain_maybe_done(dp);
+}
+
+/* Subscribes the domain to the host's job (made and started when new);
+ * the result comes once the domain's allotment is complete. */
 static void
 subscribe(domain_probe *dp, size_t index)
 {
@@ -875,11 +1089,6 @@ subscribe(domain_probe *dp, size_t index)
 	if (fresh && (job = job_new(e, name)) == NULL)
 		goto oom;
 	dp->hosts[index].job = job;
-	if (job->done) {
-		e->stats.host_reuses++;
-		deliver_host(dp, index, &job->res);
-		return;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto oom;
 	s->dp = dp;
@@ -973,9 +1182,11 @@ start_hosts(domain_probe *dp)
 		domain_fail(dp, SEVERITY_UNKNOWN, "out of memory");
 		return;
 	}
+	dp->allocating++;
 	for (size_t i = 0; i < res->n_hosts; i++)
 		subscribe(dp, i);
-	domain_maybe_done(dp);
+	dp->allocating--;
+	domain_allocate(dp);
 }
 
 static void
@@ -1070,7 +1281,8 @@ on_dns(dns_answer *answer, void *arg)
 static void
 domain_maybe_done(domain_probe *dp)
 {
-	if (dp->finished || dp->res->kind == DOMAIN_LOOKUP_FAILED)
+	if (dp->finished || dp->allocating ||
+	    dp->res->kind == DOMAIN_LOOKUP_FAILED)
 		return;
 	if (dp->hosts == NULL)
 		return; /* MX lookup still running */
@@ -1078,6 +1290,25 @@ domain_maybe_done(domain_probe *dp)
 		if (!dp->hosts[i].done)
 			return;
 	domain_finish(dp);
+}
+
+static void
+allot_rest(domain_probe *dp)
+{
+	unsigned cap = dp->eng->cfg.max_addresses;
+	size_t left = cap ? cap : SIZE_MAX;
+
+	for (size_t i = 0; i < dp->n_hosts; i++) {
+		domain_host *dh = &dp->hosts[i];
+
+		if (!dh->allotted && dh->job != NULL && dh->job->decided) {
+			dh->allot = dh->job->n_first < left ? dh->job->n_first
+			    : left;
+			dh->allotted = true;
+		}
+		if (dh->allotted)
+			left -= dh->allot < left ? dh->allot : left;
+	}
 }
 
 /* The domain stops waiting for a host job: take what it has so far. */
@@ -1091,9 +1322,10 @@ timeout_host(domain_probe *dp, size_t index)
 	if (dp->hosts[index].done || job == NULL)
 		return;
 	unsubscribe(dp, index);
-	deliver_host(dp, index, &job->res);
+	deliver_host(dp, index, job);
+	/* Sessions queued for this domain alone are not needed any more. */
+	job_trim(job);
 	h = &dp->res->hosts[index];
-	compact_addrs(h);
 	if (!job->decided) {
 		h->policy.level = DANE_LEVEL_FAIL;
 		snprintf(h->policy.reason, sizeof(h->policy.reason),
@@ -1127,8 +1359,13 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 		    "within %.1f s", dp->eng->cfg.timeout);
 		return;
 	}
+	/* Hosts still waiting for a budget get their share now: their
+	 * addresses were never probed and time out, not "beyond the cap". */
+	dp->allocating++;
+	allot_rest(dp);
 	for (size_t i = 0; i < dp->n_hosts; i++)
 		timeout_host(dp, i);
+	dp->allocating--;
 	domain_finish(dp);
 }
 

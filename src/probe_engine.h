@@ -37,6 +37,10 @@ typedef struct probe_config {
 	expiry_thresholds expiry;
 	unsigned per_host;       /* connections to one address at a time; 0 = no cap */
 	unsigned max_sessions;   /* SMTP sessions at once overall; 0 = no cap */
+	/* Addresses probed per domain, in MX preference order; 0 = no cap.
+	 * The rest are reported as not probed (WARNING).  Each may take two
+	 * sessions (one per key algorithm). */
+	unsigned max_addresses;
 } probe_config;
 
 typedef struct probe_engine probe_engine;
@@ -67,6 +71,8 @@ typedef struct probe_engine_stats {
 	size_t host_reuses;      /* times a domain got an existing host's result */
 	size_t sessions;         /* SMTP sessions started */
 	unsigned peak_sessions;  /* most sessions running at once */
+	size_t sessions_cancelled; /* queued, then no live domain needed them */
+	size_t addrs_capped;     /* addresses left out by --max-addresses */
 } probe_engine_stats;
 void probe_engine_get_stats(const probe_engine *e, probe_engine_stats *out);
 unsigned probe_engine_peak_per_address(const probe_engine *e,

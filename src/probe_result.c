@@ -158,6 +158,16 @@ finish_host(probe_host *h, bool rollover_warning)
 {
 	const probe_address *worst = NULL;
 
+	h->bad_name = !dane_policy_valid_mx_name(h->name);
+	if (h->bad_name) {
+		h->severity = SEVERITY_CRITICAL;
+		snprintf(h->reason, sizeof(h->reason), "not a valid host name "
+		    "(RFC 5321 2.3.5): sending MTAs such as Postfix refuse this "
+		    "MX record as malformed and never deliver through it; fix: "
+		    "name a host of letters, digits and '-'");
+		return;
+	}
+
 	if (h->policy.level == DANE_LEVEL_FAIL) {
 		h->severity = SEVERITY_CRITICAL;
 		snprintf(h->reason, sizeof(h->reason), "%s", h->policy.reason);
@@ -295,21 +305,84 @@ summarize(probe_domain *d)
 		    "on this host)", c.skipped);
 }
 
+/* Hosts whose TLSA records an insecure MX RRset makes worthless. */
+static size_t
+hosts_voided_by_mx(const probe_domain *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_hosts; i++)
+		if (dane_policy_mx_voids_dane(d->mx_status,
+		    d->hosts[i].policy.level))
+			n++;
+	return n;
+}
+
+/*
+ * RFC 7672 2.2.1: TLSA records of hosts named by an unsigned MX RRset
+ * authenticate whatever host the (forgeable) MX RRset names.  The match
+ * stays visible per address; the domain becomes a WARNING naming the
+ * RRset and the fix.
+ */
+static void
+judge_mx(probe_domain *d)
+{
+	size_t voided = hosts_voided_by_mx(d), len;
+	bool implicit = d->mx_status == DANE_MX_IMPLICIT_INSECURE;
+
+	d->mx_severity = SEVERITY_OK;
+	d->mx_reason[0] = '\0';
+	if (voided == 0)
+		return;
+	d->mx_severity = SEVERITY_WARNING;
+	snprintf(d->mx_reason, sizeof(d->mx_reason), "%s %s is not "
+	    "DNSSEC-signed (insecure): a forged MX RRset sends mail to a host "
+	    "without TLSA records, so the TLSA records of %zu MX host(s) "
+	    "protect nothing (RFC 7672 2.2.1; Postfix: \"Trusted\", not "
+	    "\"Verified\"); fix: sign the zone of %s with DNSSEC and have its "
+	    "parent publish the DS record", implicit ? "the denial of the MX "
+	    "RRset of" : "the MX RRset of", d->domain, voided, d->domain);
+	if (d->severity == SEVERITY_OK) {
+		probe_counts c;
+
+		probe_domain_count(d, &c);
+		d->severity = SEVERITY_WARNING;
+		snprintf(d->summary, sizeof(d->summary), "%s: MX RRset is not "
+		    "DNSSEC-signed, a forged MX bypasses DANE (%zu/%zu MX "
+		    "address(es) match their TLSA records): sign the zone and "
+		    "publish DS in its parent", d->domain, c.verified, c.addrs);
+		return;
+	}
+	d->severity = probe_severity_worst(d->severity, SEVERITY_WARNING);
+	len = strlen(d->summary);
+	snprintf(d->summary + len, sizeof(d->summary) - len,
+	    "; MX RRset not DNSSEC-signed");
+}
+
 void
 probe_domain_finish(probe_domain *d)
 {
+	d->mx_severity = SEVERITY_OK;
+	d->mx_reason[0] = '\0';
+	if (d->probe_error) {
+		/* Our fault, not the domain's: no verdict about it at all. */
+		d->severity = SEVERITY_UNKNOWN;
+		return;
+	}
 	if (d->kind == DOMAIN_LOOKUP_FAILED)
 		return; /* the engine already said why */
 	if (d->kind == DOMAIN_NULL_MX) {
 		d->severity = SEVERITY_OK;
 		snprintf(d->summary, sizeof(d->summary),
-		    "%s: null MX (RFC 7505): the domain accepts no mail",
-		    d->domain);
+		    "%s: null MX (RFC 7505): the domain accepts no mail%s",
+		    d->domain, d->mx_status == DANE_MX_INSECURE ?
+		    " (MX RRset not DNSSEC-signed)" : "");
 		return;
 	}
 	for (size_t i = 0; i < d->n_hosts; i++)
 		finish_host(&d->hosts[i], !d->no_rollover_warning);
 	summarize(d);
+	judge_mx(d);
 	if (d->timed_out) {
 		size_t len = strlen(d->summary);
 
@@ -329,6 +402,7 @@ static const char *const dane_status_names[DANE_STATUS_COUNT] = {
 	[DANE_STATUS_NONE] = "none",
 	[DANE_STATUS_FAILED] = "failed",
 	[DANE_STATUS_NULL_MX] = "null-mx",
+	[DANE_STATUS_INSECURE_MX] = "insecure-mx",
 };
 
 const char *
@@ -350,16 +424,26 @@ dane_status
 dane_status_host(const probe_host *h)
 {
 	switch (h->policy.level) {
-	case DANE_LEVEL_REQUIRED:
-		/* Nothing probed (no address, or none reachable from here):
-		 * nothing was authenticated. */
-		if (h->n_addrs == 0 || all_skipped(h) != NULL)
+	case DANE_LEVEL_REQUIRED: {
+		size_t probed = 0;
+
+		if (h->n_addrs == 0)
 			return DANE_STATUS_FAILED;
-		for (size_t i = 0; i < h->n_addrs; i++)
-			if (!h->addrs[i].skipped &&
-			    !address_matched(&h->addrs[i]))
+		for (size_t i = 0; i < h->n_addrs; i++) {
+			/* Unreachable from here, or beyond --max-addresses. */
+			if (h->addrs[i].skipped || h->addrs[i].capped)
+				continue;
+			probed++;
+			if (!address_matched(&h->addrs[i]))
 				return DANE_STATUS_FAILED;
-		return DANE_STATUS_VERIFIED;
+		}
+		if (probed > 0)
+			return DANE_STATUS_VERIFIED;
+		/* None reachable from here: nothing was authenticated (the
+		 * domain leaves such a host out, host_counts()). */
+		return all_skipped(h) != NULL ? DANE_STATUS_FAILED :
+		    DANE_STATUS_UNKNOWN;
+	}
 	case DANE_LEVEL_ENCRYPT_ONLY:
 		return DANE_STATUS_ENCRYPT_ONLY;
 	case DANE_LEVEL_NONE:
@@ -373,12 +457,13 @@ dane_status_host(const probe_host *h)
 dane_status
 dane_status_domain(const probe_domain *d)
 {
-	size_t verified = 0, encrypt_only = 0, counted = 0;
+	size_t verified = 0, encrypt_only = 0, unknown = 0, counted = 0;
 
+	if (d->probe_error)
+		return DANE_STATUS_UNKNOWN;
 	if (d->kind == DOMAIN_NULL_MX)
 		return DANE_STATUS_NULL_MX;
-	if (d->kind == DOMAIN_LOOKUP_FAILED || d->n_hosts == 0 ||
-	    d->probe_error)
+	if (d->kind == DOMAIN_LOOKUP_FAILED || d->n_hosts == 0)
 		return DANE_STATUS_FAILED;
 	for (size_t i = 0; i < d->n_hosts; i++) {
 		/* A host unreachable from here is left out, as a sender
@@ -395,13 +480,18 @@ dane_status_domain(const probe_domain *d)
 		case DANE_STATUS_ENCRYPT_ONLY:
 			encrypt_only++;
 			break;
+		case DANE_STATUS_UNKNOWN:
+			unknown++; /* every address beyond the budget */
+			break;
 		default:
 			break;
 		}
 	}
 	if (counted == 0)
 		return DANE_STATUS_FAILED;
-	if (verified == counted)
+	if (verified > 0 && hosts_voided_by_mx(d) > 0)
+		return DANE_STATUS_INSECURE_MX;
+	if (verified > 0 && verified + unknown == counted)
 		return DANE_STATUS_VERIFIED;
 	if (verified > 0)
 		return DANE_STATUS_PARTIAL;

@@ -78,6 +78,9 @@ typedef struct probe_address {
 	 * (dual-certificate servers), "" when one probe saw its only key. */
 	char key_family[8];
 	bool dropped;                    /* internal: a redundant second probe */
+	/* Left out by the domain's address budget (--max-addresses): state
+	 * NOT_PROBED, WARNING; counts for neither DANE status nor OK. */
+	bool capped;
 } probe_address;
 
 typedef struct probe_host {
@@ -92,6 +95,9 @@ typedef struct probe_host {
 	size_t n_addrs;
 	probe_severity severity;
 	char reason[400];
+	/* The exchange name is no valid host name (dane_policy_valid_mx_name):
+	 * CRITICAL whatever its addresses say; set by probe_domain_finish(). */
+	bool bad_name;
 	/* Will the TLSA RRset survive the next key rollover?  Owned; NULL when
 	 * no secure TLSA RRset was found or nothing was presented. */
 	dane_rollover_report *rollover;
@@ -125,6 +131,12 @@ typedef struct probe_domain {
 	/* --no-rollover-warning: a TLSA RRset that breaks at the next renewal
 	 * is reported, but does not raise a working host to WARNING. */
 	bool no_rollover_warning;
+	/* The domain-level judgement of the MX RRset, set by
+	 * probe_domain_finish(): WARNING with a reason (naming the RRset and
+	 * the fix) when its insecurity voids the hosts' TLSA records
+	 * (dane_policy_mx_voids_dane()); OK and "" otherwise. */
+	probe_severity mx_severity;
+	char mx_reason[400];
 } probe_domain;
 
 void probe_domain_free(probe_domain *d);
@@ -138,7 +150,10 @@ void probe_host_clear(probe_host *h);
 /* Computes host and domain severities, reasons and the summary from the
  * leaves (address verdicts, host policies, MX result).  Pure.  Options
  * such as --require-dane are already in the address verdicts
- * (dane_verdict_address()); the roll-up only takes the worst. */
+ * (dane_verdict_address()); the roll-up takes the worst, and adds the
+ * one domain-level judgement: TLSA records reached through an insecure MX
+ * RRset make the domain at least WARNING (dane_policy_mx_voids_dane()).
+ * A probe_error domain is left as the engine made it, severity UNKNOWN. */
 void probe_domain_finish(probe_domain *d);
 
 /* What a DANE-validating sender gets, summed up in one word. */
@@ -149,19 +164,36 @@ typedef enum dane_status {
 	DANE_STATUS_NONE,          /* DANE does not apply (insecure / no TLSA) */
 	DANE_STATUS_FAILED,        /* a DANE lookup or authentication failed */
 	DANE_STATUS_NULL_MX,       /* RFC 7505: the domain accepts no mail */
-	DANE_STATUS_COUNT
+	/* TLSA records of MX hosts match, but the MX RRset that names those
+	 * hosts is not DNSSEC-signed: an attacker who forges the MX RRset
+	 * sends mail to a host of his choice without TLSA records, so the
+	 * match protects nothing (RFC 7672 2.2.1; Postfix logs such a
+	 * session as "Trusted", not "Verified"). */
+	DANE_STATUS_INSECURE_MX,
+	DANE_STATUS_COUNT,
+	/* Not determined: the probe could not look at the domain for a local
+	 * reason (probe_domain.probe_error).  Deliberately outside the state
+	 * set [0, DANE_STATUS_COUNT): a formatter that writes one series per
+	 * status shows all of them 0, never "failed". */
+	DANE_STATUS_UNKNOWN = DANE_STATUS_COUNT,
 } dane_status;
 
-/* "verified", "partial", "encrypt-only", "none", "failed", "null-mx" */
+/* "verified", "partial", "encrypt-only", "none", "failed", "null-mx",
+ * "insecure-mx"; "unknown" for DANE_STATUS_UNKNOWN. */
 const char *dane_status_name(dane_status s);
 
 /* Host: FAIL policy -> failed; DANE required -> verified when every
- * address matched its TLSA records, else failed; encrypt-only; none. */
+ * probed address matched its TLSA records, else failed (unknown when
+ * every address was left out by --max-addresses); encrypt-only; none. */
 dane_status dane_status_host(const probe_host *h);
 
-/* Domain: null-mx; failed when the MX lookup failed, there is no host or
- * any host failed; verified when all hosts are; partial when some are;
- * else encrypt-only when any host is; else none. */
+/* Domain: unknown on a probe error (never failed: the fault is ours);
+ * null-mx; failed when the MX lookup failed, there is no host or any host
+ * failed; insecure-mx when some host is verified but the MX RRset is
+ * insecure (dane_policy_mx_voids_dane()); verified when all hosts are;
+ * partial when some are; else encrypt-only when any host is; else none.
+ * Hosts whose every address was left out by --max-addresses count for
+ * nothing (their WARNING is in the severity). */
 dane_status dane_status_domain(const probe_domain *d);
 
 /* Counters used by formatters.  addrs counts the addresses probed;

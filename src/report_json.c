@@ -390,15 +390,6 @@ kind_name(probe_domain_kind k)
 	return (unsigned)k < 4 ? names[k] : "unknown";
 }
 
-static const char *
-mx_status_name(dane_mx_status s)
-{
-	static const char *const names[] = { "secure", "insecure",
-	    "implicit-secure", "implicit-insecure" };
-
-	return (unsigned)s < 4 ? names[s] : "unknown";
-}
-
 static json_t *
 counts_json(const probe_domain *d)
 {
@@ -425,7 +416,13 @@ report_json_domain(const probe_domain *d)
 	f += put(o, "kind", str(kind_name(d->kind)));
 	/* Without an MX answer there is no MX status to speak of. */
 	f += put(o, "mx_status", d->kind == DOMAIN_LOOKUP_FAILED ? json_null()
-	    : str(mx_status_name(d->mx_status)));
+	    : str(dane_mx_status_name(d->mx_status)));
+	/* The domain-level verdict on the MX RRset (insecure MX voiding
+	 * TLSA records); null when there is nothing to say. */
+	f += put(o, "mx_verdict", d->mx_severity == SEVERITY_OK ? json_null()
+	    : json_pack("{s:s, s:i, s:o}", "severity",
+	    probe_severity_name(d->mx_severity), "severity_code",
+	    (int)d->mx_severity, "reason", str(d->mx_reason)));
 	f += put(o, "severity", str(probe_severity_name(d->severity)));
 	f += put(o, "severity_code", json_integer(d->severity));
 	f += put(o, "dane_status", str(dane_status_name(dane_status_domain(d))));
@@ -433,6 +430,9 @@ report_json_domain(const probe_domain *d)
 	f += put(o, "started", json_integer((json_int_t)d->started));
 	f += put(o, "ms_total", json_real(d->ms_total));
 	f += put(o, "timed_out", json_boolean(d->timed_out));
+	/* A local failure (no DNS server answered, ...): severity UNKNOWN,
+	 * dane_status "unknown", the reason in summary. */
+	f += put(o, "probe_error", json_boolean(d->probe_error));
 	f += put(o, "counts", counts_json(d));
 	f += put(o, "mx", answer_json(d->mx));
 	for (size_t i = 0; i < d->n_hosts; i++)

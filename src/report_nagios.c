@@ -1,6 +1,13 @@
 /*
  * report_nagios.c -- Monitoring Plugins output (status line, perfdata,
  * long output), following the Monitoring Plugins development guidelines.
+ *
+ * Every line goes through report_safe_line() with REPORT_SAFE_PIPE: MX
+ * names, SMTP replies and certificate names are chosen by the domain's
+ * owner (or an attacker on the path), and a '|' in any of them, on any
+ * line, would start performance data, a newline would forge a line.
+ * Perfdata labels are made of the same strings and are cleaned by
+ * perf_label().
  */
 #include "config.h"
 
@@ -8,16 +15,19 @@
 #include <string.h>
 
 #include "report_nagios.h"
+#include "report_safe.h"
 
-/* Labels survive Nagios' parser only without '=', quotes and blanks. */
+/* Labels survive Nagios' parser only without '=', quotes, blanks, '|'
+ * and controls; non-ASCII goes too (graphers choke on it). */
 static void
 perf_label(char *buf, size_t buflen, const char *host, const probe_address *a,
     const char *what)
 {
 	snprintf(buf, buflen, "%s[%s]%s%s_%s", host, a->addr.text,
 	    a->key_family[0] ? "/" : "", a->key_family, what);
-	for (char *p = buf; *p; p++)
-		if (*p == '=' || *p == '\'' || *p == ' ' || *p == '|')
+	for (unsigned char *p = (unsigned char *)buf; *p; p++)
+		if (*p == '=' || *p == '\'' || *p == '|' || *p <= ' ' ||
+		    *p >= 0x7f)
 			*p = '_';
 }
 
@@ -77,16 +87,21 @@ perfdata(FILE *out, const probe_domain *d, const expiry_thresholds *t)
 static void
 long_output(FILE *out, const probe_domain *d)
 {
+	if (d->mx_severity != SEVERITY_OK)
+		report_safe_line(out, REPORT_SAFE_PIPE, "[%s] %s",
+		    probe_severity_name(d->mx_severity), d->mx_reason);
 	for (size_t i = 0; i < d->n_hosts; i++) {
 		const probe_host *h = &d->hosts[i];
 
-		if (h->policy.level == DANE_LEVEL_FAIL || h->n_addrs == 0)
-			fprintf(out, "[%s] %s: %s\n",
+		if (h->policy.level == DANE_LEVEL_FAIL || h->n_addrs == 0 ||
+		    h->bad_name)
+			report_safe_line(out, REPORT_SAFE_PIPE, "[%s] %s: %s",
 			    probe_severity_name(h->severity), h->name, h->reason);
 		/* Rollover readiness: a note unless robust (breaks-at-renewal
 		 * already raised the host to WARNING, unless switched off). */
 		if (h->rollover != NULL && h->rollover->verdict != DANE_ROLL_ROBUST)
-			fprintf(out, "[%s] %s rollover: %s: %s%s\n",
+			report_safe_line(out, REPORT_SAFE_PIPE,
+			    "[%s] %s rollover: %s: %s%s",
 			    h->rollover->verdict == DANE_ROLL_BREAKS_AT_RENEWAL &&
 			    !d->no_rollover_warning ? "WARNING" : "INFO", h->name,
 			    dane_roll_verdict_name(h->rollover->verdict),
@@ -95,7 +110,8 @@ long_output(FILE *out, const probe_domain *d)
 		for (size_t j = 0; j < h->n_addrs; j++) {
 			const probe_address *a = &h->addrs[j];
 
-			fprintf(out, "[%s] %s[%s]:%d%s%s %s: %s\n",
+			report_safe_line(out, REPORT_SAFE_PIPE,
+			    "[%s] %s[%s]:%d%s%s %s: %s",
 			    probe_severity_name(a->severity), h->name,
 			    a->addr.text, a->port, a->key_family[0] ? " " : "",
 			    a->key_family, addr_state_name(a->state), a->reason);
@@ -103,18 +119,24 @@ long_output(FILE *out, const probe_domain *d)
 	}
 }
 
+/* The status line up to the perfdata separator, escaped. */
+static void
+status_text(FILE *out, const probe_domain *d)
+{
+	char raw[sizeof(d->summary) + 64], safe[4 * sizeof(raw)];
+
+	/* A local failure is not the domain's: say so before anything. */
+	snprintf(raw, sizeof(raw), "DANE-SMTP %s - %s%s",
+	    probe_severity_name(d->severity), d->probe_error ?
+	    "probe error (local, not the domain's fault): " : "", d->summary);
+	fputs(report_safe(safe, sizeof(safe), raw, REPORT_SAFE_PIPE), out);
+}
+
 void
 report_nagios(FILE *out, const probe_domain *d, const expiry_thresholds *t)
 {
-	char summary[sizeof(d->summary)];
-
-	/* A '|' in the summary would start perfdata early. */
-	snprintf(summary, sizeof(summary), "%s", d->summary);
-	for (char *p = summary; *p; p++)
-		if (*p == '|' || *p == '\n')
-			*p = '/';
-	fprintf(out, "DANE-SMTP %s - %s | ", probe_severity_name(d->severity),
-	    summary);
+	status_text(out, d);
+	fputs(" | ", out);
 	perfdata(out, d, t);
 	fputc('\n', out);
 	long_output(out, d);

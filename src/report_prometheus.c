@@ -159,6 +159,15 @@ m_probe_success(FILE *out, const char *name, const node *n)
 	put_sample(out, name, &n->base, n->d->severity == SEVERITY_OK);
 }
 
+/* 1 when the probe could not look at the domain for a local reason.  No
+ * reason label: the tree holds the reason as free text (the summary), and
+ * a label made of it would mint a new series per wording. */
+static void
+m_probe_error(FILE *out, const char *name, const node *n)
+{
+	put_sample(out, name, &n->base, n->d->probe_error);
+}
+
 static void
 m_domain_severity(FILE *out, const char *name, const node *n)
 {
@@ -172,6 +181,7 @@ m_dane_status(FILE *out, const char *name, const node *n)
 
 	for (size_t i = 0; i < DANE_STATUS_COUNT; i++)
 		names[i] = dane_status_name((dane_status)i);
+	/* DANE_STATUS_UNKNOWN (a probe error) is outside the set: all 0. */
 	put_states(out, name, &n->base, "status", names, DANE_STATUS_COUNT,
 	    dane_status_domain(n->d));
 }
@@ -446,10 +456,15 @@ static const metric metrics[] = {
 	  "Number of domains probed by the last run." },
 	{ "daneprobe_probe_success", SCOPE_DOMAIN, m_probe_success,
 	  "1 when the domain's verdict is OK, else 0." },
+	{ "daneprobe_probe_error", SCOPE_DOMAIN, m_probe_error,
+	  "1 when daneprobe could not check the domain for a local reason "
+	  "(no DNS server answered, for example); the domain's DANE status "
+	  "series are then all 0." },
 	{ "daneprobe_domain_severity", SCOPE_DOMAIN, m_domain_severity,
 	  "Domain verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
 	{ "daneprobe_dane_status", SCOPE_DOMAIN, m_dane_status,
-	  "DANE status of the domain, one series per status (1 = current)." },
+	  "DANE status of the domain, one series per status (1 = current; "
+	  "all 0 on a probe error)." },
 	{ "daneprobe_domain_info", SCOPE_DOMAIN, m_domain_info,
 	  "How the domain's mail hosts were found (kind label); always 1." },
 	{ "daneprobe_mx_hosts", SCOPE_DOMAIN, m_mx_hosts,

@@ -1,31 +1,66 @@
 /*
  * report_text.c -- the audit report for people.
+ *
+ * Every line goes through report_safe_line(): banners, certificate names,
+ * MX names and reasons are the server's words, and this report is read
+ * on a terminal, where a raw ESC or OSC sequence would act.  Pieces of a
+ * line are gathered with line_add() first.
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "report_safe.h"
 #include "report_text.h"
+
+#define LINE(out, ...) report_safe_line((out), 0, __VA_ARGS__)
+
+typedef struct line {
+	char s[2048];
+	size_t len;
+} line;
+
+static void line_add(line *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+line_add(line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len >= sizeof(l->s) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->s + l->len, sizeof(l->s) - l->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->len += (size_t)n < sizeof(l->s) - l->len ? (size_t)n
+		    : sizeof(l->s) - 1 - l->len;
+}
 
 static void
 print_answer(FILE *out, const char *label, const dns_answer *a)
 {
+	line l = { .len = 0 };
+
 	if (a == NULL)
 		return;
-	fprintf(out, "    %-5s %s", label, dns_status_name(a->status));
-	fprintf(out, ", %s", dns_security_name(a->security));
+	line_add(&l, "    %-5s %s", label, dns_status_name(a->status));
+	line_add(&l, ", %s", dns_security_name(a->security));
 	if (a->status == DNS_STATUS_OK)
 		for (size_t i = 0; i < a->count && a->addrs; i++)
-			fprintf(out, "%s%s", i ? " " : ": ", a->addrs[i].text);
+			line_add(&l, "%s%s", i ? " " : ": ", a->addrs[i].text);
 	if (a->canonical_name && a->qname &&
 	    strcmp(a->canonical_name, a->qname) != 0)
-		fprintf(out, " (CNAME -> %s)", a->canonical_name);
+		line_add(&l, " (CNAME -> %s)", a->canonical_name);
 	if (a->status != DNS_STATUS_OK && a->status != DNS_STATUS_NODATA &&
 	    a->reason[0])
-		fprintf(out, " (%s)", a->reason);
-	fputc('\n', out);
+		line_add(&l, " (%s)", a->reason);
+	LINE(out, "%s", l.s);
 }
 
 /* Which probed address matched this TLSA record, for the audit. */
@@ -44,17 +79,18 @@ print_tlsa(FILE *out, const probe_host *h, size_t i)
 {
 	const dns_answer *t = h->tlsa[i];
 	char rec[200];
+	line l = { .len = 0 };
 
 	if (t == NULL)
 		return;
-	fprintf(out, "    TLSA  %s: %s, %s", t->qname ? t->qname : "?",
+	line_add(&l, "    TLSA  %s: %s, %s", t->qname ? t->qname : "?",
 	    dns_status_name(t->status), dns_security_name(t->security));
 	if (t->status == DNS_STATUS_OK)
-		fprintf(out, ", TTL %u, %zu record(s)", t->ttl, t->count);
+		line_add(&l, ", TTL %u, %zu record(s)", t->ttl, t->count);
 	if (t->reason[0] && t->status != DNS_STATUS_OK &&
 	    t->status != DNS_STATUS_NODATA)
-		fprintf(out, " (%s)", t->reason);
-	fputc('\n', out);
+		line_add(&l, " (%s)", t->reason);
+	LINE(out, "%s", l.s);
 	for (size_t j = 0; j < t->count; j++) {
 		tlsa_usability u = tlsa_record_usability(&t->tlsa[j]);
 		const probe_address *m = (int)i == h->policy.tlsa_answer_index
@@ -64,14 +100,14 @@ print_tlsa(FILE *out, const probe_host *h, size_t i)
 		    h->policy.tlsa_answer_index && h->rollover &&
 		    j < h->rollover->n_records ? &h->rollover->rec[j] : NULL;
 
-		fprintf(out, "          %s  [%s %s %s; %s]%s%s\n",
+		LINE(out, "          %s  [%s %s %s; %s]%s%s",
 		    tlsa_record_format(&t->tlsa[j], rec, sizeof(rec)),
 		    tlsa_usage_name(t->tlsa[j].usage),
 		    tlsa_selector_name(t->tlsa[j].selector),
 		    tlsa_mtype_name(t->tlsa[j].mtype), tlsa_usability_name(u),
 		    m ? " matched by " : "", m ? m->addr.text : "");
 		if (rr != NULL && rr->state != DANE_ROLL_REC_MATCH)
-			fprintf(out, "            %s: %s\n",
+			LINE(out, "            %s: %s",
 			    dane_roll_rec_state_name(rr->state), rr->note);
 	}
 }
@@ -82,23 +118,24 @@ print_tls(FILE *out, const probe_address *a)
 	const cert_facts *l = &a->tls.leaf;
 	char when[32] = "?";
 	struct tm tm;
+	line ln = { .len = 0 };
 
 	if (!a->tls_established)
 		return;
-	fprintf(out, "        TLS: %s %s, %d certificate(s) sent",
+	line_add(&ln, "        TLS: %s %s, %d certificate(s) sent",
 	    a->tls.tls_version, a->tls.cipher, a->tls.chain_len);
 	if (a->tls.matched_depth >= 0)
-		fprintf(out, ", TLSA matched at depth %d",
+		line_add(&ln, ", TLSA matched at depth %d",
 		    a->tls.matched_depth);
-	fputc('\n', out);
+	LINE(out, "%s", ln.s);
 	if (!l->present)
 		return;
 	if (gmtime_r(&l->not_after, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d", &tm);
-	fprintf(out, "        leaf: %s; SAN: %s; %s %d bits; expires %s "
-	    "(%ld days)\n", l->subject, l->sans[0] ? l->sans : "(none)",
+	LINE(out, "        leaf: %s; SAN: %s; %s %d bits; expires %s "
+	    "(%ld days)", l->subject, l->sans[0] ? l->sans : "(none)",
 	    l->key_type, l->key_bits, when, a->leaf_days_left);
-	fprintf(out, "        leaf SPKI SHA-256: %s\n", l->spki_sha256);
+	LINE(out, "        leaf SPKI SHA-256: %s", l->spki_sha256);
 }
 
 /* Phases not reached (negative) are left out. */
@@ -110,16 +147,17 @@ print_timings(FILE *out, const probe_address *a)
 		{ "TLS", a->ms_tls }, { "total", a->ms_total },
 	};
 	const char *sep = "        time: ";
+	line l = { .len = 0 };
 
 	if (a->ms_total < 0)
 		return;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (t[i].ms < 0)
 			continue;
-		fprintf(out, "%s%s %.1f ms", sep, t[i].name, t[i].ms);
+		line_add(&l, "%s%s %.1f ms", sep, t[i].name, t[i].ms);
 		sep = ", ";
 	}
-	fputc('\n', out);
+	LINE(out, "%s", l.s);
 }
 
 static void
@@ -127,21 +165,21 @@ print_address(FILE *out, const probe_host *h, const probe_address *a)
 {
 	char hint[400];
 
-	fprintf(out, "    [%s] %s port %d%s%s%s: %s\n        %s\n",
+	LINE(out, "    [%s] %s port %d%s%s%s: %s",
 	    probe_severity_name(a->severity), a->addr.text, a->port,
 	    a->key_family[0] ? " (" : "", a->key_family,
-	    a->key_family[0] ? " key)" : "", addr_state_name(a->state),
-	    a->reason);
+	    a->key_family[0] ? " key)" : "", addr_state_name(a->state));
+	LINE(out, "        %s", a->reason);
 	if (a->banner[0])
-		fprintf(out, "        banner: %s\n", a->banner);
+		LINE(out, "        banner: %s", a->banner);
 	print_tls(out, a);
 	if (a->discarded_after_starttls)
-		fprintf(out, "        note: %zu byte(s) of plaintext after "
-		    "STARTTLS's 220 were discarded (command injection?)\n",
+		LINE(out, "        note: %zu byte(s) of plaintext after "
+		    "STARTTLS's 220 were discarded (command injection?)",
 		    a->discarded_after_starttls);
 	print_timings(out, a);
 	if (report_fix_hint(h, a, hint, sizeof(hint))[0])
-		fprintf(out, "        fix: %s\n", hint);
+		LINE(out, "        fix: %s", hint);
 }
 
 static void
@@ -152,34 +190,37 @@ print_rollover(FILE *out, const dane_rollover_report *r)
 
 	if (r == NULL)
 		return;
-	fprintf(out, "    rollover: %s: %s\n", dane_roll_verdict_name(r->verdict),
+	LINE(out, "    rollover: %s: %s", dane_roll_verdict_name(r->verdict),
 	    r->reason);
-	fprintf(out, "      %zu usable record(s), %zu matching, %zu stale, "
-	    "%zu next-key candidate(s), TTL %u s\n", r->n_usable,
+	LINE(out, "      %zu usable record(s), %zu matching, %zu stale, "
+	    "%zu next-key candidate(s), TTL %u s", r->n_usable,
 	    r->n_matching, r->n_stale, r->n_next, r->ttl);
 	if (r->safe_switch_at != 0 && gmtime_r(&r->safe_switch_at, &tm)) {
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-		fprintf(out, "      a published next key may be deployed from "
-		    "%s (its record plus one TTL)\n", when);
+		LINE(out, "      a published next key may be deployed from "
+		    "%s (its record plus one TTL)", when);
 	}
 }
 
 static void
 print_host(FILE *out, const probe_host *h)
 {
-	fprintf(out, "  MX %u %s  [%s]\n", h->preference, h->name,
+	LINE(out, "  MX %u %s  [%s]", h->preference, h->name,
 	    probe_severity_name(h->severity));
+	if (h->bad_name)
+		LINE(out, "    [%s] %s", probe_severity_name(h->severity),
+		    h->reason);
 	print_answer(out, "A", h->a);
 	print_answer(out, "AAAA", h->aaaa);
 	for (size_t i = 0; i < 2; i++)
 		print_tlsa(out, h, i);
-	fprintf(out, "    policy: %s: %s\n", dane_level_name(h->policy.level),
+	LINE(out, "    policy: %s: %s", dane_level_name(h->policy.level),
 	    h->policy.reason);
 	print_rollover(out, h->rollover);
 	if (h->policy.level == DANE_LEVEL_FAIL)
-		fprintf(out, "    fix: repair the DNS for this host (DNSSEC "
+		LINE(out, "    fix: repair the DNS for this host (DNSSEC "
 		    "signatures, DS records, reachable name servers); DANE "
-		    "senders hold mail until then\n");
+		    "senders hold mail until then");
 	for (size_t i = 0; i < h->n_addrs; i++)
 		print_address(out, h, &h->addrs[i]);
 }
@@ -187,19 +228,30 @@ print_host(FILE *out, const probe_host *h)
 void
 report_text_domain(FILE *out, const probe_domain *d)
 {
-	fprintf(out, "%s  [%s]\n", d->domain, probe_severity_name(d->severity));
-	fprintf(out, "  %s\n", d->summary);
+	LINE(out, "%s  [%s]", d->domain, probe_severity_name(d->severity));
+	if (d->probe_error)
+		LINE(out, "  probe error: this host could not check the domain "
+		    "(a local failure, not the domain's): %s", d->summary);
+	else
+		LINE(out, "  %s", d->summary);
 	if (d->mx != NULL) {
-		fprintf(out, "  MX lookup: %s, %s", dns_status_name(d->mx->status),
+		line l = { .len = 0 };
+
+		line_add(&l, "  MX lookup: %s, %s",
+		    dns_status_name(d->mx->status),
 		    dns_security_name(d->mx->security));
 		if (d->kind == DOMAIN_IMPLICIT_MX)
-			fprintf(out, " (no MX: the domain itself is the mail "
+			line_add(&l, " (no MX: the domain itself is the mail "
 			    "host, RFC 5321 5.1)");
-		fputc('\n', out);
+		LINE(out, "%s", l.s);
 	}
+	if (d->mx_severity != SEVERITY_OK)
+		LINE(out, "  [%s] %s", probe_severity_name(d->mx_severity),
+		    d->mx_reason);
 	for (size_t i = 0; i < d->n_hosts; i++)
 		print_host(out, &d->hosts[i]);
-	fprintf(out, "  (probe took %.0f ms)\n\n", d->ms_total);
+	LINE(out, "  (probe took %.0f ms)", d->ms_total);
+	LINE(out, "%s", "");
 }
 
 const char *

@@ -22,6 +22,11 @@
  *                     and in one EHLO line
  *   eightbit          good, but non-UTF-8 bytes (no NUL) in the banner text
  *                     and in one EHLO line
+ *   hostile-text      good up to TLS, but '|' (Nagios perfdata), ESC/OSC
+ *                     sequences and "injected=1;;;;" in the banner and an
+ *                     EHLO line, and the EHLO after TLS answered 554 with
+ *                     the same text: a report must not turn it into
+ *                     perfdata, extra lines or terminal commands
  *   no-starttls       EHLO without STARTTLS
  *   tarpit            accepts, never sends a byte
  *   dribble           sends the banner one byte a second
@@ -133,6 +138,7 @@ enum mode {
 	MODE_INJECT,
 	MODE_BINARY,
 	MODE_EIGHTBIT,
+	MODE_HOSTILE_TEXT,
 	MODE_NO_STARTTLS,
 	MODE_TARPIT,
 	MODE_DRIBBLE,
@@ -166,6 +172,7 @@ static const struct mode_info mode_table[] = {
 	[MODE_INJECT] = {"inject", true, true},
 	[MODE_BINARY] = {"binary", true, true},
 	[MODE_EIGHTBIT] = {"eightbit", true, true},
+	[MODE_HOSTILE_TEXT] = {"hostile-text", true, true},
 	[MODE_NO_STARTTLS] = {"no-starttls", false, false},
 	[MODE_TARPIT] = {"tarpit", false, false},
 	[MODE_DRIBBLE] = {"dribble", true, false},
@@ -761,6 +768,9 @@ static int dribble_banner(struct conn *c)
 static const char binary_text[] = "ESMTP labsmtpd (binary) NUL:\0: bytes:\x80\xff\xc3\x28:";
 static const char eightbit_text[] = "ESMTP labsmtpd (eightbit) bytes:\x80\xff\xc3\x28:\xe9t\xe9";
 
+/* hostile-text: what a server chooses to say to a monitoring plugin. */
+#define HOSTILE_TEXT "go away | injected=1;;;; \x1b]0;owned\x07\x1b[2J"
+
 /* The odd text of binary/eightbit mode, without its terminating NUL. */
 static int send_odd_text(struct conn *c)
 {
@@ -792,6 +802,8 @@ static int send_banner(struct conn *c)
 		return dribble_banner(c);
 	case MODE_BAD_CODE_LONG:
 		return conn_printf(c, "2500 %s ESMTP labsmtpd (bad-code-long)\r\n", SERVER_NAME);
+	case MODE_HOSTILE_TEXT:
+		return conn_printf(c, "220 %s ESMTP " HOSTILE_TEXT "\r\n", SERVER_NAME);
 	case MODE_BINARY:
 	case MODE_EIGHTBIT:
 		if (conn_printf(c, "220 %s ", SERVER_NAME) != 0 || send_odd_text(c) != 0)
@@ -866,6 +878,10 @@ static int send_ehlo_reply(struct conn *c)
 	int code = c->opt->mode == MODE_BAD_CODE_LETTER ? 0 : 250;
 
 	c->ehlo_count++;
+	if (c->opt->mode == MODE_HOSTILE_TEXT && c->ssl != NULL)
+		return conn_printf(c, "554 5.7.1 " HOSTILE_TEXT "\r\n");
+	if (c->opt->mode == MODE_HOSTILE_TEXT && conn_printf(c, "250-X-HOSTILE " HOSTILE_TEXT "\r\n") != 0)
+		return -1;
 	if (c->opt->mode == MODE_LONG_LINE && send_long_line(c) != 0)
 		return -1;
 	if (c->opt->mode == MODE_ENDLESS)

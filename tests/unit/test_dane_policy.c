@@ -274,3 +274,58 @@ Test(dane_policy, cname_reason_names_both_owners_of_the_port)
 	dns_answer_free(t[0]);
 	dns_answer_free(t[1]);
 }
+
+/* RFC 7672 2.2.1: which (MX status, host level) pairs leave TLSA records
+ * that a forged MX RRset makes worthless.  The whole table. */
+Test(dane_policy, insecure_mx_voids_only_hosts_with_tlsa)
+{
+	static const struct {
+		dane_mx_status mx;
+		bool voided[4]; /* by dane_level: none required encrypt fail */
+	} t[] = {
+		{ DANE_MX_SECURE, { false, false, false, false } },
+		{ DANE_MX_INSECURE, { false, true, true, false } },
+		{ DANE_MX_IMPLICIT_SECURE, { false, false, false, false } },
+		{ DANE_MX_IMPLICIT_INSECURE, { false, true, true, false } },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (int l = 0; l < 4; l++)
+			cr_expect_eq(dane_policy_mx_voids_dane(t[i].mx,
+			    (dane_level)l), t[i].voided[l], "mx %s level %s",
+			    dane_mx_status_name(t[i].mx),
+			    dane_level_name((dane_level)l));
+	cr_expect_str_eq(dane_mx_status_name(DANE_MX_IMPLICIT_INSECURE),
+	    "implicit-insecure");
+}
+
+Test(dane_policy, mx_names_senders_accept)
+{
+	static const struct {
+		const char *name;
+		bool valid;
+	} t[] = {
+		{ "mx.example.org", true },
+		{ "mx-1.example.org", true },
+		{ "_mx.example.org", true },  /* Postfix allows '_' */
+		{ "MX1.Example.ORG", true },
+		{ "mx|evil=1.dane.lab", false },  /* zone: mx\\124evil=1 */
+		{ "mx\\010nl.dane.lab", false }, /* presented escaped */
+		{ "mx\nnl.dane.lab", false },
+		{ "mx..example.org", false },
+		{ "-mx.example.org", false },
+		{ "mx-.example.org", false },
+		{ "mx example.org", false },
+		{ "", false },
+	};
+	char long_label[80];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		cr_expect_eq(dane_policy_valid_mx_name(t[i].name), t[i].valid,
+		    "\"%s\"", t[i].name);
+	memset(long_label, 'a', 64);
+	strcpy(long_label + 64, ".org");
+	cr_expect_not(dane_policy_valid_mx_name(long_label));
+	strcpy(long_label + 63, ".org");
+	cr_expect(dane_policy_valid_mx_name(long_label));
+}

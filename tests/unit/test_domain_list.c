@@ -268,8 +268,10 @@ Test(domain_list, escape_sequences_in_a_bad_line_are_not_echoed_raw)
 	cr_assert_null(strchr(p.diag, '\xc3'), "raw 8-bit byte in: %s",
 	    p.diag);
 	cr_assert(strstr(p.diag, "list.txt:2: invalid domain name "
-	    "\"\\x1b]0;owned\\x07x\\x1b[31m\\\\\\xc3\\xa9.example\"; "
-	    "line skipped\n") != NULL, "diag: %s", p.diag);
+	    "\"\\x1b]0;owned\\x07x\\x1b[31m\\\\\\xc3\\xa9.example\"")
+	    != NULL, "diag: %s", p.diag);
+	cr_assert(strstr(p.diag, "; line skipped\n") != NULL, "diag: %s",
+	    p.diag);
 	cr_assert_not_null(diag_line(&p, 2, &len));
 	domain_list_free(&p.list);
 }
