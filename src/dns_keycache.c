@@ -7,6 +7,7 @@
 
 #include "dns_keycache.h"
 #include "dns_name.h"
+#include "dns_reply.h"
 #include "strmap.h"
 
 typedef struct key_entry {
@@ -124,105 +125,248 @@ dns_keycache_set_failed(dns_keycache *c, const char *zone, time_t now)
 }
 
 /* ------------------------------------------------------------------ */
+/* Taking a zone's keys into the cache                                  */
+
+/* An RRSIG time (RFC 4034 3.1.5: serial number arithmetic) as a time_t
+ * near `now`. */
+static time_t
+sig_time(uint32_t t, time_t now)
+{
+	return now + (time_t)(int32_t)(t - (uint32_t)now);
+}
+
+/* The end of the validity of the DNSKEY RRset's own signatures: the
+ * earliest expiration among those valid at `now`.  0 when none is valid
+ * now, or one has its inception still ahead (a signature that is not yet
+ * valid in a reply claimed secure: something is off). */
+static time_t
+keys_signed_until(const dns_reply_shape *s, const char *zone, time_t now)
+{
+	time_t until = 0;
+
+	for (size_t i = 0; i < s->n_answer; i++) {
+		const dns_rr_info *ri = &s->answer[i];
+		uint32_t inc, exp;
+		time_t ti, te;
+
+		if (ri->type != DNS_TYPE_RRSIG || ri->covered != DNS_TYPE_DNSKEY ||
+		    strcmp(ri->owner, zone) != 0 || strcmp(ri->signer, zone) != 0)
+			continue;
+		if (getdns_dict_get_int(ri->rr, "/rdata/signature_inception",
+		    &inc) ||
+		    getdns_dict_get_int(ri->rr, "/rdata/signature_expiration",
+		    &exp))
+			return 0;
+		ti = sig_time(inc, now);
+		te = sig_time(exp, now);
+		if (ti > now)
+			return 0;
+		if (te > now && (until == 0 || te < until))
+			until = te;
+	}
+	return until;
+}
+
+/* The zone's DNSKEY RRs (owned by the zone itself) and their least TTL. */
+static getdns_list *
+zone_keys(const dns_reply_shape *s, const char *zone, uint32_t *ttl)
+{
+	getdns_list *keys = getdns_list_create();
+	size_t n = 0;
+	uint32_t t;
+
+	if (keys == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->n_answer; i++) {
+		const dns_rr_info *ri = &s->answer[i];
+
+		if (ri->type != DNS_TYPE_DNSKEY || strcmp(ri->owner, zone) != 0)
+			continue;
+		if (getdns_list_set_dict(keys, n++, ri->rr)) {
+			getdns_list_destroy(keys);
+			return NULL;
+		}
+		if (!getdns_dict_get_int(ri->rr, "ttl", &t) && (n == 1 || t < *ttl))
+			*ttl = t;
+	}
+	if (n == 0) {
+		getdns_list_destroy(keys);
+		return NULL;
+	}
+	return keys;
+}
+
+int
+dns_keycache_take_keys(dns_keycache *c, const char *zone,
+    const getdns_dict *reply, time_t now)
+{
+	dns_reply_shape s;
+	getdns_list *keys = NULL;
+	uint32_t st, ttl = 0;
+	time_t until = 0, expires;
+
+	dns_reply_examine(reply, zone, DNS_TYPE_DNSKEY, &s);
+	if (s.fault == DNS_REPLY_FINE && s.rcode == 0 && s.n_chain == 1 &&
+	    getdns_dict_get_int(reply, "dnssec_status", &st) ==
+	    GETDNS_RETURN_GOOD && st == GETDNS_DNSSEC_SECURE &&
+	    (until = keys_signed_until(&s, zone, now)) != 0)
+		keys = zone_keys(&s, zone, &ttl);
+	dns_reply_shape_clear(&s);
+	if (keys == NULL) {
+		dns_keycache_set_failed(c, zone, now);
+		return -1;
+	}
+	if (ttl > DNS_KEYCACHE_MAX_TTL)
+		ttl = DNS_KEYCACHE_MAX_TTL;
+	expires = now + (time_t)ttl;
+	if (until < expires)
+		expires = until; /* RFC 4035 5.3.3: not past the signature */
+	if (set_state(c, zone, DNS_KEY_VALID, keys, expires) < 0) {
+		dns_keycache_set_failed(c, zone, now);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Checking a reply against the cached keys                            */
 
-#define RRTYPE_RRSIG 46
-#define MAX_COVERED 16
-
-typedef struct signature_facts {
-	char *signers[DNS_KEYCHECK_MAX_SIGNERS]; /* owned, distinct */
-	size_t n_signers;
-	uint32_t covered[MAX_COVERED];           /* types covered in the answer */
-	size_t n_covered;
-	bool too_many;                           /* more than we keep track of */
-} signature_facts;
+typedef struct signer_set {
+	char *zones[DNS_KEYCHECK_MAX_SIGNERS]; /* owned, distinct */
+	size_t n;
+	bool too_many;
+} signer_set;
 
 static void
-add_signer(signature_facts *f, const getdns_dict *rdata)
+signers_clear(signer_set *f)
 {
-	getdns_bindata *wire;
-	char *zone;
-	size_t i;
-
-	if (getdns_dict_get_bindata(rdata, "signers_name", &wire) ||
-	    (zone = dns_name_from_wire(wire)) == NULL) {
-		f->too_many = true; /* cannot tell: do not trust the reply */
-		return;
-	}
-	for (i = 0; i < f->n_signers; i++)
-		if (strcmp(f->signers[i], zone) == 0) {
-			free(zone);
-			return;
-		}
-	if (f->n_signers == DNS_KEYCHECK_MAX_SIGNERS) {
-		f->too_many = true;
-		free(zone);
-		return;
-	}
-	f->signers[f->n_signers++] = zone;
+	for (size_t i = 0; i < f->n; i++)
+		free(f->zones[i]);
 }
 
-static void
-add_covered(signature_facts *f, const getdns_dict *rdata)
-{
-	uint32_t type;
-
-	if (getdns_dict_get_int(rdata, "type_covered", &type))
-		return;
-	if (f->n_covered == MAX_COVERED)
-		f->too_many = true;
-	else
-		f->covered[f->n_covered++] = type;
-}
-
-static void
-collect_signatures(signature_facts *f, const getdns_list *rrs, bool answer)
-{
-	getdns_dict *rr, *rdata;
-	uint32_t type;
-	size_t i;
-
-	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD;
-	    i++) {
-		if (getdns_dict_get_int(rr, "type", &type) ||
-		    type != RRTYPE_RRSIG ||
-		    getdns_dict_get_dict(rr, "rdata", &rdata))
-			continue;
-		add_signer(f, rdata);
-		if (answer)
-			add_covered(f, rdata);
-	}
-}
-
-/* Whether every RRset in the answer section has a signature over it. */
 static bool
-answer_all_signed(const signature_facts *f, const getdns_list *answer)
+add_signer(signer_set *f, const char *zone)
 {
-	getdns_dict *rr;
-	uint32_t type;
-	size_t i, j;
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->zones[i], zone) == 0)
+			return true;
+	if (f->n == DNS_KEYCHECK_MAX_SIGNERS ||
+	    (f->zones[f->n] = strdup(zone)) == NULL)
+		return false;
+	f->n++;
+	return true;
+}
 
-	for (i = 0; getdns_list_get_dict(answer, i, &rr) == GETDNS_RETURN_GOOD;
-	    i++) {
-		if (getdns_dict_get_int(rr, "type", &type))
-			return false;
-		if (type == RRTYPE_RRSIG)
+/* Whether a zone with validated keys lies strictly between `zone` and
+ * `name` below it: then `zone` is not the zone that holds `name`, and its
+ * signature over `name` is not the one that counts.  (Only validated keys
+ * say that a name is a zone apex: any reply can name any signer.) */
+static bool
+zone_between(dns_keycache *c, const char *name, const char *zone,
+    time_t now)
+{
+	for (const char *n = name; n != NULL && strcmp(n, zone) != 0;
+	    n = dns_name_parent(n))
+		if (n != name &&
+		    dns_keycache_get(c, n, now, NULL) == DNS_KEY_VALID)
+			return true;
+	return false;
+}
+
+/* Whether an RRSIG's signer may sign for its owner: it encloses it, and
+ * no zone known to lie in between does. */
+static bool
+signer_holds(dns_keycache *c, const dns_rr_info *sig, const char *owner,
+    time_t now)
+{
+	return dns_name_within(owner, sig->signer) &&
+	    !zone_between(c, owner, sig->signer, now);
+}
+
+/* Every RRset of the answer section carries an RRSIG of its own (same
+ * owner, its type covered) by the zone that holds it. */
+static bool
+answer_signed(dns_keycache *c, const dns_reply_shape *s, time_t now)
+{
+	for (size_t i = 0; i < s->n_answer; i++) {
+		const dns_rr_info *ri = &s->answer[i];
+		bool found = false;
+
+		if (ri->type == DNS_TYPE_RRSIG)
 			continue;
-		for (j = 0; j < f->n_covered && f->covered[j] != type; j++)
-			;
-		if (j == f->n_covered)
+		for (size_t j = 0; j < s->n_answer && !found; j++) {
+			const dns_rr_info *sig = &s->answer[j];
+
+			found = sig->type == DNS_TYPE_RRSIG &&
+			    sig->covered == ri->type &&
+			    strcmp(sig->owner, ri->owner) == 0 &&
+			    signer_holds(c, sig, ri->owner, now);
+		}
+		if (!found)
 			return false;
 	}
 	return true;
 }
 
-static void
-facts_clear(signature_facts *f)
+/* Whether `zone` encloses some name of the CNAME chain. */
+static bool
+encloses_chain(const dns_reply_shape *s, const char *zone)
 {
-	size_t i;
+	for (size_t i = 0; i < s->n_chain; i++)
+		if (dns_name_within(s->chain[i], zone))
+			return true;
+	return false;
+}
 
-	for (i = 0; i < f->n_signers; i++)
-		free(f->signers[i]);
+/* The signatures of the authority section come from zones that hold the
+ * names asked about (a wildcard or denial proof for some name of the
+ * chain), each from the zone that holds its owner. */
+static bool
+authority_signed_in_place(dns_keycache *c, const dns_reply_shape *s,
+    time_t now)
+{
+	for (size_t i = 0; i < s->n_authority; i++) {
+		const dns_rr_info *sig = &s->authority[i];
+
+		if (sig->type != DNS_TYPE_RRSIG)
+			continue;
+		if (!signer_holds(c, sig, sig->owner, now) ||
+		    !encloses_chain(s, sig->signer))
+			return false;
+	}
+	return true;
+}
+
+/* A denial (NODATA or NXDOMAIN) must come from the zone that holds the
+ * final name: a signed SOA at that zone's apex, with no zone known to lie
+ * between it and the name.  getdns then checks the NSEC/NSEC3 proof for
+ * the question against that zone's keys (and no others: the closest
+ * trust anchor above the name is that zone). */
+static bool
+denial_in_place(dns_keycache *c, const dns_reply_shape *s, time_t now)
+{
+	const char *final = dns_reply_final(s);
+
+	for (size_t i = 0; i < s->n_authority; i++) {
+		const dns_rr_info *sig = &s->authority[i];
+
+		if (sig->type == DNS_TYPE_RRSIG &&
+		    sig->covered == DNS_TYPE_SOA &&
+		    strcmp(sig->owner, sig->signer) == 0 &&
+		    dns_name_within(final, sig->signer) &&
+		    !zone_between(c, final, sig->signer, now))
+			return true;
+	}
+	return false;
+}
+
+static bool
+collect_signers(signer_set *f, const dns_rr_info *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].type == DNS_TYPE_RRSIG && !add_signer(f, v[i].signer))
+			return false;
+	return true;
 }
 
 /* The trust anchors for the signers: the one zone's list itself, or a
@@ -264,7 +408,9 @@ validate_with(const getdns_dict *reply, const getdns_list *keys[], size_t n,
 	    getdns_list_set_dict(to_validate, 0, reply) == GETDNS_RETURN_GOOD)
 		/* The keys are their own support records: they are trusted
 		 * as they stand, so their self-signature need not be checked
-		 * again for every answer. */
+		 * again for every answer.  The reply's question is the one
+		 * asked (checked by dns_reply_examine()), so the denial
+		 * proofs getdns checks are for the right name. */
 		st = getdns_validate_dnssec2(to_validate, anchors, anchors,
 		    now, 0);
 	if (owned)
@@ -274,28 +420,19 @@ validate_with(const getdns_dict *reply, const getdns_list *keys[], size_t n,
 	    DNS_KEYCHECK_FULL;
 }
 
-static bool
-rcode_checkable(const getdns_dict *reply)
-{
-	uint32_t rcode;
-
-	return getdns_dict_get_int(reply, "/header/rcode", &rcode) ==
-	    GETDNS_RETURN_GOOD && (rcode == 0 || rcode == 3);
-}
-
 /* Sorts the signers by cache state: the keys of VALID ones into keys[],
  * MISSING ones moved into missing[] (may_wait) -- or the verdict when it
  * is already clear. */
 static dns_keycheck
-classify_signers(dns_keycache *c, signature_facts *f, time_t now,
+classify_signers(dns_keycache *c, signer_set *f, time_t now,
     bool may_wait, const getdns_list *keys[], char *missing[],
     size_t *n_missing)
 {
 	dns_keycheck verdict = DNS_KEYCHECK_SECURE;
 	size_t i;
 
-	for (i = 0; i < f->n_signers; i++) {
-		switch (dns_keycache_get(c, f->signers[i], now, &keys[i])) {
+	for (i = 0; i < f->n; i++) {
+		switch (dns_keycache_get(c, f->zones[i], now, &keys[i])) {
 		case DNS_KEY_VALID:
 			break;
 		case DNS_KEY_PENDING:
@@ -304,8 +441,8 @@ classify_signers(dns_keycache *c, signature_facts *f, time_t now,
 		case DNS_KEY_MISSING:
 			if (!may_wait)
 				return DNS_KEYCHECK_FULL;
-			missing[(*n_missing)++] = f->signers[i];
-			f->signers[i] = NULL;
+			missing[(*n_missing)++] = f->zones[i];
+			f->zones[i] = NULL;
 			verdict = DNS_KEYCHECK_WAIT;
 			break;
 		case DNS_KEY_FAILED:
@@ -316,35 +453,51 @@ classify_signers(dns_keycache *c, signature_facts *f, time_t now,
 	return verdict;
 }
 
+/* Whether the reply is of a shape the cache may judge at all. */
+static bool
+checkable(dns_keycache *c, const getdns_dict *reply, time_t now,
+    signer_set *f)
+{
+	dns_reply_shape s;
+	char *qname = NULL;
+	uint16_t qtype = 0;
+	bool ok;
+
+	if (dns_reply_question(reply, &qname, &qtype) < 0)
+		return false;
+	dns_reply_examine(reply, qname, qtype, &s);
+	free(qname);
+	ok = s.fault == DNS_REPLY_FINE && (s.rcode == 0 || s.rcode == 3) &&
+	    answer_signed(c, &s, now) && authority_signed_in_place(c, &s, now) &&
+	    (s.n_data > 0 || denial_in_place(c, &s, now)) &&
+	    collect_signers(f, s.answer, s.n_answer) &&
+	    collect_signers(f, s.authority, s.n_authority) && f->n > 0;
+	dns_reply_shape_clear(&s);
+	return ok;
+}
+
 dns_keycheck
 dns_keycache_check(dns_keycache *c, const getdns_dict *reply, time_t now,
     bool may_wait, char *missing[DNS_KEYCHECK_MAX_SIGNERS], size_t *n_missing)
 {
-	signature_facts f = { 0 };
+	signer_set f = { 0 };
 	const getdns_list *keys[DNS_KEYCHECK_MAX_SIGNERS] = { 0 };
-	getdns_list *answer = NULL, *authority = NULL;
 	dns_keycheck verdict;
 	size_t i;
 
 	*n_missing = 0;
-	if (!rcode_checkable(reply) ||
-	    getdns_dict_get_list(reply, "answer", &answer) ||
-	    getdns_dict_get_list(reply, "authority", &authority))
-		return DNS_KEYCHECK_FULL;
-	collect_signatures(&f, answer, true);
-	collect_signatures(&f, authority, false);
-	if (f.too_many || f.n_signers == 0 || !answer_all_signed(&f, answer))
+	if (!checkable(c, reply, now, &f))
 		verdict = DNS_KEYCHECK_FULL;
 	else
 		verdict = classify_signers(c, &f, now, may_wait, keys,
 		    missing, n_missing);
 	if (verdict == DNS_KEYCHECK_SECURE)
-		verdict = validate_with(reply, keys, f.n_signers, now);
+		verdict = validate_with(reply, keys, f.n, now);
 	if (verdict == DNS_KEYCHECK_FULL) {
 		for (i = 0; i < *n_missing; i++)
 			free(missing[i]);
 		*n_missing = 0;
 	}
-	facts_clear(&f);
+	signers_clear(&f);
 	return verdict;
 }

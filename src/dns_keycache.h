@@ -60,6 +60,19 @@ int dns_keycache_set_valid(dns_keycache *c, const char *zone,
     getdns_list *keys, uint32_t ttl, time_t now);
 int dns_keycache_set_failed(dns_keycache *c, const char *zone, time_t now);
 
+/*
+ * Takes the keys of `zone` from `reply`, the answer to "zone DNSKEY" that
+ * getdns has validated from the trust anchor (its dnssec_status SECURE).
+ * Only a reply to that question whose answer section holds nothing else
+ * (dns_reply.h) is taken, and of it only the DNSKEY RRs owned by the
+ * zone.  They stay VALID for their TTL (at most DNS_KEYCACHE_MAX_TTL) and
+ * never past the expiration of the RRSIGs over them (RFC 4035 5.3.3);
+ * keys whose signature is not valid yet, or no longer, are not taken.
+ * Returns 0 (VALID), or -1: then the zone is FAILED.
+ */
+int dns_keycache_take_keys(dns_keycache *c, const char *zone,
+    const getdns_dict *reply, time_t now);
+
 /* What dns_keycache_check() makes of one reply. */
 typedef enum dns_keycheck {
 	DNS_KEYCHECK_SECURE, /* validated against cached keys: SECURE */
@@ -71,14 +84,24 @@ typedef enum dns_keycheck {
 
 /*
  * Examines `reply` (one entry of a getdns replies_tree, asked with the DO
- * bit and without getdns validation).  SECURE only when every RRset of the
- * answer section carries an RRSIG, every signer zone of the answer and
- * authority sections is VALID here, and getdns_validate_dnssec() with
- * those zones' keys as the trust anchors says SECURE -- which also checks
- * wildcard and denial proofs against the question.  Unsigned data, a
- * FAILED signer, a reply that does not validate (bogus, or signed by keys
- * that have changed) and any rcode but NOERROR/NXDOMAIN give FULL: the
- * cache can only ever say "secure" sooner, never decide anything else.
+ * bit and without getdns validation) as the answer to the question in its
+ * own question section -- the caller has checked that this is the
+ * question it asked.  SECURE only when all of these hold:
+ *  - the answer section holds the answer and nothing else (dns_reply.h:
+ *    the CNAME chain from the question's name, the data at its end);
+ *  - every RRset there carries an RRSIG of its own (same owner, its type
+ *    covered) whose signer encloses the owner, with no zone of validated
+ *    keys in between (the signer is the zone that holds the name);
+ *  - every RRSIG of the authority section is by a zone that encloses its
+ *    owner and some name of the chain (a wildcard or denial proof for it);
+ *  - a NODATA or NXDOMAIN carries a signed SOA of a zone that encloses the
+ *    final name of the chain: getdns then checks the NSEC/NSEC3 denial of
+ *    that name against that zone's keys, the closest anchor above it;
+ *  - every signer zone is VALID here, and getdns_validate_dnssec2() with
+ *    those zones' keys as the trust anchors says SECURE (signatures,
+ *    validity windows, wildcard and denial proofs for the question).
+ * Anything else gives FULL (or WAIT, below): the cache can only ever say
+ * "secure" sooner than full validation would, never anything else.
  *
  * With may_wait, MISSING or PENDING signers give WAIT and the MISSING ones
  * are returned in missing[] (malloc'd names the caller frees, at most

@@ -33,3 +33,26 @@ dns_name_from_wire(const getdns_bindata *wire)
 	free(fqdn);
 	return s;
 }
+
+bool
+dns_name_within(const char *name, const char *zone)
+{
+	size_t n = strlen(name), z = strlen(zone);
+
+	if (z == 0)
+		return true;
+	if (n < z || strcmp(name + n - z, zone) != 0)
+		return false;
+	return n == z || name[n - z - 1] == '.';
+}
+
+const char *
+dns_name_parent(const char *name)
+{
+	const char *dot;
+
+	if (name[0] == '\0')
+		return NULL;
+	dot = strchr(name, '.');
+	return dot != NULL ? dot + 1 : name + strlen(name);
+}

@@ -9,9 +9,20 @@
 #ifndef DANEPROBE_DNS_NAME_H
 #define DANEPROBE_DNS_NAME_H
 
+#include <stdbool.h>
+
 #include <getdns/getdns.h>
 
 char *dns_name_normalize(const char *name);
 char *dns_name_from_wire(const getdns_bindata *wire);
+
+/* Whether `name` is `zone` or below it (both in the form above; the root
+ * "" encloses every name).  Label-wise: "xdane.lab" is not within
+ * "dane.lab". */
+bool dns_name_within(const char *name, const char *zone);
+
+/* The parent of a name in the form above ("" for a top-level name), a
+ * pointer into `name`; NULL for the root itself. */
+const char *dns_name_parent(const char *name);
 
 #endif

@@ -17,14 +17,13 @@
 #include "ev_compat.h"
 #include "dns_keycache.h"
 #include "dns_name.h"
+#include "dns_reply.h"
 #include "dns_resolver.h"
 #include "log.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 5000
 /* getdns's own timeout lies this far beyond our deadline: see on_deadline(). */
 #define DNS_GETDNS_TIMEOUT_SLACK_MS 60000
-#define DNS_TYPE_DNSKEY 48
-#define DNS_TYPE_DS 43
 
 /*
  * One lookup.  It sits in r->inflight while getdns works on it and moves to
@@ -608,169 +607,6 @@ ms_since(const struct timespec *t0)
 	    (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static const char *
-rcode_name(uint32_t rcode)
-{
-	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
-		"NOTZONE",
-	};
-
-	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] :
-	    "unknown RCODE";
-}
-
-static dns_security
-map_security(const getdns_dict *reply)
-{
-	uint32_t st;
-
-	if (getdns_dict_get_int(reply, "dnssec_status", &st))
-		return DNS_SECURITY_INDETERMINATE;
-	switch (st) {
-	case GETDNS_DNSSEC_SECURE:
-		return DNS_SECURITY_SECURE;
-	case GETDNS_DNSSEC_INSECURE:
-		return DNS_SECURITY_INSECURE;
-	case GETDNS_DNSSEC_BOGUS:
-		return DNS_SECURITY_BOGUS;
-	default:
-		return DNS_SECURITY_INDETERMINATE;
-	}
-}
-
-static int
-decode_mx(const getdns_dict *rdata, dns_mx *mx)
-{
-	getdns_bindata *exch;
-	uint32_t pref;
-
-	if (getdns_dict_get_int(rdata, "preference", &pref) ||
-	    getdns_dict_get_bindata(rdata, "exchange", &exch) ||
-	    (mx->exchange = dns_name_from_wire(exch)) == NULL)
-		return -1;
-	mx->preference = (uint16_t)pref;
-	return 0;
-}
-
-static int
-decode_addr(const getdns_dict *rdata, uint16_t qtype, dns_addr *a)
-{
-	getdns_bindata *b;
-
-	a->family = qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
-	if (getdns_dict_get_bindata(rdata, qtype == DNS_TYPE_A ?
-	    "ipv4_address" : "ipv6_address", &b))
-		return -1;
-	if (b->size != (qtype == DNS_TYPE_A ? 4u : 16u))
-		return -1;
-	memcpy(&a->u, b->data, b->size);
-	if (inet_ntop(a->family, &a->u, a->text, sizeof(a->text)) == NULL)
-		return -1;
-	return 0;
-}
-
-static int
-decode_tlsa(const getdns_dict *rdata, tlsa_record *t)
-{
-	getdns_bindata *d;
-	uint32_t u, s, m;
-
-	if (getdns_dict_get_int(rdata, "certificate_usage", &u) ||
-	    getdns_dict_get_int(rdata, "selector", &s) ||
-	    getdns_dict_get_int(rdata, "matching_type", &m) ||
-	    getdns_dict_get_bindata(rdata, "certificate_association_data", &d))
-		return -1;
-	t->usage = (uint8_t)u;
-	t->selector = (uint8_t)s;
-	t->mtype = (uint8_t)m;
-	t->len = d->size;
-	if (d->size > 0) {
-		if ((t->data = malloc(d->size)) == NULL)
-			return -1;
-		memcpy(t->data, d->data, d->size);
-	}
-	return 0;
-}
-
-static int
-alloc_records(dns_answer *a, size_t n)
-{
-	if (n == 0)
-		return 0;
-	switch (a->qtype) {
-	case DNS_TYPE_MX:
-		return (a->mx = calloc(n, sizeof(*a->mx))) ? 0 : -1;
-	case DNS_TYPE_A:
-	case DNS_TYPE_AAAA:
-		return (a->addrs = calloc(n, sizeof(*a->addrs))) ? 0 : -1;
-	case DNS_TYPE_TLSA:
-		return (a->tlsa = calloc(n, sizeof(*a->tlsa))) ? 0 : -1;
-	default:
-		return 0;
-	}
-}
-
-static int
-decode_one(dns_answer *a, const getdns_dict *rdata)
-{
-	switch (a->qtype) {
-	case DNS_TYPE_MX:
-		return decode_mx(rdata, &a->mx[a->count]);
-	case DNS_TYPE_A:
-	case DNS_TYPE_AAAA:
-		return decode_addr(rdata, a->qtype, &a->addrs[a->count]);
-	case DNS_TYPE_TLSA:
-		return decode_tlsa(rdata, &a->tlsa[a->count]);
-	default:
-		return 0; /* other types are only counted */
-	}
-}
-
-/* Fills the record array with the qtype RRs of the answer section (the
- * CNAMEs and RRSIGs there are skipped) and the RRset's TTL (the minimum,
- * as a cache would use).  a->count grows as entries are filled, so a
- * failure leaves a consistent answer for dns_answer_free(). */
-static int
-decode_records(dns_answer *a, const getdns_list *rrs)
-{
-	getdns_dict *rr, *rdata;
-	uint32_t type, ttl;
-	size_t i, n = 0;
-
-	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD; i++)
-		if (!getdns_dict_get_int(rr, "type", &type) && type == a->qtype)
-			n++;
-	if (alloc_records(a, n) < 0)
-		return -1;
-	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD; i++) {
-		if (getdns_dict_get_int(rr, "type", &type) || type != a->qtype)
-			continue;
-		if (getdns_dict_get_dict(rr, "rdata", &rdata) ||
-		    decode_one(a, rdata) < 0)
-			return -1;
-		if (!getdns_dict_get_int(rr, "ttl", &ttl) &&
-		    (a->count == 0 || ttl < a->ttl))
-			a->ttl = ttl;
-		a->count++;
-	}
-	return 0;
-}
-
-static void
-set_canonical_name(dns_answer *a, const getdns_dict *reply)
-{
-	getdns_bindata *wire;
-	char *name;
-
-	if (getdns_dict_get_bindata(reply, "canonical_name", &wire) ||
-	    (name = dns_name_from_wire(wire)) == NULL)
-		return; /* keep qname */
-	free(a->canonical_name);
-	a->canonical_name = name;
-}
-
 static void
 set_timeout(const dns_resolver *r, dns_answer *a)
 {
@@ -788,64 +624,12 @@ set_error(dns_answer *a, const char *what)
 	snprintf(a->reason, sizeof(a->reason), "%s", what);
 }
 
-/* The response status comes from the rcode, not the DNSSEC status:
- * getdns reports a dead nameserver as INSECURE with rcode SERVFAIL. */
-static void
-set_status(const dns_resolver *r, dns_answer *a, uint32_t rcode)
-{
-	if (rcode == 0)
-		a->status = a->count > 0 ? DNS_STATUS_OK : DNS_STATUS_NODATA;
-	else if (rcode == 3)
-		a->status = DNS_STATUS_NXDOMAIN;
-	else
-		a->status = DNS_STATUS_SERVFAIL;
-
-	if (a->status == DNS_STATUS_SERVFAIL)
-		snprintf(a->reason, sizeof(a->reason), "%s %s", rcode_name(rcode),
-		    r->from);
-	else if (a->security == DNS_SECURITY_BOGUS)
-		snprintf(a->reason, sizeof(a->reason),
-		    "DNSSEC validation failed (bogus)");
-	else if (a->status == DNS_STATUS_NXDOMAIN)
-		snprintf(a->reason, sizeof(a->reason),
-		    "name does not exist (NXDOMAIN)");
-	else if (a->status == DNS_STATUS_NODATA)
-		snprintf(a->reason, sizeof(a->reason),
-		    "no %s records at this name", dns_type_name(a->qtype));
-	else if (a->security == DNS_SECURITY_INDETERMINATE)
-		snprintf(a->reason, sizeof(a->reason),
-		    "DNSSEC status indeterminate");
-}
-
-/* Whether the reply is a response (QR set) to the question we asked. */
-static bool
-is_reply_to(const getdns_dict *reply, const getdns_dict *header,
-    const dns_answer *a)
-{
-	getdns_dict *question;
-	getdns_bindata *qname;
-	uint32_t qr, qtype;
-	char *name;
-	bool same;
-
-	if (getdns_dict_get_int(header, "qr", &qr) || qr != 1 ||
-	    getdns_dict_get_dict(reply, "question", &question) ||
-	    getdns_dict_get_int(question, "qtype", &qtype) ||
-	    qtype != a->qtype ||
-	    getdns_dict_get_bindata(question, "qname", &qname) ||
-	    (name = dns_name_from_wire(qname)) == NULL)
-		return false;
-	same = strcmp(name, a->qname) == 0;
-	free(name);
-	return same;
-}
-
 static void
 decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 {
-	getdns_list *replies, *rrs;
-	getdns_dict *reply, *header;
-	uint32_t status, rcode;
+	getdns_list *replies;
+	getdns_dict *reply;
+	uint32_t status;
 
 	if (getdns_dict_get_int(resp, "status", &status)) {
 		set_error(a, "getdns returned a response without status");
@@ -857,29 +641,9 @@ decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 		set_timeout(r, a);
 		return;
 	}
-	if (getdns_dict_get_dict(reply, "header", &header) ||
-	    getdns_dict_get_int(header, "rcode", &rcode)) {
-		set_error(a, "reply without header");
-		return;
-	}
-	if (!is_reply_to(reply, header, a)) {
-		/* Seen in recursive mode when libunbound reaches no server:
-		 * getdns hands back its own query (QR=0, ". NS") as if it were
-		 * a NOERROR reply, which would read as an insecure NODATA. */
-		a->status = DNS_STATUS_SERVFAIL;
-		a->security = DNS_SECURITY_INDETERMINATE;
-		snprintf(a->reason, sizeof(a->reason), "no usable reply %s",
-		    r->from);
-		return;
-	}
-	a->security = map_security(reply);
-	set_canonical_name(a, reply);
-	if (!getdns_dict_get_list(reply, "answer", &rrs) &&
-	    decode_records(a, rrs) < 0) {
-		set_error(a, "cannot decode the answer records");
-		return;
-	}
-	set_status(r, a, rcode);
+	/* Which records of the reply answer our question, and how secure
+	 * they are: dns_reply.h. */
+	dns_reply_decode(a, reply, r->from);
 }
 
 static void
@@ -1042,6 +806,14 @@ query_check_keys(dns_resolver *r, dns_query *q, getdns_dict *resp,
 
 	if (getdns_dict_get_dict(resp, "/replies_tree/0", &reply))
 		return false; /* no reply: decode it as the timeout it is */
+	/* The cache judges a reply against the question in it: only one to
+	 * our question may get that far.  Any other goes to full
+	 * validation, whose reply is checked again when decoded. */
+	if (!dns_reply_is_to(reply, q->answer->qname, q->answer->qtype)) {
+		getdns_dict_destroy(resp);
+		query_retry_full(r, q);
+		return true;
+	}
 	switch (dns_keycache_check(r->keys, reply, time(NULL), may_wait,
 	    missing, &n)) {
 	case DNS_KEYCHECK_SECURE:
@@ -1130,63 +902,29 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 	query_expire(r, q);
 }
 
-/* The DNSKEY RRs of a SECURE answer for the zone, and their TTL. */
-static getdns_list *
-secure_keys(const getdns_dict *resp, uint32_t *ttl)
-{
-	getdns_list *answer, *keys;
-	getdns_dict *rr;
-	uint32_t st, rcode, type, t;
-	size_t i, n = 0;
-
-	if (getdns_dict_get_int(resp, "/replies_tree/0/dnssec_status", &st) ||
-	    st != GETDNS_DNSSEC_SECURE ||
-	    getdns_dict_get_int(resp, "/replies_tree/0/header/rcode", &rcode) ||
-	    rcode != 0 ||
-	    getdns_dict_get_list(resp, "/replies_tree/0/answer", &answer) ||
-	    (keys = getdns_list_create()) == NULL)
-		return NULL;
-	for (i = 0; getdns_list_get_dict(answer, i, &rr) == GETDNS_RETURN_GOOD;
-	    i++) {
-		if (getdns_dict_get_int(rr, "type", &type) ||
-		    type != DNS_TYPE_DNSKEY)
-			continue;
-		if (getdns_list_set_dict(keys, n++, rr)) {
-			getdns_list_destroy(keys);
-			return NULL;
-		}
-		if (!getdns_dict_get_int(rr, "ttl", &t) && (n == 1 || t < *ttl))
-			*ttl = t;
-	}
-	if (n == 0) {
-		getdns_list_destroy(keys);
-		return NULL;
-	}
-	return keys;
-}
-
 static void
 on_key(getdns_context *ctx, getdns_callback_type_t type,
     getdns_dict *resp, void *userarg, getdns_transaction_t tid)
 {
 	key_fetch *kf = userarg;
 	dns_resolver *r = kf->r;
-	getdns_list *keys = NULL;
-	uint32_t ttl = 0;
+	getdns_dict *reply = NULL;
 	time_t now = time(NULL);
+	bool valid = false;
 
 	(void)ctx;
 	(void)tid;
 	ev_timer_stop(r->loop, &kf->deadline);
 	if (!r->closing) {
-		if (type == GETDNS_CALLBACK_COMPLETE)
-			keys = secure_keys(resp, &ttl);
-		log_debug("dns: keys of zone \"%s\": %s", kf->zone,
-		    keys != NULL ? "validated, cached" :
-		    "not validated, answers in full");
-		if (keys == NULL ||
-		    dns_keycache_set_valid(r->keys, kf->zone, keys, ttl, now) < 0)
+		if (type == GETDNS_CALLBACK_COMPLETE &&
+		    !getdns_dict_get_dict(resp, "/replies_tree/0", &reply))
+			valid = dns_keycache_take_keys(r->keys, kf->zone, reply,
+			    now) == 0;
+		else
 			dns_keycache_set_failed(r->keys, kf->zone, now);
+		log_debug("dns: keys of zone \"%s\": %s", kf->zone,
+		    valid ? "validated, cached" :
+		    "not validated, answers in full");
 		wake_key_waiters(r);
 	}
 	getdns_dict_destroy(resp);
