@@ -32,6 +32,15 @@ the client's ID, question and EDNS record are kept unless said otherwise):
                           question (only the ID is the client's)
     hold-until EPOCH [SERVER]  the real answer, sent once the clock has
                           passed EPOCH (seconds since the epoch)
+    forge KEY HEX...      an RRset made here: owner QNAME, type QTYPE, one
+                          record per HEX rdata, signed with KEY (an ldns key
+                          base name, ECDSA P-256: KEY.key and KEY.private)
+                          under KEY's owner as signer name -- the right
+                          owner, signed by a zone that does not hold it
+    forge-nodata KEY      NOERROR, no answer; authority: the real SOA of
+                          KEY's zone and an NSEC at QNAME listing only RRSIG
+                          and NSEC, signed with KEY: a denial for QNAME from
+                          a zone that does not hold it
 
 Every query is logged, one line: time, client transport, QNAME QTYPE, the
 action taken and the rcode sent ("rewrote" marks the ones a rule changed).
@@ -39,12 +48,15 @@ Python standard library only.
 """
 
 import argparse
+import base64
 import os
 import random
 import socket
 import socketserver
 import struct
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -236,6 +248,69 @@ def type_code(text):
     raise ValueError("unknown type " + text)
 
 
+# --------------------------------------------------------------- signing
+
+class Key:
+    """An ldns ECDSA P-256 key pair (KEY.key: the DNSKEY RR, KEY.private:
+    the private scalar), for signing RRsets with openssl."""
+
+    def __init__(self, base):
+        with open(base + ".key") as f:
+            words = f.read().split(";")[0].split()
+        i = words.index("DNSKEY")
+        self.owner = words[0].lower().rstrip(".") or "."
+        flags, proto, alg = int(words[i + 1]), int(words[i + 2]), int(words[i + 3])
+        if alg != 13:
+            raise ValueError("only ECDSAP256SHA256 keys are supported")
+        pub = base64.b64decode("".join(words[i + 4:]))
+        self.rdata = struct.pack("!HBB", flags, proto, alg) + pub
+        self.tag = key_tag(self.rdata)
+        with open(base + ".private") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        d = base64.b64decode(fields["PrivateKey"].strip())
+        # SEC1 ECPrivateKey, prime256v1, for openssl
+        der = bytes.fromhex("30310201010420") + d + bytes.fromhex("a00a06082a8648ce3d030107")
+        self.pem = ("-----BEGIN EC PRIVATE KEY-----\n%s\n-----END EC PRIVATE KEY-----\n"
+                    % base64.b64encode(der).decode())
+
+    def sign(self, data):
+        """Raw r|s ECDSA signature over data (SHA-256), by openssl."""
+        with tempfile.NamedTemporaryFile("w", suffix=".pem") as kf:
+            kf.write(self.pem)
+            kf.flush()
+            der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", kf.name],
+                                 input=data, capture_output=True, check=True).stdout
+        # SEQUENCE { INTEGER r, INTEGER s }
+        off = 2 if der[1] < 0x80 else 3
+        out = b""
+        for _ in range(2):
+            n = der[off + 1]
+            out += der[off + 2:off + 2 + n].lstrip(b"\0").rjust(32, b"\0")
+            off += 2 + n
+        return out
+
+
+def key_tag(rdata):
+    """RFC 4034 appendix B."""
+    acc = 0
+    for i, b in enumerate(rdata):
+        acc += b if i & 1 else b << 8
+    acc += (acc >> 16) & 0xFFFF
+    return acc & 0xFFFF
+
+
+def signed_rrset(key, owner, rtype, ttl, rdatas):
+    """The RRs of an RRset and its RRSIG by key (RFC 4034 3.1.8.1)."""
+    now = int(time.time())
+    labels = len([l for l in name_text(owner).split(".") if l and l != "*"])
+    head = struct.pack("!HBBIIIH", rtype, 13, labels, ttl, now + 86400, now - 3600,
+                       key.tag) + name_wire(key.owner)
+    data = head + b"".join(owner.lower() + struct.pack("!HHIH", rtype, 1, ttl, len(r)) + r
+                           for r in sorted(rdatas))
+    rrs = [RR(owner, rtype, 1, ttl, r) for r in rdatas]
+    return rrs + [RR(owner, T_RRSIG, 1, ttl, head + key.sign(data))]
+
+
 # ----------------------------------------------------------------- rules
 
 class Rules:
@@ -295,6 +370,8 @@ def act(args, action, params, query, client):
         if delay > 0:
             time.sleep(delay)
         return real, "rewrote: held until %s" % params[0]
+    if action in ("forge", "forge-nodata"):
+        return forge(args, action, params, query, client)
     name, qtype = params[0], params[1]
     foreign = ask_foreign(args, name, qtype)
     what = "rewrote: %s %s %s" % (action, name, qtype)
@@ -319,6 +396,25 @@ def act(args, action, params, query, client):
         raise ValueError("unknown action " + action)
     real.sections[2] = real.opt()
     return real, what
+
+
+def forge(args, action, params, query, client):
+    key = Key(params[0])
+    owner, qtype = client.question[0][0], client.question[0][1]
+    real = forward(args, query)
+    real.sections[2] = real.opt()
+    real.sections[1] = []
+    real.set_rcode(0)
+    if action == "forge":
+        real.sections[0] = signed_rrset(key, owner, qtype, 60,
+                                        [bytes.fromhex(h) for h in params[1:]])
+        return real, "rewrote: forged %s signed by %s" % (TYPE_NAMES.get(qtype), key.owner)
+    soa = ask_foreign(args, key.owner, "SOA").sections[0]
+    # NSEC: next name QNAME's first child, types RRSIG and NSEC only
+    nsec = b"\x01\x00" + owner + bytes.fromhex("000600000000000003")
+    real.sections[0] = []
+    real.sections[1] = soa + signed_rrset(key, owner, 47, 60, [nsec])
+    return real, "rewrote: forged NODATA signed by %s" % key.owner
 
 
 def servfail(client):
