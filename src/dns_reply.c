@@ -334,6 +334,33 @@ check_answer_section(dns_reply_shape *s)
 	}
 }
 
+/* The authority section supplies no records, but getdns validates its
+ * signed RRsets along with the answer and folds them into the one status
+ * of the reply.  So a signed RRset there must be a proof for a name of
+ * the chain (a denial, a wildcard expansion) or the NS of its zone: from
+ * a zone that holds both its own owner and a name of the chain. */
+static void
+check_authority_section(dns_reply_shape *s)
+{
+	char buf[16];
+
+	for (size_t i = 0; i < s->n_authority; i++) {
+		const dns_rr_info *ri = &s->authority[i];
+		bool encloses = false;
+
+		if (ri->type != DNS_TYPE_RRSIG)
+			continue;
+		for (size_t j = 0; j < s->n_chain && !encloses; j++)
+			encloses = dns_name_within(s->chain[j], ri->signer);
+		if (encloses && dns_name_within(ri->owner, ri->signer))
+			continue;
+		fault(s, DNS_REPLY_FOREIGN, "a proof signed by \"%s\" (RRSIG "
+		    "over %s at \"%s\")", ri->signer,
+		    type_text(ri->covered, buf), ri->owner);
+		return;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Signatures over what is used                                         */
 
@@ -417,6 +444,7 @@ dns_reply_examine(const getdns_dict *reply, const char *qname,
 	if (s->fault != DNS_REPLY_FINE)
 		return;
 	check_answer_section(s);
+	check_authority_section(s);
 	for (size_t i = 0; i < s->n_answer; i++)
 		if (s->answer[i].type == qtype &&
 		    strcmp(s->answer[i].owner, dns_reply_final(s)) == 0)
@@ -665,8 +693,27 @@ set_canonical_name(dns_answer *a, const dns_reply_shape *s)
 	a->canonical_name = name;
 }
 
+/* Whether every name of the chain lies below a trust anchor: getdns
+ * leaves RRsets elsewhere out of its status (INDETERMINATE), so a status
+ * of SECURE says nothing about them. */
+static bool
+chain_anchored(const dns_reply_shape *s, const char *const *anchors)
+{
+	for (size_t i = 0; anchors != NULL && i < s->n_chain; i++) {
+		size_t k;
+
+		for (k = 0; anchors[k] != NULL &&
+		    !dns_name_within(s->chain[i], anchors[k]); k++)
+			;
+		if (anchors[k] == NULL)
+			return false;
+	}
+	return true;
+}
+
 void
-dns_reply_decode(dns_answer *a, const getdns_dict *reply, const char *from)
+dns_reply_decode(dns_answer *a, const getdns_dict *reply, const char *from,
+    const char *const *anchors)
 {
 	dns_reply_shape s;
 
@@ -679,7 +726,8 @@ dns_reply_decode(dns_answer *a, const getdns_dict *reply, const char *from)
 	a->security = map_security(reply);
 	if (a->security == DNS_SECURITY_SECURE &&
 	    (s.rcode == 0 || s.rcode == 3) &&
-	    !(s.signed_chain && (s.n_data > 0 || s.signed_denial)))
+	    !(s.signed_chain && (s.n_data > 0 || s.signed_denial) &&
+	    chain_anchored(&s, anchors)))
 		/* getdns vouched for other RRsets (or none): what is used
 		 * here was never validated. */
 		a->security = DNS_SECURITY_INDETERMINATE;

@@ -25,15 +25,20 @@
  *    FOREIGN: a forgery or a broken server; the lookup fails as bogus.
  *    (Ignoring such RRsets would be enough never to use them, but then the
  *    reply's one DNSSEC status would not be the status of what is used.)
- *  - The authority and additional sections never supply records.  Their
- *    signatures matter to the key cache (dns_keycache.c), which accepts a
- *    denial only when it comes from a zone enclosing the final name.
+ *  - The authority and additional sections never supply records.  But
+ *    getdns folds the signed RRsets of the authority section into its
+ *    status too, so each RRSIG there must be by a zone that encloses both
+ *    its owner and a name of the chain (a denial or wildcard proof for it,
+ *    the NS of its zone); any other is FOREIGN as well.  The key cache
+ *    (dns_keycache.c) also accepts a denial only from a zone enclosing the
+ *    final name.
  *  - The security reported is getdns's status for the reply, and SECURE
  *    only if every RRset used carries an RRSIG by a zone that encloses its
  *    owner (for a denial: a signed SOA/NSEC/NSEC3 from a zone enclosing
- *    the final name).  Otherwise the records used were never validated
- *    (they lie outside every trust anchor, and getdns ignored them), and
- *    the status is INDETERMINATE.  Along a CNAME chain that is the weakest
+ *    the final name) and every name of the chain lies below a trust
+ *    anchor.  Otherwise the records used were never validated (getdns
+ *    leaves RRsets outside every anchor out of its status), and the
+ *    status is INDETERMINATE.  Along a CNAME chain that is the weakest
  *    link's status: getdns's status is already the worst of all RRsets.
  *
  * Ownership: dns_reply_examine() fills a caller's dns_reply_shape that
@@ -119,10 +124,12 @@ bool dns_reply_is_to(const getdns_dict *reply, const char *qname,
  * Fills `a` (qname and qtype set, as from the resolver) from `reply`:
  * status, security, canonical name, TTL, the records of the answer and a
  * reason.  `from` names the server for reasons ("from 127.53.0.1").
+ * `anchors`: the zones of the trust anchors (NULL-terminated; NULL: not
+ * checked); SECURE also needs every name of the chain below one of them.
  * Never fails: out of memory gives DNS_STATUS_ERROR.
  */
 void dns_reply_decode(dns_answer *a, const getdns_dict *reply,
-    const char *from);
+    const char *from, const char *const *anchors);
 
 const char *dns_reply_fault_name(dns_reply_fault f);
 

@@ -102,6 +102,7 @@ struct dns_resolver {
 	char from[96];      /* "from 127.53.0.1" / "during recursive resolution" */
 	char silent[96];    /* "no answer from resolver 127.53.0.1" / ... */
 	char failed[128];   /* why getdns calls back with ERROR (no reply at all) */
+	char **anchor_zones; /* NULL-terminated, owned; loaded at first decode */
 	bool delivering;    /* inside on_deliver(): free must not free r */
 	bool closing;       /* dns_resolver_free() has begun */
 };
@@ -624,6 +625,48 @@ set_error(dns_answer *a, const char *what)
 	snprintf(a->reason, sizeof(a->reason), "%s", what);
 }
 
+/* The zones of the trust anchors getdns validates from: nothing outside
+ * them is ever SECURE (dns_reply_decode()).  NULL when they cannot be
+ * read; then that is not checked. */
+static char **
+anchor_zones_of(getdns_context *ctx)
+{
+	getdns_list *tas = NULL;
+	getdns_bindata *b;
+	getdns_dict *rr;
+	char **zones = NULL, *z;
+	size_t i, k, n = 0, len = 0;
+
+	if (getdns_context_get_dnssec_trust_anchors(ctx, &tas) ||
+	    getdns_list_get_length(tas, &len) ||
+	    (zones = calloc(len + 1, sizeof(*zones))) == NULL) {
+		getdns_list_destroy(tas);
+		return NULL;
+	}
+	for (i = 0; getdns_list_get_dict(tas, i, &rr) == GETDNS_RETURN_GOOD;
+	    i++) {
+		if (getdns_dict_get_bindata(rr, "name", &b) ||
+		    (z = dns_name_from_wire(b)) == NULL)
+			continue;
+		for (k = 0; k < n && strcmp(zones[k], z) != 0; k++)
+			;
+		if (k < n)
+			free(z);
+		else
+			zones[n++] = z;
+	}
+	getdns_list_destroy(tas);
+	return zones;
+}
+
+static void
+anchor_zones_free(char **zones)
+{
+	for (size_t i = 0; zones != NULL && zones[i] != NULL; i++)
+		free(zones[i]);
+	free(zones);
+}
+
 static void
 decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 {
@@ -643,7 +686,8 @@ decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 	}
 	/* Which records of the reply answer our question, and how secure
 	 * they are: dns_reply.h. */
-	dns_reply_decode(a, reply, r->from);
+	dns_reply_decode(a, reply, r->from,
+	    (const char *const *)r->anchor_zones);
 }
 
 static void
@@ -732,6 +776,8 @@ query_finish(dns_resolver *r, dns_query *q, getdns_callback_type_t type,
     getdns_dict *resp)
 {
 	q->answer->elapsed_ms = ms_since(&q->started);
+	if (r->anchor_zones == NULL && r->ctx != NULL)
+		r->anchor_zones = anchor_zones_of(r->ctx);
 	if (q->expired) /* the CANCEL that on_deadline() asked for */
 		set_timeout(r, q->answer);
 	else
@@ -1219,6 +1265,8 @@ dns_resolver_free(dns_resolver *r)
 	}
 	dns_keycache_free(r->keys);
 	r->keys = NULL;
+	anchor_zones_free(r->anchor_zones);
+	r->anchor_zones = NULL;
 	getdns_dict_destroy(r->extensions);
 	getdns_dict_destroy(r->fast_extensions);
 	r->extensions = r->fast_extensions = NULL;

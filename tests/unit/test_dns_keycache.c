@@ -12,8 +12,10 @@
 #include <criterion/criterion.h>
 #include <getdns/getdns_extra.h>
 
+#include "dns_answer.h"
 #include "dns_keycache.h"
 #include "data/keycache_replies.h"
+#include "data/reply_forge.h"
 
 static dns_keycache *cache;
 
@@ -209,5 +211,263 @@ Test(dns_keycache, answer_rrset_without_signature_goes_to_full)
 	getdns_dict_destroy(rr);
 	cr_assert_eq(dns_keycache_check(cache, reply, recorded_at, true,
 	    missing, &n), DNS_KEYCHECK_FULL);
+	getdns_dict_destroy(reply);
+}
+
+/* ------------------------------------------------------------------ */
+/* Forgeries made of the signed test zones (data/reply_forge.h): both    */
+/* zones' keys are cached, as they would be once validated from the     */
+/* anchor -- an attacker's zone chains to it like any other.            */
+
+
+
+#define TLSA_VICTIM "_25._tcp.mx.victim.test"
+#define TLSA_EVIL "_25._tcp.mx.evil.test"
+
+/* The DNSKEY RRs of a zone of the test zones. */
+static getdns_list *
+forge_keys(const getdns_list *zone, const char *name)
+{
+	getdns_list *keys = forge_list();
+
+	forge_put_typed(keys, zone, name, FORGE_DNSKEY, 0);
+	return keys;
+}
+
+static void
+forge_cache_setup(void)
+{
+	setup();
+	forge_setup();
+	cr_assert_eq(dns_keycache_set_valid(cache, "victim.test",
+	    forge_keys(forge_victim, "victim.test"), 300, forge_now), 0);
+	cr_assert_eq(dns_keycache_set_valid(cache, "evil.test",
+	    forge_keys(forge_evil, "evil.test"), 300, forge_now), 0);
+}
+
+static void
+forge_cache_teardown(void)
+{
+	forge_teardown();
+	teardown();
+}
+
+TestSuite(keycache_forgery, .init = forge_cache_setup,
+    .fini = forge_cache_teardown);
+
+static dns_keycheck
+check_forged(getdns_dict *reply)
+{
+	char *missing[DNS_KEYCHECK_MAX_SIGNERS];
+	size_t n = 0, i;
+	dns_keycheck v;
+
+	v = dns_keycache_check(cache, reply, forge_now, true, missing, &n);
+	for (i = 0; i < n; i++)
+		free(missing[i]);
+	getdns_dict_destroy(reply);
+	return v;
+}
+
+Test(keycache_forgery, genuine_replies_are_secure_against_cached_keys)
+{
+	getdns_list *an = forge_list(), *au = forge_list();
+
+	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, true);
+	cr_expect_eq(check_forged(forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0,
+	    an, NULL)), DNS_KEYCHECK_SECURE);
+	forge_put(au, forge_victim, "victim.test", FORGE_SOA, true);
+	forge_put(au, forge_victim, "ns.victim.test", FORGE_NSEC, true);
+	forge_put(au, forge_victim, "victim.test", FORGE_NSEC, true);
+	cr_expect_eq(check_forged(forge_reply("nx.victim.test", DNS_TYPE_A, 3,
+	    NULL, au)), DNS_KEYCHECK_SECURE, "NXDOMAIN with its proof");
+	au = forge_list();
+	forge_put(au, forge_victim, "victim.test", FORGE_SOA, true);
+	forge_put(au, forge_victim, "mx.victim.test", FORGE_NSEC, true);
+	cr_expect_eq(check_forged(forge_reply("mx.victim.test", DNS_TYPE_TLSA,
+	    0, NULL, au)), DNS_KEYCHECK_SECURE, "NODATA with its proof");
+	an = forge_list();
+	forge_put(an, forge_victim, "away.victim.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	cr_expect_eq(check_forged(forge_reply("away.victim.test", DNS_TYPE_A,
+	    0, an, NULL)), DNS_KEYCHECK_SECURE, "CNAME into another zone");
+}
+
+Test(keycache_forgery, foreign_tlsa_in_place_of_the_answer_is_not_secure)
+{
+	getdns_list *an = forge_list();
+
+	forge_put(an, forge_evil, TLSA_EVIL, DNS_TYPE_TLSA, true);
+	cr_expect_eq(check_forged(forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0,
+	    an, NULL)), DNS_KEYCHECK_FULL);
+}
+
+Test(keycache_forgery, appended_foreign_tlsa_is_not_secure)
+{
+	getdns_list *an = forge_list();
+
+	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, true);
+	forge_put(an, forge_evil, TLSA_EVIL, DNS_TYPE_TLSA, true);
+	cr_expect_eq(check_forged(forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0,
+	    an, NULL)), DNS_KEYCHECK_FULL);
+}
+
+Test(keycache_forgery, nxdomain_proven_by_another_zone_is_not_secure)
+{
+	getdns_list *au = forge_list();
+
+	forge_put(au, forge_evil, "evil.test", FORGE_SOA, true);
+	forge_put(au, forge_evil, "evil.test", FORGE_NSEC, true);
+	cr_expect_eq(check_forged(forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 3,
+	    NULL, au)), DNS_KEYCHECK_FULL);
+}
+
+Test(keycache_forgery, nodata_proven_by_another_zone_is_not_secure)
+{
+	getdns_list *au = forge_list();
+
+	forge_put(au, forge_evil, "evil.test", FORGE_SOA, true);
+	forge_put(au, forge_evil, "mx.evil.test", FORGE_NSEC, true);
+	cr_expect_eq(check_forged(forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0,
+	    NULL, au)), DNS_KEYCHECK_FULL);
+}
+
+Test(keycache_forgery, own_soa_with_foreign_nsec_is_not_secure)
+{
+	getdns_list *au = forge_list();
+
+	/* The victim's real SOA, but the "proof" is evil.test's NSEC. */
+	forge_put(au, forge_victim, "victim.test", FORGE_SOA, true);
+	forge_put(au, forge_evil, "evil.test", FORGE_NSEC, true);
+	cr_expect_eq(check_forged(forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 3,
+	    NULL, au)), DNS_KEYCHECK_FULL);
+}
+
+Test(keycache_forgery, foreign_mx_for_an_unsigned_domain_is_not_secure)
+{
+	getdns_list *an = forge_list();
+
+	forge_put(an, forge_evil, "evil.test", DNS_TYPE_MX, true);
+	cr_expect_eq(check_forged(forge_reply("plain.test", DNS_TYPE_MX, 0,
+	    an, NULL)), DNS_KEYCHECK_FULL);
+}
+
+Test(keycache_forgery, foreign_addresses_are_not_secure)
+{
+	getdns_list *an = forge_list();
+
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	cr_expect_eq(check_forged(forge_reply("mx.victim.test", DNS_TYPE_A, 0,
+	    an, NULL)), DNS_KEYCHECK_FULL);
+	an = forge_list();
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_AAAA, true);
+	cr_expect_eq(check_forged(forge_reply("mx.victim.test", DNS_TYPE_AAAA,
+	    0, an, NULL)), DNS_KEYCHECK_FULL);
+}
+
+Test(keycache_forgery, cname_tricks_are_not_secure)
+{
+	getdns_list *an = forge_list();
+
+	/* A chain that does not start at the name asked. */
+	forge_put(an, forge_evil, "hop.evil.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	cr_expect_eq(check_forged(forge_reply("www.victim.test", DNS_TYPE_A, 0,
+	    an, NULL)), DNS_KEYCHECK_FULL);
+	/* The victim's own CNAME, then another name's data. */
+	an = forge_list();
+	forge_put(an, forge_victim, "www.victim.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	cr_expect_eq(check_forged(forge_reply("www.victim.test", DNS_TYPE_A, 0,
+	    an, NULL)), DNS_KEYCHECK_FULL);
+}
+
+Test(keycache_forgery, unsigned_rrset_beside_a_signed_one_of_its_type_is_not_secure)
+{
+	getdns_list *an = forge_list();
+
+	/* "Every type carries a valid signature": the A type does -- over
+	 * mx.evil.test; the A RRset at the name asked is unsigned. */
+	forge_put(an, forge_victim, "mx.victim.test", DNS_TYPE_A, false);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	cr_expect_eq(check_forged(forge_reply("mx.victim.test", DNS_TYPE_A, 0,
+	    an, NULL)), DNS_KEYCHECK_FULL);
+}
+
+/* A DNSKEY reply for victim.test as getdns gives it after full
+ * validation. */
+static getdns_dict *
+dnskey_reply(const char *qname, const getdns_list *zone, const char *owner)
+{
+	getdns_list *an = forge_list();
+	getdns_dict *reply;
+
+	forge_put(an, zone, owner, FORGE_DNSKEY, true);
+	reply = forge_reply(qname, FORGE_DNSKEY, 0, an, NULL);
+	cr_assert_eq(getdns_dict_set_int(reply, "dnssec_status",
+	    GETDNS_DNSSEC_SECURE), 0);
+	return reply;
+}
+
+Test(keycache_forgery, keys_expire_with_their_signature_not_only_their_ttl)
+{
+	getdns_dict *reply = dnskey_reply("victim.test", forge_victim,
+	    "victim.test");
+	time_t now = zones_expiration - 100; /* TTL 300 reaches beyond */
+
+	dns_keycache_free(cache);
+	cache = dns_keycache_new();
+	cr_assert_eq(dns_keycache_take_keys(cache, "victim.test", reply, now),
+	    0);
+	cr_expect_eq(dns_keycache_get(cache, "victim.test", now + 99, NULL),
+	    DNS_KEY_VALID);
+	cr_expect_eq(dns_keycache_get(cache, "victim.test", zones_expiration,
+	    NULL), DNS_KEY_MISSING, "RFC 4035 5.3.3: not past the RRSIG");
+	cr_expect_eq(dns_keycache_take_keys(cache, "victim.test", reply,
+	    zones_expiration + 10), -1, "expired signature: not taken");
+	cr_expect_eq(dns_keycache_get(cache, "victim.test",
+	    zones_expiration + 10, NULL), DNS_KEY_FAILED);
+	getdns_dict_destroy(reply);
+}
+
+Test(keycache_forgery, keys_signed_in_the_future_are_refused)
+{
+	getdns_dict *reply = dnskey_reply("victim.test", forge_victim,
+	    "victim.test");
+
+	dns_keycache_free(cache);
+	cache = dns_keycache_new();
+	cr_expect_eq(dns_keycache_take_keys(cache, "victim.test", reply,
+	    zones_inception - 1000), -1);
+	cr_expect_neq(dns_keycache_get(cache, "victim.test",
+	    zones_inception - 999, NULL), DNS_KEY_VALID);
+	cr_expect_eq(dns_keycache_take_keys(cache, "victim.test", reply,
+	    forge_now), 0, "inside the window they are taken");
+	cr_expect_eq(dns_keycache_get(cache, "victim.test", forge_now + 299,
+	    NULL), DNS_KEY_VALID);
+	cr_expect_eq(dns_keycache_get(cache, "victim.test", forge_now + 300,
+	    NULL), DNS_KEY_MISSING, "and for their TTL");
+	getdns_dict_destroy(reply);
+}
+
+Test(keycache_forgery, another_zones_keys_are_never_taken)
+{
+	getdns_dict *reply;
+
+	dns_keycache_free(cache);
+	cache = dns_keycache_new();
+	/* Asked for victim.test's keys, given evil.test's (signed, SECURE). */
+	reply = dnskey_reply("victim.test", forge_evil, "evil.test");
+	cr_expect_eq(dns_keycache_take_keys(cache, "victim.test", reply,
+	    forge_now), -1);
+	cr_expect_neq(dns_keycache_get(cache, "victim.test", forge_now, NULL),
+	    DNS_KEY_VALID);
+	getdns_dict_destroy(reply);
+	/* A reply to another question altogether. */
+	reply = dnskey_reply("evil.test", forge_evil, "evil.test");
+	cr_expect_eq(dns_keycache_take_keys(cache, "victim.test", reply,
+	    forge_now), -1);
+	cr_expect_neq(dns_keycache_get(cache, "victim.test", forge_now, NULL),
+	    DNS_KEY_VALID);
 	getdns_dict_destroy(reply);
 }

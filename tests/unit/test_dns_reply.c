@@ -1,0 +1,386 @@
+/*
+ * test_dns_reply.c -- which records of a reply are taken as the answer,
+ * and with which status (dns_reply_decode()), on genuine and forged
+ * replies made of the signed test zones (data/reply_forge.h).
+ *
+ * Each reply is marked with the DNSSEC status getdns gives it under full
+ * validation; the forgeries are the ones getdns calls SECURE because every
+ * RRset in them is validly signed by some zone under the anchor (getdns's
+ * status is the worst over the RRsets it could place under an anchor).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "dns_answer.h"
+#include "dns_reply.h"
+#include "data/reply_forge.h"
+
+#define TLSA_VICTIM "_25._tcp.mx.victim.test"
+#define TLSA_EVIL "_25._tcp.mx.evil.test"
+
+TestSuite(dns_reply, .init = forge_setup, .fini = forge_teardown);
+
+/* The trust anchors: the root (as in real life). */
+static const char *const root_anchor[] = { "", NULL };
+static const char *const *anchors = root_anchor;
+
+/* dns_reply_decode() of `reply` (destroyed) as the answer to
+ * (qname, qtype), with getdns's DNSSEC status `st`. */
+static dns_answer *
+decode(const char *qname, uint16_t qtype, getdns_dict *reply, uint32_t st)
+{
+	dns_answer *a = calloc(1, sizeof(*a));
+
+	cr_assert_not_null(a);
+	a->qname = strdup(qname);
+	a->canonical_name = strdup(qname);
+	a->qtype = qtype;
+	cr_assert_eq(getdns_dict_set_int(reply, "dnssec_status", st), 0);
+	dns_reply_decode(a, reply, "from 127.0.0.1", anchors);
+	getdns_dict_destroy(reply);
+	return a;
+}
+
+static void
+expect_forgery_refused(dns_answer *a)
+{
+	cr_expect_eq(a->status, DNS_STATUS_SERVFAIL, "status %s",
+	    dns_status_name(a->status));
+	cr_expect_eq(a->security, DNS_SECURITY_BOGUS, "security %s",
+	    dns_security_name(a->security));
+	cr_expect_eq(a->count, 0, "no record of a forged reply is taken");
+	cr_expect(strstr(a->reason, "forged") != NULL, "reason: %s", a->reason);
+	dns_answer_free(a);
+}
+
+Test(dns_reply, genuine_signed_tlsa_is_taken)
+{
+	getdns_list *an = forge_list();
+	dns_answer *a;
+
+	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, true);
+	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(TLSA_VICTIM,
+	    DNS_TYPE_TLSA, 0, an, NULL), GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_OK);
+	cr_expect_eq(a->security, DNS_SECURITY_SECURE);
+	cr_assert_eq(a->count, 1);
+	cr_expect_eq(a->tlsa[0].usage, 3);
+	cr_expect_eq(a->tlsa[0].data[0], 0xaa);
+	cr_expect_eq(a->ttl, 300);
+	cr_expect_str_eq(a->canonical_name, TLSA_VICTIM);
+	dns_answer_free(a);
+}
+
+Test(dns_reply, appended_foreign_tlsa_makes_the_answer_bogus)
+{
+	getdns_list *an = forge_list();
+
+	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, true);
+	forge_put(an, forge_evil, TLSA_EVIL, DNS_TYPE_TLSA, true);
+	expect_forgery_refused(decode(TLSA_VICTIM, DNS_TYPE_TLSA,
+	    forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0, an, NULL),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, foreign_tlsa_in_place_of_the_answer_is_never_taken)
+{
+	getdns_list *an = forge_list();
+
+	forge_put(an, forge_evil, TLSA_EVIL, DNS_TYPE_TLSA, true);
+	expect_forgery_refused(decode(TLSA_VICTIM, DNS_TYPE_TLSA,
+	    forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0, an, NULL),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, foreign_signed_mx_for_an_unsigned_domain_is_not_its_mx)
+{
+	getdns_list *an = forge_list();
+
+	forge_put(an, forge_evil, "evil.test", DNS_TYPE_MX, true);
+	expect_forgery_refused(decode("plain.test", DNS_TYPE_MX,
+	    forge_reply("plain.test", DNS_TYPE_MX, 0, an, NULL),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, foreign_a_and_aaaa_are_not_the_hosts_addresses)
+{
+	getdns_list *an = forge_list();
+
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	expect_forgery_refused(decode("mx.victim.test", DNS_TYPE_A,
+	    forge_reply("mx.victim.test", DNS_TYPE_A, 0, an, NULL),
+	    GETDNS_DNSSEC_SECURE));
+	an = forge_list();
+	forge_put(an, forge_victim, "mx.victim.test", DNS_TYPE_AAAA, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_AAAA, true);
+	expect_forgery_refused(decode("mx.victim.test", DNS_TYPE_AAAA,
+	    forge_reply("mx.victim.test", DNS_TYPE_AAAA, 0, an, NULL),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, genuine_cname_chain_gives_the_target_records)
+{
+	getdns_list *an = forge_list();
+	dns_answer *a;
+
+	forge_put(an, forge_victim, "www.victim.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_victim, "mx.victim.test", DNS_TYPE_A, true);
+	a = decode("www.victim.test", DNS_TYPE_A, forge_reply("www.victim.test",
+	    DNS_TYPE_A, 0, an, NULL), GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_OK);
+	cr_expect_eq(a->security, DNS_SECURITY_SECURE);
+	cr_assert_eq(a->count, 1);
+	cr_expect_str_eq(a->addrs[0].text, "192.0.2.25");
+	cr_expect_str_eq(a->canonical_name, "mx.victim.test");
+	dns_answer_free(a);
+}
+
+Test(dns_reply, cname_into_another_zone_is_followed_there)
+{
+	getdns_list *an = forge_list();
+	dns_answer *a;
+
+	/* away.victim.test really is a CNAME to mx.evil.test: that is the
+	 * victim's own choice, signed by it. */
+	forge_put(an, forge_victim, "away.victim.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	a = decode("away.victim.test", DNS_TYPE_A, forge_reply(
+	    "away.victim.test", DNS_TYPE_A, 0, an, NULL), GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_OK);
+	cr_expect_eq(a->security, DNS_SECURITY_SECURE);
+	cr_assert_eq(a->count, 1);
+	cr_expect_str_eq(a->addrs[0].text, "192.0.2.66");
+	cr_expect_str_eq(a->canonical_name, "mx.evil.test");
+	dns_answer_free(a);
+}
+
+Test(dns_reply, cname_whose_target_data_is_foreign_is_bogus)
+{
+	getdns_list *an = forge_list();
+
+	/* www points at mx.victim.test; the A RRset is mx.evil.test's. */
+	forge_put(an, forge_victim, "www.victim.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	expect_forgery_refused(decode("www.victim.test", DNS_TYPE_A,
+	    forge_reply("www.victim.test", DNS_TYPE_A, 0, an, NULL),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, cname_not_owned_by_the_query_name_is_bogus)
+{
+	getdns_list *an = forge_list();
+
+	/* A chain hop.evil.test -> mx.evil.test that does not start at the
+	 * name asked. */
+	forge_put(an, forge_evil, "hop.evil.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	expect_forgery_refused(decode("www.victim.test", DNS_TYPE_A,
+	    forge_reply("www.victim.test", DNS_TYPE_A, 0, an, NULL),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, genuine_denials_are_secure)
+{
+	getdns_list *au = forge_list();
+	dns_answer *a;
+
+	forge_put(au, forge_victim, "victim.test", FORGE_SOA, true);
+	forge_put(au, forge_victim, "ns.victim.test", FORGE_NSEC, true);
+	forge_put(au, forge_victim, "victim.test", FORGE_NSEC, true);
+	a = decode("nx.victim.test", DNS_TYPE_A, forge_reply("nx.victim.test",
+	    DNS_TYPE_A, 3, NULL, au), GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_NXDOMAIN);
+	cr_expect_eq(a->security, DNS_SECURITY_SECURE);
+	dns_answer_free(a);
+	au = forge_list();
+	forge_put(au, forge_victim, "victim.test", FORGE_SOA, true);
+	forge_put(au, forge_victim, "mx.victim.test", FORGE_NSEC, true);
+	a = decode("mx.victim.test", DNS_TYPE_TLSA, forge_reply(
+	    "mx.victim.test", DNS_TYPE_TLSA, 0, NULL, au),
+	    GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_NODATA);
+	cr_expect_eq(a->security, DNS_SECURITY_SECURE);
+	dns_answer_free(a);
+}
+
+Test(dns_reply, denial_signed_by_another_zone_is_bogus)
+{
+	getdns_list *au = forge_list();
+
+	/* NXDOMAIN with evil.test's SOA and NSEC: whatever status getdns
+	 * gave it, nothing in it speaks for victim.test -- never "no TLSA
+	 * records, DANE not applicable". */
+	forge_put(au, forge_evil, "evil.test", FORGE_SOA, true);
+	forge_put(au, forge_evil, "evil.test", FORGE_NSEC, true);
+	expect_forgery_refused(decode(TLSA_VICTIM, DNS_TYPE_TLSA,
+	    forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 3, NULL, au),
+	    GETDNS_DNSSEC_SECURE));
+	au = forge_list();
+	forge_put(au, forge_evil, "evil.test", FORGE_SOA, true);
+	forge_put(au, forge_evil, "mx.evil.test", FORGE_NSEC, true);
+	expect_forgery_refused(decode(TLSA_VICTIM, DNS_TYPE_TLSA,
+	    forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0, NULL, au),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, denial_without_a_signed_proof_is_not_secure)
+{
+	getdns_list *au = forge_list();
+	dns_answer *a;
+
+	/* The victim's SOA, unsigned, and no NSEC: getdns's SECURE cannot
+	 * have come from a proof for this name. */
+	forge_put(au, forge_victim, "victim.test", FORGE_SOA, false);
+	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(TLSA_VICTIM,
+	    DNS_TYPE_TLSA, 3, NULL, au), GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_NXDOMAIN);
+	cr_expect_eq(a->security, DNS_SECURITY_INDETERMINATE, "security %s",
+	    dns_security_name(a->security));
+	dns_answer_free(a);
+}
+
+Test(dns_reply, unsigned_records_are_not_secure_whatever_getdns_says)
+{
+	getdns_list *an = forge_list(), *au = forge_list();
+	dns_answer *a;
+
+	/* The RRset used carries no signature; a signed RRset in the
+	 * authority section is all getdns could have validated. */
+	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, false);
+	forge_put(au, forge_victim, "victim.test", DNS_TYPE_NS, true);
+	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(TLSA_VICTIM,
+	    DNS_TYPE_TLSA, 0, an, au), GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_OK);
+	cr_expect_eq(a->security, DNS_SECURITY_INDETERMINATE, "security %s",
+	    dns_security_name(a->security));
+	dns_answer_free(a);
+}
+
+Test(dns_reply, foreign_proof_in_the_authority_section_is_bogus)
+{
+	getdns_list *an = forge_list(), *au = forge_list();
+
+	/* The victim's TLSA, with evil.test's signed NSEC beside it: getdns
+	 * folds that into the reply's one status. */
+	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, true);
+	forge_put(au, forge_evil, "evil.test", FORGE_NSEC, true);
+	expect_forgery_refused(decode(TLSA_VICTIM, DNS_TYPE_TLSA,
+	    forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0, an, au),
+	    GETDNS_DNSSEC_SECURE));
+}
+
+Test(dns_reply, names_outside_every_trust_anchor_are_never_secure)
+{
+	static const char *const lab_anchor[] = { "lab", "evil.test", NULL };
+	getdns_list *an = forge_list();
+	dns_answer *a;
+
+	/* Anchors for lab and evil.test only: getdns left the victim.test
+	 * CNAME out of its status (INDETERMINATE) and called the reply
+	 * SECURE for mx.evil.test's A RRset alone. */
+	anchors = lab_anchor;
+	forge_put(an, forge_victim, "away.victim.test", DNS_TYPE_CNAME, true);
+	forge_put(an, forge_evil, "mx.evil.test", DNS_TYPE_A, true);
+	a = decode("away.victim.test", DNS_TYPE_A, forge_reply(
+	    "away.victim.test", DNS_TYPE_A, 0, an, NULL), GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_OK);
+	cr_expect_eq(a->security, DNS_SECURITY_INDETERMINATE, "security %s",
+	    dns_security_name(a->security));
+	dns_answer_free(a);
+}
+
+Test(dns_reply, reply_to_another_question_is_a_failed_lookup)
+{
+	dns_answer *a;
+	getdns_dict *reply;
+
+	/* A leftover reply: ns-dead.victim.test AAAA, NODATA, insecure. */
+	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(
+	    "ns-dead.victim.test", DNS_TYPE_AAAA, 0, NULL, NULL),
+	    GETDNS_DNSSEC_INSECURE);
+	cr_expect_eq(a->status, DNS_STATUS_SERVFAIL, "never NODATA");
+	cr_expect(strstr(a->reason, "ns-dead.victim.test") != NULL,
+	    "reason: %s", a->reason);
+	dns_answer_free(a);
+	/* Same name, other type. */
+	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(TLSA_VICTIM,
+	    DNS_TYPE_A, 0, NULL, NULL), GETDNS_DNSSEC_INSECURE);
+	cr_expect_eq(a->status, DNS_STATUS_SERVFAIL);
+	dns_answer_free(a);
+	/* Same name and type, other class. */
+	reply = forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0, NULL, NULL);
+	cr_assert_eq(getdns_dict_set_int(reply, "/question/qclass", 3), 0);
+	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, reply, GETDNS_DNSSEC_INSECURE);
+	cr_expect_eq(a->status, DNS_STATUS_SERVFAIL, "class CH is not IN");
+	dns_answer_free(a);
+	/* A query (QR clear) handed back as if it were the reply. */
+	reply = forge_reply(TLSA_VICTIM, DNS_TYPE_TLSA, 0, NULL, NULL);
+	cr_assert_eq(getdns_dict_set_int(reply, "/header/qr", 0), 0);
+	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, reply, GETDNS_DNSSEC_INSECURE);
+	cr_expect_eq(a->status, DNS_STATUS_SERVFAIL);
+	dns_answer_free(a);
+}
+
+Test(dns_reply, question_name_matches_whatever_its_case)
+{
+	getdns_list *an = forge_list();
+	dns_answer *a;
+
+	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, true);
+	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(
+	    "_25._TCP.Mx.VICTIM.test", DNS_TYPE_TLSA, 0, an, NULL),
+	    GETDNS_DNSSEC_SECURE);
+	cr_expect_eq(a->status, DNS_STATUS_OK);
+	cr_expect_eq(a->count, 1);
+	dns_answer_free(a);
+}
+
+Test(dns_reply, cname_loop_is_a_failed_lookup)
+{
+	getdns_dict *rr = NULL;
+	getdns_list *an = forge_list();
+	dns_answer *a;
+
+	forge_put(an, forge_victim, "www.victim.test", DNS_TYPE_CNAME, false);
+	cr_assert_eq(getdns_str2dict("{ name: <bindata for mx.victim.test.>, "
+	    "type: GETDNS_RRTYPE_CNAME, class: GETDNS_RRCLASS_IN, ttl: 60, "
+	    "rdata: { cname: <bindata for www.victim.test.> } }", &rr), 0);
+	forge_append(an, rr);
+	getdns_dict_destroy(rr);
+	a = decode("www.victim.test", DNS_TYPE_A, forge_reply("www.victim.test",
+	    DNS_TYPE_A, 0, an, NULL), GETDNS_DNSSEC_INSECURE);
+	cr_expect_eq(a->status, DNS_STATUS_SERVFAIL);
+	cr_expect(strstr(a->reason, "loop") != NULL, "reason: %s", a->reason);
+	dns_answer_free(a);
+}
+
+Test(dns_reply, dname_above_the_chain_is_part_of_the_answer)
+{
+	getdns_dict *rr = NULL;
+	getdns_list *an = forge_list();
+	dns_answer *a;
+
+	/* RFC 6672: a DNAME at old.test and the CNAME it synthesised. */
+	cr_assert_eq(getdns_str2dict("{ name: <bindata for old.test.>, "
+	    "type: GETDNS_RRTYPE_DNAME, class: GETDNS_RRCLASS_IN, ttl: 60, "
+	    "rdata: { target: <bindata for victim.test.> } }", &rr), 0);
+	forge_append(an, rr);
+	getdns_dict_destroy(rr);
+	cr_assert_eq(getdns_str2dict("{ name: <bindata for mx.old.test.>, "
+	    "type: GETDNS_RRTYPE_CNAME, class: GETDNS_RRCLASS_IN, ttl: 60, "
+	    "rdata: { cname: <bindata for mx.victim.test.> } }", &rr), 0);
+	forge_append(an, rr);
+	getdns_dict_destroy(rr);
+	forge_put(an, forge_victim, "mx.victim.test", DNS_TYPE_A, true);
+	a = decode("mx.old.test", DNS_TYPE_A, forge_reply("mx.old.test",
+	    DNS_TYPE_A, 0, an, NULL), GETDNS_DNSSEC_INSECURE);
+	cr_expect_eq(a->status, DNS_STATUS_OK);
+	cr_expect_eq(a->security, DNS_SECURITY_INSECURE);
+	cr_expect_eq(a->count, 1);
+	cr_expect_str_eq(a->canonical_name, "mx.victim.test");
+	dns_answer_free(a);
+}
