@@ -12,7 +12,8 @@
  * answer itself needs.
  *
  * A zone is MISSING (never asked), PENDING (a DNSKEY lookup is running),
- * VALID (its keys, until the RRset's TTL runs out) or FAILED (the keys
+ * VALID (its keys, until the RRset's TTL runs out or the signature over
+ * it expires, whichever comes first) or FAILED (the keys
  * could not be validated; remembered for a short while so that every
  * answer of such a zone goes straight to full validation).
  *

@@ -172,7 +172,11 @@ dns_reply_question(const getdns_dict *reply, char **qname, uint16_t *qtype)
 	return 0;
 }
 
-/* Whether the reply is a response (QR set) to (qname, qtype, IN). */
+/* Whether the reply is a response (QR set) to (qname, qtype, IN).  Both
+ * have been seen from getdns in recursive mode: when libunbound reaches no
+ * server it hands back its own query (QR clear, ". NS"), and a leftover
+ * reply to another lookup (an insecure NODATA for "ns-dead.<zone> AAAA"
+ * given to a TLSA lookup); either would read as "no records here". */
 static void
 check_question(dns_reply_shape *s, const getdns_dict *reply,
     const char *qname, uint16_t qtype)

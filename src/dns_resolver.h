@@ -14,6 +14,12 @@
  * getdns validates every answer in full, in every front-end that resolves
  * (for comparing verdicts, and for an operator who suspects the cache).
  *
+ * In either mode only the answer to the question asked counts: a reply to
+ * another question is a failed lookup, and a reply whose answer section
+ * holds records of other names than the query name and its CNAME chain is
+ * bogus (dns_reply.h).  In stub mode the upstream and the path to it are
+ * not trusted at all: only signatures chained to the trust anchor count.
+ *
  * Ownership: dns_resolver_new() allocates; dns_resolver_free() frees it and
  * cancels outstanding lookups, invoking their callbacks with
  * DNS_STATUS_CANCELLED (those callbacks must only free the answer).

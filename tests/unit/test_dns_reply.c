@@ -251,7 +251,7 @@ Test(dns_reply, unsigned_records_are_not_secure_whatever_getdns_says)
 	/* The RRset used carries no signature; a signed RRset in the
 	 * authority section is all getdns could have validated. */
 	forge_put(an, forge_victim, TLSA_VICTIM, DNS_TYPE_TLSA, false);
-	forge_put(au, forge_victim, "victim.test", DNS_TYPE_NS, true);
+	forge_put(au, forge_victim, "victim.test", FORGE_NS, true);
 	a = decode(TLSA_VICTIM, DNS_TYPE_TLSA, forge_reply(TLSA_VICTIM,
 	    DNS_TYPE_TLSA, 0, an, au), GETDNS_DNSSEC_SECURE);
 	cr_expect_eq(a->status, DNS_STATUS_OK);

@@ -25,6 +25,7 @@
 #include "signed_zones.h"
 
 #define FORGE_RRSIG 46
+#define FORGE_NS 2
 #define FORGE_SOA 6
 #define FORGE_NSEC 47
 #define FORGE_DNSKEY 48
