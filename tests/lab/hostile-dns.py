@@ -26,6 +26,10 @@ the client's ID, question and EDNS record are kept unless said otherwise):
                           (a foreign RRset, or an NXDOMAIN/NODATA with the
                           foreign zone's SOA and NSEC/NSEC3 proof)
     append NAME TYPE      the real answer plus the foreign answer section
+    add-authority NAME TYPE   the real reply plus the foreign answer section
+    add-additional NAME TYPE  in the authority or additional section (what
+                          other resolvers send along, e.g. the zone's signed
+                          NS RRset: an honest reply must stay honest)
     cname-target NAME TYPE  the real answer's CNAMEs (and their RRSIGs),
                           then the foreign answer instead of the target's data
     question NAME TYPE    the foreign reply as it is: the answer to another
@@ -386,6 +390,11 @@ def act(args, action, params, query, client):
         real.sections[1] = foreign.sections[1]
     elif action == "append":
         real.sections[0] = real.sections[0] + foreign.sections[0]
+    elif action == "add-authority":
+        real.sections[1] = real.sections[1] + foreign.sections[0]
+    elif action == "add-additional":
+        real.sections[2] = real.opt() + foreign.sections[0]
+        return real, what
     elif action == "cname-target":
         real.sections[0] = [rr for rr in real.sections[0]
                             if rr.rtype == T_CNAME or
