@@ -50,6 +50,7 @@ typedef enum step_kind {
 	RESET,     /* close with RST, end */
 	TLS,       /* SSL_accept with a fresh self-signed certificate */
 	FLOOD,     /* write data again and again until the client goes away */
+	NOTIFY,    /* write one byte to peer_notify_fd: "I got this far" */
 	END,
 } step_kind;
 
@@ -62,6 +63,9 @@ typedef struct step {
 #define PEER_OK 0
 #define PEER_MISMATCH 3
 #define PEER_TLS_FAILED 4
+
+/* Write end of a pipe the parent watches, for NOTIFY steps (-1: none). */
+static int peer_notify_fd = -1;
 
 typedef struct peer_conn {
 	int fd;
@@ -187,6 +191,10 @@ peer_run(int lfd, const step *script)
 			break;
 		case FLOOD:
 			peer_flood(&c, script->data);
+			break;
+		case NOTIFY:
+			if (write(peer_notify_fd, "!", 1) != 1)
+				return PEER_MISMATCH;
 			break;
 		case END:
 			break;
@@ -836,11 +844,27 @@ count_done(const smtp_session_result *res, void *arg)
 	abort_done_calls++;
 }
 
+static int abort_calls;
+
+/* The peer has read the ClientHello and will never answer it: the session
+ * is in the middle of its TLS handshake now, whatever the machine's load. */
 static void
-abort_now(struct ev_loop *l, ev_timer *w, int revents)
+abort_on_notify(struct ev_loop *l, ev_io *w, int revents)
 {
+	char c;
+
+	cr_assert_eq(read(w->fd, &c, 1), 1);
+	ev_io_stop(l, w);
+	abort_calls++;
 	smtp_session_abort(w->data);
 }
+
+/* STARTTLS accepted, the ClientHello read, then silence until the client
+ * hangs up (END waits for that). */
+static const step script_tls_stall[] = {
+	BANNER, EHLO_IN, EHLO_TLS_OUT, STARTTLS_220, { READ_ANY, NULL, 0 },
+	{ NOTIFY, NULL, 0 }, { END, NULL, 0 },
+};
 
 Test(smtp_session, abort_frees_without_callback, .timeout = 10)
 {
@@ -849,24 +873,32 @@ Test(smtp_session, abort_frees_without_callback, .timeout = 10)
 		.done = count_done,
 	};
 	smtp_session *s = NULL;
-	ev_timer t;
+	ev_io notified;
 	char err[64];
+	int fds[2];
 	peer p;
 
-	cr_assert(peer_start(&p, AF_INET, script_tls));
+	cr_assert_eq(pipe(fds), 0);
+	peer_notify_fd = fds[1];
+	cr_assert(peer_start(&p, AF_INET, script_tls_stall));
+	close(fds[1]);
+	peer_notify_fd = -1;
 	params.addr = (const struct sockaddr *)&p.addr;
 	params.addrlen = p.addrlen;
 	params.ssl = client_ssl();
 	cr_assert_eq(smtp_session_start(loop, &params, &s, err, sizeof(err)), 0);
 	params.ssl = NULL;
-	ev_timer_init(&t, abort_now, 0.05, 0.);
-	t.data = s;
-	ev_timer_start(loop, &t);
+	ev_io_init(&notified, abort_on_notify, fds[0], EV_READ);
+	notified.data = s;
+	ev_io_start(loop, &notified);
 	ev_run(loop, 0);        /* returns once the aborted session is gone */
+	close(fds[0]);
+	cr_assert_eq(abort_calls, 1, "the peer never saw the ClientHello");
 	cr_assert_eq(abort_done_calls, 0);
 	smtp_session_abort(NULL);
 	assert_no_leaks();
-	peer_finish(&p, true);
+	/* The abort closed the socket: the peer saw the hang-up and exits. */
+	cr_assert_eq(peer_finish(&p, false), PEER_OK);
 }
 
 Test(smtp_session, abort_after_outcome_before_done_frees_quietly,
