@@ -253,13 +253,15 @@ int
 cli_usage_error(const char *prefix, const char *usage_line, const char *fmt,
     ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prefix);
+	/* It may quote an argument: escaped, as every report line is. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%s\n", usage_line);
+	report_safe_line(stderr, 0, "%s: %s", prefix, msg);
+	fprintf(stderr, "%s\n", usage_line);
 	return 3;
 }
 

@@ -40,6 +40,7 @@
 #include "ev_compat.h"
 #include "hex.h"
 #include "log.h"
+#include "report_safe.h"
 #include "tlsa_gen.h"
 
 enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
@@ -196,8 +197,8 @@ cmd_rollover_help(FILE *out, const char *sub)
 	else if (strcmp(sub, "status") == 0)
 		status_help(out);
 	else {
-		fprintf(stderr, "daneprobe help: unknown rollover subcommand "
-		    "\"%s\" (plan, check, status)\n", sub);
+		report_safe_line(stderr, 0, "daneprobe help: unknown rollover "
+		    "subcommand \"%s\" (plan, check, status)", sub);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -228,17 +229,18 @@ static const char *roll_usage_line = "Usage: daneprobe rollover "
 static int failf(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* One line on stderr; returns rc. */
+/* One line on stderr, escaped (it may quote file names, host names and
+ * what a server or the DNS said); returns rc. */
 static int
 failf(int rc, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "daneprobe rollover: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	report_safe_line(stderr, 0, "daneprobe rollover: %s", msg);
 	return rc;
 }
 
@@ -448,8 +450,12 @@ plan_side_free(plan_side *s)
 static void
 plan_steps(FILE *out, const roll_opts *o)
 {
-	char ttl[64];
-	const char *next = o->next_key ? o->next_key : o->next_cert;
+	char ttl[64], next[4 * 256];
+
+	/* A file name is the user's, but a newline in it must not end the
+	 * comment and start a record. */
+	report_safe(next, sizeof(next), o->next_key ? o->next_key :
+	    o->next_cert, 0);
 
 	if (o->ttl > 0)
 		snprintf(ttl, sizeof(ttl), "%ld s", o->ttl);
@@ -486,9 +492,13 @@ plan_print(const roll_opts *o, const char *owner, plan_side *cur,
 	if (f == TLSA_GEN_JSON)
 		return tlsa_gen_print(stdout, f, owner, (uint32_t)o->ttl,
 		    items, 2) == 0 ? 0 : EXIT_FAIL;
-	printf("; daneprobe rollover plan for %s\n", owner);
-	printf(";   current: %s\n;   next:    %s\n;\n", cur->what, next->what);
-	printf("; 1. Publish both records now (the current one stays):\n");
+	/* Zone-file comments: an escaped line cannot start a record. */
+	report_safe_line(stdout, 0, "; daneprobe rollover plan for %s", owner);
+	report_safe_line(stdout, 0, ";   current: %s", cur->what);
+	report_safe_line(stdout, 0, ";   next:    %s", next->what);
+	report_safe_line(stdout, 0, ";");
+	report_safe_line(stdout, 0, "; 1. Publish both records now (the "
+	    "current one stays):");
 	if (tlsa_gen_print(stdout, f, owner, (uint32_t)o->ttl, items, 2) != 0)
 		return EXIT_FAIL;
 	plan_steps(stdout, o);
@@ -747,12 +757,12 @@ print_records(FILE *out, const dns_answer *a, const dane_rollover_report *rep)
 		/* The digest's head is enough to tell records apart. */
 		if (strlen(text) > 22)
 			strcpy(text + 19, "...");
-		fprintf(out, "  %zu. %s  %s: %s\n", i + 1, text,
+		report_safe_line(out, 0, "  %zu. %s  %s: %s", i + 1, text,
 		    dane_roll_rec_state_name(rep->rec[i].state),
 		    rep->rec[i].note);
 	}
 	if (rep->n_ignored > 0)
-		fprintf(out, "  (%zu more records not analysed)\n",
+		report_safe_line(out, 0, "  (%zu more records not analysed)",
 		    rep->n_ignored);
 }
 
@@ -935,19 +945,21 @@ check_text(FILE *out, const host_q *h, const check_out *c, time_t now)
 {
 	char when[40];
 
-	fprintf(out, "%s: %s: %s\n", h->name, c->result == HOST_PASS ? "OK" :
-	    c->result == HOST_FAIL ? "FAIL" : "UNKNOWN", c->reason);
+	report_safe_line(out, 0, "%s: %s: %s", h->name, c->result == HOST_PASS
+	    ? "OK" : c->result == HOST_FAIL ? "FAIL" : "UNKNOWN", c->reason);
 	if (!c->analysed)
 		return;
 	if (c->result == HOST_PASS) {
 		iso_time(now + (time_t)h->tlsa->ttl, when, sizeof(when));
 		/* Visible now; a cache that fetched the RRset just before
 		 * the record appeared keeps the old one for one TTL. */
-		fprintf(out, "  switch safe from %s at the latest (now + TTL "
-		    "%lu s; already safe if the record was published more "
-		    "than a TTL ago)\n", when, (unsigned long)h->tlsa->ttl);
-		fprintf(out, "  after the switch the RRset is %s: %s\n",
-		    dane_roll_verdict_name(c->rep.verdict), c->rep.reason);
+		report_safe_line(out, 0, "  switch safe from %s at the latest "
+		    "(now + TTL %lu s; already safe if the record was "
+		    "published more than a TTL ago)", when,
+		    (unsigned long)h->tlsa->ttl);
+		report_safe_line(out, 0, "  after the switch the RRset is %s: "
+		    "%s", dane_roll_verdict_name(c->rep.verdict),
+		    c->rep.reason);
 	}
 	print_records(out, h->tlsa, &c->rep);
 }
@@ -1106,29 +1118,43 @@ status_verdict(const status_addr *sa)
 	return sa->rep.verdict == DANE_ROLL_ROBUST ? HOST_PASS : HOST_FAIL;
 }
 
+/* "ECDSA+RSA" or "one certificate": the key families presented. */
+static void
+families_text(const status_addr *sa, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < sa->n && o < len; c++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", c ? "+" : "",
+		    sa->chains[c].key_family[0] ? sa->chains[c].key_family :
+		    "one certificate");
+}
+
 static void
 status_text(const host_q *h, const status_addr *sa, size_t n)
 {
+	char fam[64];
+
 	for (size_t i = 0; i < n; i++) {
 		const dane_rollover_report *r = &sa[i].rep;
 
 		if (sa[i].n < 0) {
-			printf("%s [%s]: UNKNOWN: %s\n", h->name, sa[i].addr,
-			    sa[i].reason);
+			report_safe_line(stdout, 0, "%s [%s]: UNKNOWN: %s",
+			    h->name, sa[i].addr, sa[i].reason);
 			continue;
 		}
-		printf("%s [%s] (", h->name, sa[i].addr);
-		for (int c = 0; c < sa[i].n; c++)
-			printf("%s%s", c ? "+" : "", sa[i].chains[c].key_family[0]
-			    ? sa[i].chains[c].key_family : "one certificate");
-		printf("): %s: %s\n", dane_roll_verdict_name(r->verdict),
+		families_text(&sa[i], fam, sizeof(fam));
+		report_safe_line(stdout, 0, "%s [%s] (%s): %s: %s", h->name,
+		    sa[i].addr, fam, dane_roll_verdict_name(r->verdict),
 		    r->reason);
 		for (size_t c = 0; c < r->n_chains && r->n_chains > 1; c++)
-			printf("  %s chain: %s: %s\n", r->chain[c].key_family,
+			report_safe_line(stdout, 0, "  %s chain: %s: %s",
+			    r->chain[c].key_family,
 			    dane_roll_verdict_name(r->chain[c].verdict),
 			    r->chain[c].reason);
-		printf("  TLSA %s, TTL %lu s\n", h->tlsa_name,
-		    (unsigned long)h->tlsa->ttl);
+		report_safe_line(stdout, 0, "  TLSA %s, TTL %lu s",
+		    h->tlsa_name, (unsigned long)h->tlsa->ttl);
 		print_records(stdout, h->tlsa, r);
 	}
 }
@@ -1168,12 +1194,13 @@ status_host(const roll_opts *o, const host_q *h, json_t *arr)
 			json_array_append_new(arr, json_pack("{s:s, s:s}",
 			    "host", h->name, "error", why));
 		else
-			printf("%s: %s: %s\n", h->name, res == HOST_FAIL ?
-			    "FAIL" : "UNKNOWN", why);
+			report_safe_line(stdout, 0, "%s: %s: %s", h->name,
+			    res == HOST_FAIL ? "FAIL" : "UNKNOWN", why);
 		return (int)res;
 	}
 	if ((n = status_addrs(o, h, sa, 8)) == 0) {
-		printf("%s: UNKNOWN: no address to connect to\n", h->name);
+		report_safe_line(stdout, 0, "%s: UNKNOWN: no address to "
+		    "connect to", h->name);
 		return HOST_RETRY;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -18,6 +18,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "log.h"
+#include "report_safe.h"
 #include "tlsa_gen.h"
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_SERVER,
@@ -288,9 +289,9 @@ item_from_chain(const tlsa_opts *o, STACK_OF(X509) *sk, const char *name,
 	char err[300];
 
 	if (d >= n) {
-		fprintf(stderr, "daneprobe tlsa: %s: %d certificate%s, no "
-		    "depth %ld%s\n", name, n, n == 1 ? "" : "s", d,
-		    o->depth < 0 ? " (the issuer, for usage 0/2): give the "
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %d "
+		    "certificate%s, no depth %ld%s", name, n, n == 1 ? "" : "s",
+		    d, o->depth < 0 ? " (the issuer, for usage 0/2): give the "
 		    "whole chain, e.g. fullchain.pem, or --depth" : "");
 		return -1;
 	}
@@ -298,7 +299,7 @@ item_from_chain(const tlsa_opts *o, STACK_OF(X509) *sk, const char *name,
 	it->depth = (int)d;
 	if (tlsa_gen_record(it->cert, NULL, o->usage, o->selector, o->mtype,
 	    &it->rec, err, sizeof(err)) != 0) {
-		fprintf(stderr, "daneprobe tlsa: %s: %s\n", name, err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %s", name, err);
 		return -1;
 	}
 	warn_odd(o, d);
@@ -315,7 +316,7 @@ from_key(tlsa_opts *o, tlsa_gen_item *it)
 	if (o->password_file != NULL) {
 		if (tlsa_gen_read_password(o->password_file, o->pw,
 		    sizeof(o->pw), err, sizeof(err)) != 0) {
-			fprintf(stderr, "daneprobe tlsa: %s\n", err);
+			report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 			return -1;
 		}
 		o->password = o->pw;
@@ -323,10 +324,11 @@ from_key(tlsa_opts *o, tlsa_gen_item *it)
 	key = tlsa_gen_load_key(o->key, o->password, err, sizeof(err));
 	OPENSSL_cleanse(o->pw, sizeof(o->pw));
 	if (key == NULL)
-		fprintf(stderr, "daneprobe tlsa: %s\n", err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 	else if (tlsa_gen_record(NULL, key, o->usage, o->selector, o->mtype,
 	    &it->rec, err, sizeof(err)) != 0)
-		fprintf(stderr, "daneprobe tlsa: %s: %s\n", o->key, err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %s", o->key,
+		    err);
 	else
 		rc = 0;
 	it->source = "key";
@@ -363,7 +365,7 @@ run_cert(const tlsa_opts *o)
 	int rc = 1;
 
 	if (sk == NULL)
-		fprintf(stderr, "daneprobe tlsa: %s\n", err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 	else if (item_from_chain(o, sk, o->cert, &it) == 0)
 		rc = emit(o, &it, 1);
 	tlsa_record_clear(&it.rec);
@@ -406,7 +408,7 @@ run_server(const tlsa_opts *o)
 
 	memset(items, 0, sizeof(items));
 	if ((nch = tlsa_gen_fetch(&p, &chains, err, sizeof(err))) < 0) {
-		fprintf(stderr, "daneprobe tlsa: %s\n", err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 		return 1;
 	}
 	for (int i = 0; i < nch && i < 2; i++) {
