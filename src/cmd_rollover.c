@@ -40,6 +40,7 @@
 #include "ev_compat.h"
 #include "hex.h"
 #include "log.h"
+#include "probe_engine.h"
 #include "report_safe.h"
 #include "tlsa_gen.h"
 
@@ -69,6 +70,8 @@ static const struct option rollover_options[] = {
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "helo", required_argument, NULL, OPT_HELO },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
@@ -157,14 +160,18 @@ status_help(FILE *out)
 "  --root-hints FILE          recursive mode: start at these root servers\n"
 "  --connect ADDR             connect here instead of the host's addresses\n"
 "                             (one host only)\n"
+"  -4, --ipv4 / -6, --ipv6    that address family only (an address of it\n"
+"                             this host has no route for then fails);\n"
+"                             without them such addresses are not probed\n"
 "  -t, --timeout SECONDS      per lookup or SMTP conversation (default 30)\n"
 "  --helo NAME                EHLO name: a host name or [ADDRESS]\n"
 "  -v, --verbose / --debug    diagnostics on stderr\n"
 "  -h, --help                 this help\n"
 "\n"
 "Exit status: 0 all hosts robust, 1 some host is not, 2 some lookup or\n"
-"connection failed (try again), 3 usage, bad input, or no DNS server\n"
-"answered at all (nothing was checked); 130 interrupted by SIGINT/SIGTERM\n"
+"connection failed (try again), 3 usage, bad input, no DNS server\n"
+"answered at all, or no address of a host reachable from here (nothing\n"
+"was checked); 130 interrupted by SIGINT/SIGTERM\n"
 "while looking up (nothing checked).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
@@ -215,6 +222,7 @@ typedef struct roll_opts {
 	dns_resolver_config dns;
 	char helo[256];
 	int verbose;
+	char family;             /* '4', '6' (forced), or 0 for both */
 	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } roll_opts;
@@ -258,7 +266,7 @@ option_scope(int c)
 		return FOR_PLAN;
 	case OPT_RESOLVER: case OPT_ANCHOR: case OPT_ROOT_HINTS: case 't':
 		return FOR_CHECK | FOR_STATUS;
-	case OPT_CONNECT: case OPT_HELO:
+	case OPT_CONNECT: case OPT_HELO: case '4': case '6':
 		return FOR_STATUS;
 	default:
 		return FOR_ALL;
@@ -334,6 +342,13 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 	case 't':
 		if (cli_parse_seconds(arg, &o->timeout) != 0)
 			return usage_error("invalid timeout \"%s\"", arg);
+		break;
+	case '4':
+	case '6':
+		if (o->family != 0 && o->family != c)
+			return usage_error("%s", "-4 and -6 contradict each "
+			    "other (give neither to look at both families)");
+		o->family = (char)c;
 		break;
 	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
 	case OPT_DEBUG: o->verbose = 2; break;
@@ -1061,6 +1076,9 @@ typedef struct status_addr {
 	char addr[64];
 	tlsa_gen_chain *chains;
 	int n;                     /* chains, or -1 when no handshake */
+	/* Not probed: this host has no route for the address's family and
+	 * none was forced (as daneprobe check does); counts for nothing. */
+	bool no_route;
 	char reason[300];
 	dane_rollover_report rep;
 } status_addr;
@@ -1069,7 +1087,7 @@ static void
 status_fetch(const roll_opts *o, const host_q *h, status_addr *sa)
 {
 	tlsa_gen_fetch_params p = { h->name, sa->addr, (int)o->port,
-	    o->timeout, o->helo, NULL };
+	    o->timeout, o->helo, NULL, AF_UNSPEC };
 	dane_chain_digests ch[2];
 	const dane_chain_digests *cp[2] = { &ch[0], &ch[1] };
 	int k = 0;
@@ -1087,7 +1105,9 @@ status_fetch(const roll_opts *o, const host_q *h, status_addr *sa)
 	    (size_t)k, time(NULL), &sa->rep);
 }
 
-/* The addresses to probe: --connect, or the A and AAAA answers. */
+/* The addresses to probe: --connect, or the A and AAAA answers of the
+ * families asked for; one of a family this host has no route for is
+ * marked, unless that family was forced (-4/-6): then it fails. */
 static size_t
 status_addrs(const roll_opts *o, const host_q *h, status_addr *out,
     size_t max)
@@ -1100,10 +1120,22 @@ status_addrs(const roll_opts *o, const host_q *h, status_addr *out,
 		return 1;
 	}
 	for (int k = 0; k < 2; k++) {
+		if (o->family == (k ? '4' : '6'))
+			continue;
 		for (size_t i = 0; as[k] && as[k]->status == DNS_STATUS_OK &&
-		    i < as[k]->count && n < max; i++, n++)
+		    i < as[k]->count && n < max; i++, n++) {
 			snprintf(out[n].addr, sizeof(out[n].addr), "%s",
 			    as[k]->addrs[i].text);
+			out[n].no_route = o->family == 0 &&
+			    probe_engine_no_route(&as[k]->addrs[i],
+			    (int)o->port);
+			if (out[n].no_route) {
+				out[n].n = -1;
+				snprintf(out[n].reason, sizeof(out[n].reason),
+				    "not probed: no %s route on this host",
+				    k ? "IPv6" : "IPv4");
+			}
+		}
 	}
 	return n;
 }
@@ -1139,9 +1171,10 @@ status_text(const host_q *h, const status_addr *sa, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const dane_rollover_report *r = &sa[i].rep;
 
-		if (sa[i].n < 0) {
-			report_safe_line(stdout, 0, "%s [%s]: UNKNOWN: %s",
-			    h->name, sa[i].addr, sa[i].reason);
+		if (sa[i].no_route || sa[i].n < 0) {
+			report_safe_line(stdout, 0, "%s [%s]: %s: %s",
+			    h->name, sa[i].addr, sa[i].no_route ?
+			    "not-probed" : "UNKNOWN", sa[i].reason);
 			continue;
 		}
 		families_text(&sa[i], fam, sizeof(fam));
@@ -1167,7 +1200,10 @@ status_json(const host_q *h, const status_addr *sa, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		json_t *a = json_pack("{s:s}", "address", sa[i].addr);
 
-		if (sa[i].n < 0)
+		if (sa[i].no_route)
+			json_object_set_new(a, "not_probed",
+			    json_string(sa[i].reason));
+		else if (sa[i].n < 0)
 			json_object_set_new(a, "error", json_string(sa[i].reason));
 		else
 			json_object_set_new(a, "rollover",
@@ -1185,7 +1221,7 @@ status_host(const roll_opts *o, const host_q *h, json_t *arr)
 	status_addr sa[8];
 	char why[400];
 	host_result res = tlsa_usable_answer(h->tlsa, why, sizeof(why)), w;
-	size_t n;
+	size_t n, probed = 0;
 	int worst = HOST_PASS;
 
 	memset(sa, 0, sizeof(sa));
@@ -1204,11 +1240,17 @@ status_host(const roll_opts *o, const host_q *h, json_t *arr)
 		return HOST_RETRY;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (sa[i].no_route)
+			continue;
+		probed++;
 		status_fetch(o, h, &sa[i]);
 		w = status_verdict(&sa[i]);
 		if (w == HOST_FAIL || worst == HOST_PASS)
 			worst = worst == HOST_FAIL ? HOST_FAIL : (int)w;
 	}
+	/* Nothing reachable from here: our limit, not the host's state. */
+	if (probed == 0)
+		worst = HOST_LOCAL;
 	if (arr)
 		json_array_append_new(arr, status_json(h, sa, n));
 	else
@@ -1339,7 +1381,7 @@ cmd_rollover(int argc, char **argv)
 	roll_usage_line = usage_line;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":p:t:vh",
+	while ((c = getopt_long(argc - 1, argv + 1, ":p:t:vh46",
 	    rollover_options, NULL)) != -1)
 		if ((rc = parse_one(c, optarg, argv + 1, &o)) >= 0)
 			return rc;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 
@@ -43,6 +44,8 @@ static const struct option tlsa_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "helo", required_argument, NULL, OPT_HELO },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
@@ -70,6 +73,8 @@ cmd_tlsa_usage(FILE *out)
 "  --server HOST          fetch the chain over SMTP STARTTLS, once per key\n"
 "                         family the server has (ECDSA, RSA)\n"
 "  --connect ADDR         connect to ADDR instead of resolving HOST\n"
+"  -4, -6                 --server: that address family only (else an\n"
+"                         address this host has no route for is skipped)\n"
 "  --key-family ecdsa|rsa only that key family's certificate\n"
 "  -u, --usage U          0-3 or pkix-ta, pkix-ee, dane-ta, dane-ee\n"
 "  -s, --selector S       0-1 or cert, spki\n"
@@ -104,6 +109,7 @@ typedef struct tlsa_opts {
 	char helo_buf[256];
 	char server_buf[256];    /* --server as an A-label name */
 	int verbose;
+	int ip_family;           /* -4/-6: AF_INET/AF_INET6, else AF_UNSPEC */
 	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } tlsa_opts;
@@ -185,6 +191,14 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 		if (cli_parse_seconds(arg, &o->timeout) != 0)
 			return usage_error("invalid timeout \"%s\"", arg);
 		break;
+	case '4':
+	case '6':
+		if (o->ip_family != AF_UNSPEC && o->ip_family != (c == '4' ?
+		    AF_INET : AF_INET6))
+			return usage_error("%s", "-4 and -6 contradict each "
+			    "other (give neither for both families)");
+		o->ip_family = c == '4' ? AF_INET : AF_INET6;
+		break;
 	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
 	case OPT_DEBUG: o->verbose = 2; break;
 	case 'h': cmd_tlsa_usage(stdout); return 0;
@@ -225,6 +239,8 @@ check_sources(const tlsa_opts *o)
 		    "--server HOST");
 	if (o->connect && !o->server)
 		return usage_error("%s", "--connect needs --server");
+	if (o->ip_family != AF_UNSPEC && !o->server)
+		return usage_error("%s", "-4/-6 need --server");
 	if (o->key && o->selector != TLSA_SELECTOR_SPKI)
 		return usage_error("%s", "a key gives selector 1 (spki) only; "
 		    "selector 0 hashes a whole certificate: use --cert");
@@ -399,7 +415,7 @@ static int
 run_server(const tlsa_opts *o)
 {
 	tlsa_gen_fetch_params p = { o->server, o->connect, (int)o->port,
-	    o->timeout, o->helo, o->family };
+	    o->timeout, o->helo, o->family, o->ip_family };
 	tlsa_gen_chain *chains = NULL;
 	tlsa_gen_item items[2];
 	char err[400];
@@ -455,7 +471,7 @@ run(tlsa_opts *o, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:s:m:p:t:vh", tlsa_options,
+	while ((c = getopt_long(argc, argv, ":u:s:m:p:t:vh46", tlsa_options,
 	    NULL)) != -1)
 		if ((rc = parse_one(c, optarg, argv, o)) >= 0)
 			return rc;
