@@ -18,6 +18,7 @@
 #include <idn2.h>
 
 #include "cli_common.h"
+#include "report_safe.h"
 
 static void
 local_fqdn(char *buf, size_t len)
@@ -252,13 +253,15 @@ int
 cli_usage_error(const char *prefix, const char *usage_line, const char *fmt,
     ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prefix);
+	/* It may quote an argument: escaped, as every report line is. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%s\n", usage_line);
+	report_safe_line(stderr, 0, "%s: %s", prefix, msg);
+	fprintf(stderr, "%s\n", usage_line);
 	return 3;
 }
 
@@ -286,12 +289,14 @@ is_hostname(const char *s)
 	return true;
 }
 
+static const char *shown_name(const char *in, char *buf, size_t len);
+
 int
 cli_check_helo(const char *s, char *err, size_t errlen)
 {
 	size_t len = strlen(s);
 	unsigned char a[16];
-	char lit[64];
+	char lit[64], esc[104];
 
 	if (len > 2 && s[0] == '[' && s[len - 1] == ']' &&
 	    len - 2 < sizeof(lit)) {
@@ -301,14 +306,16 @@ cli_check_helo(const char *s, char *err, size_t errlen)
 		    inet_pton(AF_INET6, lit + 5, a) == 1 :
 		    inet_pton(AF_INET, lit, a) == 1)
 			return 0;
-		snprintf(err, errlen, "invalid --helo \"%.64s\": an address "
-		    "literal is [192.0.2.1] or [IPv6:2001:db8::1]", s);
+		snprintf(err, errlen, "invalid --helo \"%s\": an address "
+		    "literal is [192.0.2.1] or [IPv6:2001:db8::1]",
+		    shown_name(s, esc, sizeof(esc)));
 		return -1;
 	}
 	if (is_hostname(s))
 		return 0;
-	snprintf(err, errlen, "invalid --helo \"%.64s\": give a host name "
-	    "(mail.example.org) or an address literal ([192.0.2.1])", s);
+	snprintf(err, errlen, "invalid --helo \"%s\": give a host name "
+	    "(mail.example.org) or an address literal ([192.0.2.1])",
+	    shown_name(s, esc, sizeof(esc)));
 	return -1;
 }
 
@@ -392,6 +399,54 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 	}
 }
 
+void
+cli_escape_text(const char *s, size_t cap, bool backslash, char *out,
+    size_t outlen)
+{
+	size_t n = 0;
+
+	if (cap > outlen - 4)
+		cap = outlen - 4;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char item[5];
+
+		if (c == '\\' && backslash)
+			snprintf(item, sizeof(item), "\\\\");
+		else if (c < 0x20 || c > 0x7e)
+			snprintf(item, sizeof(item), "\\x%02x", c);
+		else
+			snprintf(item, sizeof(item), "%c", c);
+		if (n + strlen(item) > cap) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		memcpy(out + n, item, strlen(item));
+		n += strlen(item);
+	}
+	out[n] = '\0';
+}
+
+/* The name as a diagnostic may quote it, at most 100 characters: as
+ * typed when it is plain text (an IDN such as "ü.xn--zz" stays legible),
+ * else every byte that is not printable ASCII escaped (ESC, CSI and a
+ * forged newline stay text). */
+static const char *
+shown_name(const char *in, char *buf, size_t len)
+{
+	char safe[4 * 104];
+
+	if (strlen(in) <= 100 && strchr(in, '\\') == NULL &&
+	    strcmp(report_safe(safe, sizeof(safe), in, 0), in) == 0 &&
+	    strlen(in) < len) {
+		memcpy(buf, in, strlen(in) + 1);
+		return buf;
+	}
+	cli_escape_text(in, 100, true, buf, len);
+	return buf;
+}
+
 static bool
 is_ascii(const char *s)
 {
@@ -407,12 +462,14 @@ normalize_ascii(const char *in, const char *shown, char *out, size_t outlen,
     char *err, size_t errlen)
 {
 	size_t len = strlen(in), label = 0;
+	char esc[104];
 
 	if (len > 0 && in[len - 1] == '.')
 		len--;
 	if (len == 0 || len > 253 || len >= outlen) {
-		snprintf(err, errlen, "invalid domain name \"%.64s\": %s", shown,
-		    len == 0 ? "empty" : "too long");
+		snprintf(err, errlen, "invalid domain name \"%s\": %s",
+		    shown_name(shown, esc, sizeof(esc)), len == 0 ? "empty" :
+		    "too long");
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -438,7 +495,8 @@ normalize_ascii(const char *in, const char *shown, char *out, size_t outlen,
 	out[len] = '\0';
 	return 0;
 bad:
-	snprintf(err, errlen, "invalid domain name \"%.64s\"", shown);
+	snprintf(err, errlen, "invalid domain name \"%s\"",
+	    shown_name(shown, esc, sizeof(esc)));
 	return -1;
 }
 
@@ -453,16 +511,17 @@ int
 cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
     size_t errlen)
 {
-	char *alabel = NULL;
+	char *alabel = NULL, esc[104];
 	int rc;
 
 	if (is_ascii(in))
 		return normalize_ascii(in, in, out, outlen, err, errlen);
 	rc = idn2_to_ascii_8z(in, &alabel, IDN2_NONTRANSITIONAL);
 	if (rc != IDN2_OK) {
-		snprintf(err, errlen, "invalid domain name \"%.64s\": %s "
+		snprintf(err, errlen, "invalid domain name \"%s\": %s "
 		    "(internationalized names must be UTF-8 and valid "
-		    "IDNA2008)", in, idn2_strerror(rc));
+		    "IDNA2008)", shown_name(in, esc, sizeof(esc)),
+		    idn2_strerror(rc));
 		return -1;
 	}
 	rc = normalize_ascii(alabel, in, out, outlen, err, errlen);

@@ -40,6 +40,8 @@
 #include "ev_compat.h"
 #include "hex.h"
 #include "log.h"
+#include "probe_engine.h"
+#include "report_safe.h"
 #include "tlsa_gen.h"
 
 enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
@@ -68,6 +70,8 @@ static const struct option rollover_options[] = {
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "helo", required_argument, NULL, OPT_HELO },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
@@ -156,14 +160,18 @@ status_help(FILE *out)
 "  --root-hints FILE          recursive mode: start at these root servers\n"
 "  --connect ADDR             connect here instead of the host's addresses\n"
 "                             (one host only)\n"
+"  -4, --ipv4 / -6, --ipv6    that address family only (an address of it\n"
+"                             this host has no route for then fails);\n"
+"                             without them such addresses are not probed\n"
 "  -t, --timeout SECONDS      per lookup or SMTP conversation (default 30)\n"
 "  --helo NAME                EHLO name: a host name or [ADDRESS]\n"
 "  -v, --verbose / --debug    diagnostics on stderr\n"
 "  -h, --help                 this help\n"
 "\n"
 "Exit status: 0 all hosts robust, 1 some host is not, 2 some lookup or\n"
-"connection failed (try again), 3 usage, bad input, or no DNS server\n"
-"answered at all (nothing was checked); 130 interrupted by SIGINT/SIGTERM\n"
+"connection failed (try again), 3 usage, bad input, no DNS server\n"
+"answered at all, or no address of a host reachable from here (nothing\n"
+"was checked); 130 interrupted by SIGINT/SIGTERM\n"
 "while looking up (nothing checked).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
@@ -196,8 +204,8 @@ cmd_rollover_help(FILE *out, const char *sub)
 	else if (strcmp(sub, "status") == 0)
 		status_help(out);
 	else {
-		fprintf(stderr, "daneprobe help: unknown rollover subcommand "
-		    "\"%s\" (plan, check, status)\n", sub);
+		report_safe_line(stderr, 0, "daneprobe help: unknown rollover "
+		    "subcommand \"%s\" (plan, check, status)", sub);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -214,6 +222,7 @@ typedef struct roll_opts {
 	dns_resolver_config dns;
 	char helo[256];
 	int verbose;
+	char family;             /* '4', '6' (forced), or 0 for both */
 	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } roll_opts;
@@ -228,17 +237,18 @@ static const char *roll_usage_line = "Usage: daneprobe rollover "
 static int failf(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* One line on stderr; returns rc. */
+/* One line on stderr, escaped (it may quote file names, host names and
+ * what a server or the DNS said); returns rc. */
 static int
 failf(int rc, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "daneprobe rollover: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	report_safe_line(stderr, 0, "daneprobe rollover: %s", msg);
 	return rc;
 }
 
@@ -256,7 +266,7 @@ option_scope(int c)
 		return FOR_PLAN;
 	case OPT_RESOLVER: case OPT_ANCHOR: case OPT_ROOT_HINTS: case 't':
 		return FOR_CHECK | FOR_STATUS;
-	case OPT_CONNECT: case OPT_HELO:
+	case OPT_CONNECT: case OPT_HELO: case '4': case '6':
 		return FOR_STATUS;
 	default:
 		return FOR_ALL;
@@ -332,6 +342,13 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 	case 't':
 		if (cli_parse_seconds(arg, &o->timeout) != 0)
 			return usage_error("invalid timeout \"%s\"", arg);
+		break;
+	case '4':
+	case '6':
+		if (o->family != 0 && o->family != c)
+			return usage_error("%s", "-4 and -6 contradict each "
+			    "other (give neither to look at both families)");
+		o->family = (char)c;
 		break;
 	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
 	case OPT_DEBUG: o->verbose = 2; break;
@@ -448,8 +465,12 @@ plan_side_free(plan_side *s)
 static void
 plan_steps(FILE *out, const roll_opts *o)
 {
-	char ttl[64];
-	const char *next = o->next_key ? o->next_key : o->next_cert;
+	char ttl[64], next[4 * 256];
+
+	/* A file name is the user's, but a newline in it must not end the
+	 * comment and start a record. */
+	report_safe(next, sizeof(next), o->next_key ? o->next_key :
+	    o->next_cert, 0);
 
 	if (o->ttl > 0)
 		snprintf(ttl, sizeof(ttl), "%ld s", o->ttl);
@@ -486,9 +507,13 @@ plan_print(const roll_opts *o, const char *owner, plan_side *cur,
 	if (f == TLSA_GEN_JSON)
 		return tlsa_gen_print(stdout, f, owner, (uint32_t)o->ttl,
 		    items, 2) == 0 ? 0 : EXIT_FAIL;
-	printf("; daneprobe rollover plan for %s\n", owner);
-	printf(";   current: %s\n;   next:    %s\n;\n", cur->what, next->what);
-	printf("; 1. Publish both records now (the current one stays):\n");
+	/* Zone-file comments: an escaped line cannot start a record. */
+	report_safe_line(stdout, 0, "; daneprobe rollover plan for %s", owner);
+	report_safe_line(stdout, 0, ";   current: %s", cur->what);
+	report_safe_line(stdout, 0, ";   next:    %s", next->what);
+	report_safe_line(stdout, 0, ";");
+	report_safe_line(stdout, 0, "; 1. Publish both records now (the "
+	    "current one stays):");
 	if (tlsa_gen_print(stdout, f, owner, (uint32_t)o->ttl, items, 2) != 0)
 		return EXIT_FAIL;
 	plan_steps(stdout, o);
@@ -747,12 +772,12 @@ print_records(FILE *out, const dns_answer *a, const dane_rollover_report *rep)
 		/* The digest's head is enough to tell records apart. */
 		if (strlen(text) > 22)
 			strcpy(text + 19, "...");
-		fprintf(out, "  %zu. %s  %s: %s\n", i + 1, text,
+		report_safe_line(out, 0, "  %zu. %s  %s: %s", i + 1, text,
 		    dane_roll_rec_state_name(rep->rec[i].state),
 		    rep->rec[i].note);
 	}
 	if (rep->n_ignored > 0)
-		fprintf(out, "  (%zu more records not analysed)\n",
+		report_safe_line(out, 0, "  (%zu more records not analysed)",
 		    rep->n_ignored);
 }
 
@@ -935,19 +960,21 @@ check_text(FILE *out, const host_q *h, const check_out *c, time_t now)
 {
 	char when[40];
 
-	fprintf(out, "%s: %s: %s\n", h->name, c->result == HOST_PASS ? "OK" :
-	    c->result == HOST_FAIL ? "FAIL" : "UNKNOWN", c->reason);
+	report_safe_line(out, 0, "%s: %s: %s", h->name, c->result == HOST_PASS
+	    ? "OK" : c->result == HOST_FAIL ? "FAIL" : "UNKNOWN", c->reason);
 	if (!c->analysed)
 		return;
 	if (c->result == HOST_PASS) {
 		iso_time(now + (time_t)h->tlsa->ttl, when, sizeof(when));
 		/* Visible now; a cache that fetched the RRset just before
 		 * the record appeared keeps the old one for one TTL. */
-		fprintf(out, "  switch safe from %s at the latest (now + TTL "
-		    "%lu s; already safe if the record was published more "
-		    "than a TTL ago)\n", when, (unsigned long)h->tlsa->ttl);
-		fprintf(out, "  after the switch the RRset is %s: %s\n",
-		    dane_roll_verdict_name(c->rep.verdict), c->rep.reason);
+		report_safe_line(out, 0, "  switch safe from %s at the latest "
+		    "(now + TTL %lu s; already safe if the record was "
+		    "published more than a TTL ago)", when,
+		    (unsigned long)h->tlsa->ttl);
+		report_safe_line(out, 0, "  after the switch the RRset is %s: "
+		    "%s", dane_roll_verdict_name(c->rep.verdict),
+		    c->rep.reason);
 	}
 	print_records(out, h->tlsa, &c->rep);
 }
@@ -1049,6 +1076,9 @@ typedef struct status_addr {
 	char addr[64];
 	tlsa_gen_chain *chains;
 	int n;                     /* chains, or -1 when no handshake */
+	/* Not probed: this host has no route for the address's family and
+	 * none was forced (as daneprobe check does); counts for nothing. */
+	bool no_route;
 	char reason[300];
 	dane_rollover_report rep;
 } status_addr;
@@ -1057,7 +1087,7 @@ static void
 status_fetch(const roll_opts *o, const host_q *h, status_addr *sa)
 {
 	tlsa_gen_fetch_params p = { h->name, sa->addr, (int)o->port,
-	    o->timeout, o->helo, NULL };
+	    o->timeout, o->helo, NULL, AF_UNSPEC };
 	dane_chain_digests ch[2];
 	const dane_chain_digests *cp[2] = { &ch[0], &ch[1] };
 	int k = 0;
@@ -1075,7 +1105,9 @@ status_fetch(const roll_opts *o, const host_q *h, status_addr *sa)
 	    (size_t)k, time(NULL), &sa->rep);
 }
 
-/* The addresses to probe: --connect, or the A and AAAA answers. */
+/* The addresses to probe: --connect, or the A and AAAA answers of the
+ * families asked for; one of a family this host has no route for is
+ * marked, unless that family was forced (-4/-6): then it fails. */
 static size_t
 status_addrs(const roll_opts *o, const host_q *h, status_addr *out,
     size_t max)
@@ -1088,10 +1120,22 @@ status_addrs(const roll_opts *o, const host_q *h, status_addr *out,
 		return 1;
 	}
 	for (int k = 0; k < 2; k++) {
+		if (o->family == (k ? '4' : '6'))
+			continue;
 		for (size_t i = 0; as[k] && as[k]->status == DNS_STATUS_OK &&
-		    i < as[k]->count && n < max; i++, n++)
+		    i < as[k]->count && n < max; i++, n++) {
 			snprintf(out[n].addr, sizeof(out[n].addr), "%s",
 			    as[k]->addrs[i].text);
+			out[n].no_route = o->family == 0 &&
+			    probe_engine_no_route(&as[k]->addrs[i],
+			    (int)o->port);
+			if (out[n].no_route) {
+				out[n].n = -1;
+				snprintf(out[n].reason, sizeof(out[n].reason),
+				    "not probed: no %s route on this host",
+				    k ? "IPv6" : "IPv4");
+			}
+		}
 	}
 	return n;
 }
@@ -1106,29 +1150,44 @@ status_verdict(const status_addr *sa)
 	return sa->rep.verdict == DANE_ROLL_ROBUST ? HOST_PASS : HOST_FAIL;
 }
 
+/* "ECDSA+RSA" or "one certificate": the key families presented. */
+static void
+families_text(const status_addr *sa, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < sa->n && o < len; c++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", c ? "+" : "",
+		    sa->chains[c].key_family[0] ? sa->chains[c].key_family :
+		    "one certificate");
+}
+
 static void
 status_text(const host_q *h, const status_addr *sa, size_t n)
 {
+	char fam[64];
+
 	for (size_t i = 0; i < n; i++) {
 		const dane_rollover_report *r = &sa[i].rep;
 
-		if (sa[i].n < 0) {
-			printf("%s [%s]: UNKNOWN: %s\n", h->name, sa[i].addr,
-			    sa[i].reason);
+		if (sa[i].no_route || sa[i].n < 0) {
+			report_safe_line(stdout, 0, "%s [%s]: %s: %s",
+			    h->name, sa[i].addr, sa[i].no_route ?
+			    "not-probed" : "UNKNOWN", sa[i].reason);
 			continue;
 		}
-		printf("%s [%s] (", h->name, sa[i].addr);
-		for (int c = 0; c < sa[i].n; c++)
-			printf("%s%s", c ? "+" : "", sa[i].chains[c].key_family[0]
-			    ? sa[i].chains[c].key_family : "one certificate");
-		printf("): %s: %s\n", dane_roll_verdict_name(r->verdict),
+		families_text(&sa[i], fam, sizeof(fam));
+		report_safe_line(stdout, 0, "%s [%s] (%s): %s: %s", h->name,
+		    sa[i].addr, fam, dane_roll_verdict_name(r->verdict),
 		    r->reason);
 		for (size_t c = 0; c < r->n_chains && r->n_chains > 1; c++)
-			printf("  %s chain: %s: %s\n", r->chain[c].key_family,
+			report_safe_line(stdout, 0, "  %s chain: %s: %s",
+			    r->chain[c].key_family,
 			    dane_roll_verdict_name(r->chain[c].verdict),
 			    r->chain[c].reason);
-		printf("  TLSA %s, TTL %lu s\n", h->tlsa_name,
-		    (unsigned long)h->tlsa->ttl);
+		report_safe_line(stdout, 0, "  TLSA %s, TTL %lu s",
+		    h->tlsa_name, (unsigned long)h->tlsa->ttl);
 		print_records(stdout, h->tlsa, r);
 	}
 }
@@ -1141,7 +1200,10 @@ status_json(const host_q *h, const status_addr *sa, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		json_t *a = json_pack("{s:s}", "address", sa[i].addr);
 
-		if (sa[i].n < 0)
+		if (sa[i].no_route)
+			json_object_set_new(a, "not_probed",
+			    json_string(sa[i].reason));
+		else if (sa[i].n < 0)
 			json_object_set_new(a, "error", json_string(sa[i].reason));
 		else
 			json_object_set_new(a, "rollover",
@@ -1159,7 +1221,7 @@ status_host(const roll_opts *o, const host_q *h, json_t *arr)
 	status_addr sa[8];
 	char why[400];
 	host_result res = tlsa_usable_answer(h->tlsa, why, sizeof(why)), w;
-	size_t n;
+	size_t n, probed = 0;
 	int worst = HOST_PASS;
 
 	memset(sa, 0, sizeof(sa));
@@ -1168,20 +1230,27 @@ status_host(const roll_opts *o, const host_q *h, json_t *arr)
 			json_array_append_new(arr, json_pack("{s:s, s:s}",
 			    "host", h->name, "error", why));
 		else
-			printf("%s: %s: %s\n", h->name, res == HOST_FAIL ?
-			    "FAIL" : "UNKNOWN", why);
+			report_safe_line(stdout, 0, "%s: %s: %s", h->name,
+			    res == HOST_FAIL ? "FAIL" : "UNKNOWN", why);
 		return (int)res;
 	}
 	if ((n = status_addrs(o, h, sa, 8)) == 0) {
-		printf("%s: UNKNOWN: no address to connect to\n", h->name);
+		report_safe_line(stdout, 0, "%s: UNKNOWN: no address to "
+		    "connect to", h->name);
 		return HOST_RETRY;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (sa[i].no_route)
+			continue;
+		probed++;
 		status_fetch(o, h, &sa[i]);
 		w = status_verdict(&sa[i]);
 		if (w == HOST_FAIL || worst == HOST_PASS)
 			worst = worst == HOST_FAIL ? HOST_FAIL : (int)w;
 	}
+	/* Nothing reachable from here: our limit, not the host's state. */
+	if (probed == 0)
+		worst = HOST_LOCAL;
 	if (arr)
 		json_array_append_new(arr, status_json(h, sa, n));
 	else
@@ -1312,7 +1381,7 @@ cmd_rollover(int argc, char **argv)
 	roll_usage_line = usage_line;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":p:t:vh",
+	while ((c = getopt_long(argc - 1, argv + 1, ":p:t:vh46",
 	    rollover_options, NULL)) != -1)
 		if ((rc = parse_one(c, optarg, argv + 1, &o)) >= 0)
 			return rc;

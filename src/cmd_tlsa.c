@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 
 #include "cli_common.h"
 #include "commands.h"
 #include "log.h"
+#include "report_safe.h"
 #include "tlsa_gen.h"
 
 enum { OPT_CERT = 256, OPT_KEY, OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_SERVER,
@@ -42,6 +44,8 @@ static const struct option tlsa_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "helo", required_argument, NULL, OPT_HELO },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
@@ -69,6 +73,8 @@ cmd_tlsa_usage(FILE *out)
 "  --server HOST          fetch the chain over SMTP STARTTLS, once per key\n"
 "                         family the server has (ECDSA, RSA)\n"
 "  --connect ADDR         connect to ADDR instead of resolving HOST\n"
+"  -4, -6                 --server: that address family only (else an\n"
+"                         address this host has no route for is skipped)\n"
 "  --key-family ecdsa|rsa only that key family's certificate\n"
 "  -u, --usage U          0-3 or pkix-ta, pkix-ee, dane-ta, dane-ee\n"
 "  -s, --selector S       0-1 or cert, spki\n"
@@ -103,6 +109,7 @@ typedef struct tlsa_opts {
 	char helo_buf[256];
 	char server_buf[256];    /* --server as an A-label name */
 	int verbose;
+	int ip_family;           /* -4/-6: AF_INET/AF_INET6, else AF_UNSPEC */
 	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } tlsa_opts;
@@ -184,6 +191,14 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 		if (cli_parse_seconds(arg, &o->timeout) != 0)
 			return usage_error("invalid timeout \"%s\"", arg);
 		break;
+	case '4':
+	case '6':
+		if (o->ip_family != AF_UNSPEC && o->ip_family != (c == '4' ?
+		    AF_INET : AF_INET6))
+			return usage_error("%s", "-4 and -6 contradict each "
+			    "other (give neither for both families)");
+		o->ip_family = c == '4' ? AF_INET : AF_INET6;
+		break;
 	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
 	case OPT_DEBUG: o->verbose = 2; break;
 	case 'h': cmd_tlsa_usage(stdout); return 0;
@@ -224,6 +239,8 @@ check_sources(const tlsa_opts *o)
 		    "--server HOST");
 	if (o->connect && !o->server)
 		return usage_error("%s", "--connect needs --server");
+	if (o->ip_family != AF_UNSPEC && !o->server)
+		return usage_error("%s", "-4/-6 need --server");
 	if (o->key && o->selector != TLSA_SELECTOR_SPKI)
 		return usage_error("%s", "a key gives selector 1 (spki) only; "
 		    "selector 0 hashes a whole certificate: use --cert");
@@ -288,9 +305,9 @@ item_from_chain(const tlsa_opts *o, STACK_OF(X509) *sk, const char *name,
 	char err[300];
 
 	if (d >= n) {
-		fprintf(stderr, "daneprobe tlsa: %s: %d certificate%s, no "
-		    "depth %ld%s\n", name, n, n == 1 ? "" : "s", d,
-		    o->depth < 0 ? " (the issuer, for usage 0/2): give the "
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %d "
+		    "certificate%s, no depth %ld%s", name, n, n == 1 ? "" : "s",
+		    d, o->depth < 0 ? " (the issuer, for usage 0/2): give the "
 		    "whole chain, e.g. fullchain.pem, or --depth" : "");
 		return -1;
 	}
@@ -298,7 +315,7 @@ item_from_chain(const tlsa_opts *o, STACK_OF(X509) *sk, const char *name,
 	it->depth = (int)d;
 	if (tlsa_gen_record(it->cert, NULL, o->usage, o->selector, o->mtype,
 	    &it->rec, err, sizeof(err)) != 0) {
-		fprintf(stderr, "daneprobe tlsa: %s: %s\n", name, err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %s", name, err);
 		return -1;
 	}
 	warn_odd(o, d);
@@ -315,7 +332,7 @@ from_key(tlsa_opts *o, tlsa_gen_item *it)
 	if (o->password_file != NULL) {
 		if (tlsa_gen_read_password(o->password_file, o->pw,
 		    sizeof(o->pw), err, sizeof(err)) != 0) {
-			fprintf(stderr, "daneprobe tlsa: %s\n", err);
+			report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 			return -1;
 		}
 		o->password = o->pw;
@@ -323,10 +340,11 @@ from_key(tlsa_opts *o, tlsa_gen_item *it)
 	key = tlsa_gen_load_key(o->key, o->password, err, sizeof(err));
 	OPENSSL_cleanse(o->pw, sizeof(o->pw));
 	if (key == NULL)
-		fprintf(stderr, "daneprobe tlsa: %s\n", err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 	else if (tlsa_gen_record(NULL, key, o->usage, o->selector, o->mtype,
 	    &it->rec, err, sizeof(err)) != 0)
-		fprintf(stderr, "daneprobe tlsa: %s: %s\n", o->key, err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %s", o->key,
+		    err);
 	else
 		rc = 0;
 	it->source = "key";
@@ -363,7 +381,7 @@ run_cert(const tlsa_opts *o)
 	int rc = 1;
 
 	if (sk == NULL)
-		fprintf(stderr, "daneprobe tlsa: %s\n", err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 	else if (item_from_chain(o, sk, o->cert, &it) == 0)
 		rc = emit(o, &it, 1);
 	tlsa_record_clear(&it.rec);
@@ -397,7 +415,7 @@ static int
 run_server(const tlsa_opts *o)
 {
 	tlsa_gen_fetch_params p = { o->server, o->connect, (int)o->port,
-	    o->timeout, o->helo, o->family };
+	    o->timeout, o->helo, o->family, o->ip_family };
 	tlsa_gen_chain *chains = NULL;
 	tlsa_gen_item items[2];
 	char err[400];
@@ -406,7 +424,7 @@ run_server(const tlsa_opts *o)
 
 	memset(items, 0, sizeof(items));
 	if ((nch = tlsa_gen_fetch(&p, &chains, err, sizeof(err))) < 0) {
-		fprintf(stderr, "daneprobe tlsa: %s\n", err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 		return 1;
 	}
 	for (int i = 0; i < nch && i < 2; i++) {
@@ -453,7 +471,7 @@ run(tlsa_opts *o, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:s:m:p:t:vh", tlsa_options,
+	while ((c = getopt_long(argc, argv, ":u:s:m:p:t:vh46", tlsa_options,
 	    NULL)) != -1)
 		if ((rc = parse_one(c, optarg, argv, o)) >= 0)
 			return rc;

@@ -185,41 +185,6 @@ line_word(char *s, const char **why)
 	return s;
 }
 
-/*
- * Copies s into out (outlen > 3) with every byte that is not printable
- * ASCII as \xHH and the backslash as \\, stopping before the text would
- * pass `cap` characters and then writing "...".  A list file may hold
- * anything: its lines must not reach a terminal as escape sequences (OSC
- * titles, cursor moves), nor flood it.
- */
-static void
-escape_text(const char *s, size_t cap, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	if (cap > outlen - 4)
-		cap = outlen - 4;
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		char item[5];
-
-		if (c == '\\')
-			snprintf(item, sizeof(item), "\\\\");
-		else if (c < 0x20 || c > 0x7e)
-			snprintf(item, sizeof(item), "\\x%02x", c);
-		else
-			snprintf(item, sizeof(item), "%c", c);
-		if (n + strlen(item) > cap) {
-			memcpy(out + n, "...", 3);
-			n += 3;
-			break;
-		}
-		memcpy(out + n, item, strlen(item));
-		n += strlen(item);
-	}
-	out[n] = '\0';
-}
-
 static void
 report_bad(FILE *diag, const char *label, size_t lineno, const char *why,
     size_t *n_bad)
@@ -227,9 +192,11 @@ report_bad(FILE *diag, const char *label, size_t lineno, const char *why,
 	char label_esc[1024], why_esc[DOMAIN_LIST_MAX_ECHO + 4];
 
 	if (diag != NULL) {
-		escape_text(label, sizeof(label_esc) - 4, label_esc,
-		    sizeof(label_esc));
-		escape_text(why, DOMAIN_LIST_MAX_ECHO, why_esc,
+		cli_escape_text(label, sizeof(label_esc) - 4, true,
+		    label_esc, sizeof(label_esc));
+		/* A bad name is quoted escaped already (cli_normalize_domain):
+		 * its backslashes are escapes, not to be doubled. */
+		cli_escape_text(why, DOMAIN_LIST_MAX_ECHO, false, why_esc,
 		    sizeof(why_esc));
 		fprintf(diag, "daneprobe: %s:%zu: %s; line skipped\n",
 		    label_esc, lineno, why_esc);

@@ -29,33 +29,48 @@ typedef struct batch {
 	ev_timer tick;
 } batch;
 
-void
-probe_batch_count(probe_batch_summary *s, const probe_domain *d)
+static bool
+any_capped(const probe_domain *d)
 {
-	probe_counts c;
+	for (size_t i = 0; i < d->n_hosts; i++)
+		for (size_t j = 0; j < d->hosts[i].n_addrs; j++)
+			if (d->hosts[i].addrs[j].capped)
+				return true;
+	return false;
+}
 
-	s->total++;
-	probe_domain_count(d, &c);
-	switch (d->severity) {
-	case SEVERITY_OK:
-		if (d->kind == DOMAIN_NULL_MX)
-			s->no_mail++;
-		else
-			s->dane_valid++;
-		break;
-	case SEVERITY_WARNING:
+static bool
+any_bad_name(const probe_domain *d)
+{
+	for (size_t i = 0; i < d->n_hosts; i++)
+		if (d->hosts[i].bad_name)
+			return true;
+	return false;
+}
+
+/* A WARNING has several causes, each with its own fix: the DANE status
+ * and the MX verdict tell them apart. */
+static void
+count_warning(probe_batch_summary *s, const probe_domain *d, dane_status st)
+{
+	if (st == DANE_STATUS_INSECURE_MX || d->mx_severity != SEVERITY_OK)
+		s->insecure_mx++;
+	else if (st == DANE_STATUS_NONE || st == DANE_STATUS_ENCRYPT_ONLY)
 		s->not_applicable++;
-		break;
-	case SEVERITY_CRITICAL:
-		s->failing++;
-		break;
-	default:
-		s->unknown++;
-		break;
-	}
-	if (d->severity != SEVERITY_CRITICAL)
-		return;
-	/* Attribute the failure to the first critical address state. */
+	else if (st == DANE_STATUS_PARTIAL)
+		s->partial++;
+	else if (any_capped(d))
+		s->capped++;
+	else
+		s->warning++;
+}
+
+/* Attribute a failure to the first critical address state, else to the
+ * MX names, else to DNS. */
+static void
+count_failure(probe_batch_summary *s, const probe_domain *d)
+{
+	s->failing++;
 	for (size_t i = 0; i < d->n_hosts; i++)
 		for (size_t j = 0; j < d->hosts[i].n_addrs; j++)
 			if (d->hosts[i].addrs[j].severity == SEVERITY_CRITICAL &&
@@ -63,7 +78,38 @@ probe_batch_count(probe_batch_summary *s, const probe_domain *d)
 				s->why[d->hosts[i].addrs[j].state]++;
 				return;
 			}
-	s->why_dns++;
+	if (any_bad_name(d))
+		s->why_bad_name++;
+	else
+		s->why_dns++;
+}
+
+void
+probe_batch_count(probe_batch_summary *s, const probe_domain *d)
+{
+	dane_status st = dane_status_domain(d);
+
+	s->total++;
+	switch (d->severity) {
+	case SEVERITY_OK:
+		if (st == DANE_STATUS_NULL_MX)
+			s->no_mail++;
+		else
+			s->dane_valid++;
+		break;
+	case SEVERITY_WARNING:
+		count_warning(s, d, st);
+		break;
+	case SEVERITY_CRITICAL:
+		count_failure(s, d);
+		break;
+	default:
+		if (st == DANE_STATUS_UNKNOWN && d->probe_error)
+			s->probe_error++;
+		else
+			s->unknown++;
+		break;
+	}
 }
 
 static void start_more(batch *b);
@@ -234,10 +280,17 @@ probe_batch_print_summary(FILE *out, const probe_batch_summary *s)
 		if (s->why[i])
 			fprintf(out, "    %-22s %zu\n",
 			    addr_state_name((addr_state)i), s->why[i]);
+	if (s->why_bad_name)
+		fprintf(out, "    %-22s %zu\n", "bad-mx-name", s->why_bad_name);
 	if (s->why_dns)
 		fprintf(out, "    %-22s %zu\n", "dns-failure", s->why_dns);
+	fprintf(out, "  insecure MX RRset   %zu\n", s->insecure_mx);
 	fprintf(out, "  DANE not applicable %zu\n", s->not_applicable);
+	fprintf(out, "  DANE partial        %zu\n", s->partial);
+	fprintf(out, "  addresses capped    %zu\n", s->capped);
+	fprintf(out, "  other warnings      %zu\n", s->warning);
 	fprintf(out, "  null MX (no mail)   %zu\n", s->no_mail);
+	fprintf(out, "  probe error (local) %zu\n", s->probe_error);
 	fprintf(out, "  unknown             %zu\n", s->unknown);
 	fprintf(out, "  MX hosts probed once each: %zu (reused %zu times), "
 	    "%zu SMTP sessions, at most %u at once\n", s->engine.host_jobs,

@@ -22,13 +22,21 @@
 
 typedef struct probe_batch_summary {
 	size_t total;          /* domains finished */
-	size_t dane_valid;     /* OK and at least one address DANE-verified */
+	/* Each finished domain lands in exactly one of these, by severity,
+	 * dane_status_domain() and the MX verdict (probe_batch_count()). */
+	size_t dane_valid;     /* OK: DANE verified (or partial) */
 	size_t no_mail;        /* null MX */
+	size_t insecure_mx;    /* TLSA match voided by an unsigned MX RRset */
 	size_t not_applicable; /* WARNING: no DANE / only unusable TLSA */
+	size_t partial;        /* WARNING: some MX hosts without DANE */
+	size_t capped;         /* WARNING: addresses beyond --max-addresses */
+	size_t warning;        /* WARNING for another reason (expiry, rollover) */
 	size_t failing;        /* CRITICAL */
-	size_t unknown;        /* UNKNOWN */
+	size_t probe_error;    /* UNKNOWN: our fault (local DNS outage, ...) */
+	size_t unknown;        /* UNKNOWN otherwise (nothing reachable) */
 	/* Why failing: the worst address state (or DNS) of each failing domain. */
 	size_t why[16];
+	size_t why_bad_name;   /* an MX exchange that is no valid host name */
 	size_t why_dns;        /* MX/host lookups failed or bogus */
 	double seconds;
 	bool interrupted;

@@ -678,6 +678,7 @@ job_decide(host_job *job)
 static void
 record_session(probe_address *pa, const smtp_session_result *r)
 {
+	pa->smtp_attempted = true;
 	pa->smtp_outcome = r->outcome;
 	pa->smtp_state = r->state;
 	snprintf(pa->smtp_reason, sizeof(pa->smtp_reason), "%s", r->reason);

@@ -58,7 +58,11 @@ typedef struct probe_address {
 	addr_state state;
 	probe_severity severity;
 	char reason[400];
-	/* SMTP facts (copied out of the session result) */
+	/* SMTP facts (copied out of the session result); meaningful only
+	 * when smtp_attempted: an address left out (no route, beyond
+	 * --max-addresses, no session could be started) has no outcome, and
+	 * the zero values would read "tls-ok" and "connect". */
+	bool smtp_attempted;
 	smtp_outcome smtp_outcome;
 	smtp_state smtp_state;
 	char smtp_reason[256];

@@ -232,8 +232,8 @@ tls_json(const probe_host *h, const probe_address *a)
 static json_t *
 timings_json(const probe_address *a)
 {
-	/* An address never probed has no timings at all, not zeros. */
-	bool none = a->state == ADDR_STATE_NOT_PROBED;
+	/* An address no session ran for has no timings at all, not zeros. */
+	bool none = !a->smtp_attempted;
 
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "connect", num_or_null(none ? -1 : a->ms_connect),
@@ -260,8 +260,11 @@ address_json(const probe_host *h, const probe_address *a)
 	f += put(o, "severity_code", json_integer(a->severity));
 	f += put(o, "reason", str(a->reason));
 	f += put(o, "complete", json_boolean(a->complete));
-	f += put(o, "smtp_outcome", str(smtp_outcome_name(a->smtp_outcome)));
-	f += put(o, "smtp_state", str(smtp_state_name(a->smtp_state)));
+	/* No session, no outcome: null, never the zero value "tls-ok". */
+	f += put(o, "smtp_outcome", a->smtp_attempted ?
+	    str(smtp_outcome_name(a->smtp_outcome)) : json_null());
+	f += put(o, "smtp_state", a->smtp_attempted ?
+	    str(smtp_state_name(a->smtp_state)) : json_null());
 	f += put(o, "smtp_reason", str(a->smtp_reason));
 	f += put(o, "banner", str(a->banner));
 	f += put(o, "starttls_offered", json_boolean(a->starttls_offered));

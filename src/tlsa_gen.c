@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "ev_compat.h"
 #include "hex.h"
 #include "log.h"
+#include "probe_engine.h"
 #include "smtp_session.h"
 
 /* Certificate and key files are small; a bound keeps a wrong path (a
@@ -666,7 +668,10 @@ resolve(const tlsa_gen_fetch_params *p, struct addrinfo **res, char *err,
 	int rc;
 
 	snprintf(port, sizeof(port), "%d", p->port);
-	hints.ai_flags = p->connect ? AI_NUMERICHOST : AI_ADDRCONFIG;
+	/* Not AI_ADDRCONFIG: it ignores loopback and cannot be forced;
+	 * fetch_family() checks the route of each address instead. */
+	hints.ai_flags = p->connect ? AI_NUMERICHOST : 0;
+	hints.ai_family = p->ip_family;
 	rc = getaddrinfo(p->connect ? p->connect : p->host, port, &hints, res);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: %s", p->connect ? p->connect : p->host,
@@ -692,6 +697,26 @@ same_leaf(STACK_OF(X509) *a, STACK_OF(X509) *b)
 	return X509_cmp(sk_X509_value(a, 0), sk_X509_value(b, 0)) == 0;
 }
 
+/* An address of a family this host has no route for, none forced: not
+ * tried, as daneprobe check leaves it out (probe_engine_no_route()). */
+static bool
+skip_no_route(const tlsa_gen_fetch_params *p, const struct addrinfo *ai)
+{
+	dns_addr a;
+
+	if (p->connect != NULL || p->ip_family != AF_UNSPEC)
+		return false;
+	memset(&a, 0, sizeof(a));
+	a.family = ai->ai_family;
+	if (ai->ai_family == AF_INET6)
+		a.u.v6 = ((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+	else if (ai->ai_family == AF_INET)
+		a.u.v4 = ((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	else
+		return false;
+	return probe_engine_no_route(&a, p->port);
+}
+
 /* One family: the first address that completes a handshake. */
 static int
 fetch_family(struct ev_loop *loop, SSL_CTX *ctx,
@@ -702,6 +727,14 @@ fetch_family(struct ev_loop *loop, SSL_CTX *ctx,
 		fetch_one f = { NULL, "" };
 
 		addr_text(ai, out->address, sizeof(out->address));
+		if (skip_no_route(p, ai)) {
+			snprintf(why, wlen, "%s [%s]:%d: not probed: no %s "
+			    "route on this host", p->host, out->address,
+			    p->port, ai->ai_family == AF_INET6 ? "IPv6" :
+			    "IPv4");
+			log_info("%s", why);
+			continue;
+		}
 		if (fetch_at(loop, ctx, p, family, ai, &f) == 0) {
 			out->certs = f.certs;
 			snprintf(out->key_family, sizeof(out->key_family), "%s",

@@ -122,6 +122,11 @@ typedef struct tlsa_gen_fetch_params {
 	double timeout;          /* seconds for the whole conversation */
 	const char *helo;
 	const char *key_family;  /* "ECDSA", "RSA", or NULL for both */
+	/* AF_INET or AF_INET6: that address family only, each address of
+	 * it tried.  0 (AF_UNSPEC): both, but without `connect` an address
+	 * of a family this host has no route for is not tried (as daneprobe
+	 * check leaves it out). */
+	int ip_family;
 } tlsa_gen_fetch_params;
 
 typedef struct tlsa_gen_chain {
