@@ -82,7 +82,12 @@ struct host_job {
 	unsigned addr_lookups;   /* A/AAAA lookups outstanding */
 	size_t tlsa_step;        /* TLSA name being looked up */
 	bool decided;            /* policy known, addresses collected */
-	bool notifying;          /* telling subscribers: no delivery yet */
+	/* Walks in progress that must see no delivery yet.  A count, not a
+	 * flag: job_decide()'s walk reaches job_want() of the same job, and
+	 * an address with no route completes at once, so an inner walk
+	 * ending must not let job_maybe_done() free the list the outer one
+	 * is walking. */
+	unsigned notifying;
 	size_t n_first;          /* first-pass addresses (res.addrs[0..n)) */
 	size_t want;             /* first-pass prefix queued for a domain */
 	addr_probe *addrs;
@@ -645,12 +650,12 @@ job_want(host_job *job, size_t k)
 	}
 	/* Hold deliveries until the whole prefix is queued: a session that
 	 * fails at once must not look like the last one. */
-	job->notifying = true;
+	job->notifying++;
 	for (size_t i = job->want; i < k; i++)
 		if (addr_idle(job, i))
 			queue_session(job, i);
 	job->want = k;
-	job->notifying = false;
+	job->notifying--;
 	job_maybe_done(job);
 }
 
@@ -668,10 +673,10 @@ job_decide(host_job *job)
 	job->decided = true;
 	/* Each subscriber now knows this host's address count and may give
 	 * out its budget; nothing is delivered while we walk the list. */
-	job->notifying = true;
+	job->notifying++;
 	for (host_sub *s = job->subs; s != NULL; s = s->next)
 		domain_allocate(s->dp);
-	job->notifying = false;
+	job->notifying--;
 	job_maybe_done(job);
 }
 
