@@ -18,6 +18,7 @@
 #include <idn2.h>
 
 #include "cli_common.h"
+#include "dns_name.h"
 #include "report_safe.h"
 
 static void
@@ -265,30 +266,6 @@ cli_usage_error(const char *prefix, const char *usage_line, const char *fmt,
 	return 3;
 }
 
-/* A host name for EHLO: letters, digits and inner hyphens per label. */
-static bool
-is_hostname(const char *s)
-{
-	size_t len = strlen(s), label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '.' || c == '\0') {
-			if (label == 0 || label > 63 || s[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (isalnum(c) || (c == '-' && label > 0)) {
-			label++;
-		} else {
-			return false;
-		}
-	}
-	return true;
-}
-
 static const char *shown_name(const char *in, char *buf, size_t len);
 
 int
@@ -311,7 +288,7 @@ cli_check_helo(const char *s, char *err, size_t errlen)
 		    shown_name(s, esc, sizeof(esc)));
 		return -1;
 	}
-	if (is_hostname(s))
+	if (dns_name_is_hostname(s, false))
 		return 0;
 	snprintf(err, errlen, "invalid --helo \"%s\": give a host name "
 	    "(mail.example.org) or an address literal ([192.0.2.1])",

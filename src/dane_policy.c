@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "dane_policy.h"
+#include "dns_name.h"
 
 static const char *const level_names[] = {
 	[DANE_LEVEL_NONE] = "none",
@@ -50,35 +51,10 @@ dane_policy_mx_voids_dane(dane_mx_status mx, dane_level host_level)
 	    host_level == DANE_LEVEL_ENCRYPT_ONLY);
 }
 
-static bool
-label_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
 bool
 dane_policy_valid_mx_name(const char *name)
 {
-	size_t len = strlen(name), label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c == '.' || c == '\0') {
-			if (label == 0 || label > 63 || name[i - 1] == '-' ||
-			    name[i - label] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!label_char(c))
-			return false;
-		label++;
-	}
-	return true;
+	return dns_name_is_hostname(name, true);
 }
 
 static bool

@@ -56,3 +56,34 @@ dns_name_parent(const char *name)
 	dot = strchr(name, '.');
 	return dot != NULL ? dot + 1 : name + strlen(name);
 }
+
+static bool
+host_char(unsigned char c, bool underscore)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || (underscore && c == '_');
+}
+
+bool
+dns_name_is_hostname(const char *name, bool underscore)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.' || c == '\0') {
+			if (label == 0 || label > 63 || name[i - 1] == '-' ||
+			    name[i - label] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!host_char(c, underscore))
+			return false;
+		label++;
+	}
+	return true;
+}

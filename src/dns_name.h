@@ -25,4 +25,9 @@ bool dns_name_within(const char *name, const char *zone);
  * pointer into `name`; NULL for the root itself. */
 const char *dns_name_parent(const char *name);
 
+/* Host name syntax: labels of 1-63 letters, digits and inner hyphens
+ * (and '_' when `underscore`: Postfix accepts it in MX names), at most
+ * 253 octets.  The one check for EHLO names and MX exchanges. */
+bool dns_name_is_hostname(const char *name, bool underscore);
+
 #endif
