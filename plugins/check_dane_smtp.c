@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_common.h"
-#include "log.h"
-#include "probe_batch.h"
-#include "report_nagios.h"
+#include "cli/cli_common.h"
+#include "util/log.h"
+#include "probe/probe_batch.h"
+#include "report/report_nagios.h"
 
 static const struct option long_options[] = {
 	{ "hostname", required_argument, NULL, 'H' },

@@ -1,6 +1,6 @@
 /*
  * fuzz_cli_options.c -- the option value parsers of the CLI and the
- * plugin (src/cli_common.h) against arbitrary argument strings: numbers
+ * plugin (src/cli/cli_common.h) against arbitrary argument strings: numbers
  * in ranges (-p, -t, --max-*), Nagios day thresholds (-w/-c) and domain
  * names (arguments, list files).
  *
@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cli_common.h"
+#include "cli/cli_common.h"
 #include "fuzz.h"
 
 const char fuzz_target_name[] = "cli_options";

@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_common.h"
-#include "domain_list.h"
+#include "cli/cli_common.h"
+#include "cli/domain_list.h"
 #include "fuzz.h"
 
 const char fuzz_target_name[] = "domain_list";

@@ -1,6 +1,6 @@
 /*
  * fuzz_smtp_reply.c -- the SMTP reply parser and EHLO capabilities against
- * arbitrary server bytes (src/smtp_reply.h).
+ * arbitrary server bytes (src/smtp/smtp_reply.h).
  *
  * The input is what a server sends.  It is parsed three times: in one
  * piece, one byte at a time, and in pieces of 1..7 bytes, since TCP may cut
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "smtp_reply.h"
+#include "smtp/smtp_reply.h"
 #include "fuzz.h"
 
 const char fuzz_target_name[] = "smtp_reply";

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tlsa_record.h"
+#include "dns/tlsa_record.h"
 #include "fuzz.h"
 
 const char fuzz_target_name[] = "tlsa_der";

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tlsa_record.h"
+#include "dns/tlsa_record.h"
 #include "fuzz.h"
 
 const char fuzz_target_name[] = "tlsa_text";

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ev_compat.h"
-#include "dns_resolver.h"
+#include "util/ev_compat.h"
+#include "dns/dns_resolver.h"
 #include "fuzz.h"
 
 const char fuzz_target_name[] = "trust_anchor";

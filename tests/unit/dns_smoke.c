@@ -18,8 +18,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dns_resolver.h"
-#include "ev_compat.h"
+#include "dns/dns_resolver.h"
+#include "util/ev_compat.h"
 
 static unsigned started, answered;
 static dns_resolver *resolver;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe_result.h"
+#include "probe/probe_result.h"
 
 static inline dns_answer *
 rt_answer(const char *qname, uint16_t qtype, dns_security sec)

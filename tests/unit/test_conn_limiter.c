@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "conn_limiter.h"
-#include "strmap.h"
+#include "probe/conn_limiter.h"
+#include "util/strmap.h"
 
 static int order[64];
 static int norder;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dane_policy.h"
+#include "policy/dane_policy.h"
 
 /* A hand-made answer; static storage keeps the table readable. */
 typedef struct fake {

@@ -17,9 +17,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "cert_facts.h"
-#include "dane_tls.h"
-#include "tlsa_record.h"
+#include "tls/cert_facts.h"
+#include "tls/dane_tls.h"
+#include "dns/tlsa_record.h"
 
 #define DAY 86400L
 

@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "dane_verdict.h"
+#include "policy/dane_verdict.h"
 
 typedef struct verdict_case {
 	const char *name;

@@ -21,9 +21,9 @@
 
 #include <criterion/criterion.h>
 
-#include "dns_answer.h"
-#include "dns_resolver.h"
-#include "ev_compat.h"
+#include "dns/dns_answer.h"
+#include "dns/dns_resolver.h"
+#include "util/ev_compat.h"
 
 /* ------------------------------------------------------------------ */
 /* Building answers the way the resolver does (all heap, owned).        */

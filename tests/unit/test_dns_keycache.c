@@ -12,8 +12,8 @@
 #include <criterion/criterion.h>
 #include <getdns/getdns_extra.h>
 
-#include "dns_answer.h"
-#include "dns_keycache.h"
+#include "dns/dns_answer.h"
+#include "dns/dns_keycache.h"
 #include "data/keycache_replies.h"
 #include "data/reply_forge.h"
 

@@ -15,8 +15,8 @@
 
 #include <criterion/criterion.h>
 
-#include "dns_answer.h"
-#include "dns_reply.h"
+#include "dns/dns_answer.h"
+#include "dns/dns_reply.h"
 #include "data/reply_forge.h"
 
 #define TLSA_VICTIM "_25._tcp.mx.victim.test"

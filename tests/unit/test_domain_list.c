@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_common.h"
-#include "domain_list.h"
+#include "cli/cli_common.h"
+#include "cli/domain_list.h"
 
 typedef struct parsed {
 	domain_list list;

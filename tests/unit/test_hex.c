@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "hex.h"
+#include "util/hex.h"
 
 static const uint8_t bytes[] = { 0x00, 0x0f, 0xa5, 0xff };
 

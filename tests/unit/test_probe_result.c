@@ -18,10 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dane_verdict.h"
-#include "probe_batch.h"
-#include "probe_engine.h"
-#include "probe_result.h"
+#include "policy/dane_verdict.h"
+#include "probe/probe_batch.h"
+#include "probe/probe_engine.h"
+#include "probe/probe_result.h"
 #include "result_tree.h"
 
 static dns_addr

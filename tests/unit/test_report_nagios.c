@@ -9,8 +9,8 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "report_nagios.h"
-#include "report_safe.h"
+#include "report/report_nagios.h"
+#include "report/report_safe.h"
 #include "result_tree.h"
 
 static const expiry_thresholds no_expiry = { -1, -1 };

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe_result.h"
-#include "report_prometheus.h"
+#include "probe/probe_result.h"
+#include "report/report_prometheus.h"
 
 /* ---- building trees ----------------------------------------------------- */
 

@@ -8,9 +8,9 @@
 
 #include <criterion/criterion.h>
 
-#include "report_json.h"
-#include "report_prometheus.h"
-#include "report_text.h"
+#include "report/report_json.h"
+#include "report/report_prometheus.h"
+#include "report/report_text.h"
 #include "result_tree.h"
 
 static char *

@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "smtp_reply.h"
+#include "smtp/smtp_reply.h"
 
 /* One recorded server reply and what the parser must make of it. */
 typedef struct reply_case {

@@ -34,10 +34,10 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#include "ev_compat.h"
-#include "log.h"
-#include "smtp_reply.h"
-#include "smtp_session.h"
+#include "util/ev_compat.h"
+#include "util/log.h"
+#include "smtp/smtp_reply.h"
+#include "smtp/smtp_session.h"
 
 /* ---- the scripted peer -------------------------------------------------- */
 

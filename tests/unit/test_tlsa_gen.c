@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "tlsa_gen.h"
+#include "tls/tlsa_gen.h"
 
 typedef struct wipes {
 	int calls;

@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "tlsa_record.h"
+#include "dns/tlsa_record.h"
 
 static uint8_t digest64[64];
 

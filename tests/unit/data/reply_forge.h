@@ -21,7 +21,7 @@
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
 
-#include "dns_name.h"
+#include "dns/dns_name.h"
 #include "signed_zones.h"
 
 #define FORGE_RRSIG 46

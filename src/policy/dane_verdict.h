@@ -1,0 +1,64 @@
+/*
+ * dane_verdict.h -- the verdict for one probed address, as a pure function
+ * of the host's RFC 7672 policy, the SMTP session and the TLS inspection.
+ * Table-tested in tests/unit/test_dane_verdict.c.
+ */
+#ifndef DANEPROBE_DANE_VERDICT_H
+#define DANEPROBE_DANE_VERDICT_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "policy/dane_policy.h"
+#include "tls/dane_tls.h"
+#include "probe/probe_result.h"
+#include "smtp/smtp_session.h"
+
+typedef struct dane_verdict_input {
+	dane_level level;
+	smtp_outcome outcome;
+	smtp_state state;             /* where the session ended */
+	const char *smtp_reason;
+	bool tls_established;
+	const dane_tls_outcome *tls;  /* NULL when no handshake completed */
+	bool require_dane;            /* no DANE is CRITICAL instead of WARNING */
+	/* This host has no route to the address's family (a UDP connect()
+	 * failed with ENETUNREACH, EADDRNOTAVAIL or EAFNOSUPPORT): a sending
+	 * MTA like it simply uses its other addresses. */
+	bool no_route;
+	int family;                   /* AF_INET or AF_INET6, for the reason */
+	bool family_forced;           /* -4/-6: this family was asked for */
+} dane_verdict_input;
+
+typedef struct dane_verdict {
+	addr_state state;
+	probe_severity severity;
+	char reason[400];
+	/* Not probed for a reason of this host (no route for the family):
+	 * the address leaves the host's and the domain's verdict alone. */
+	bool skipped;
+} dane_verdict;
+
+void dane_verdict_address(const dane_verdict_input *in, dane_verdict *out);
+
+/* Certificate expiry thresholds (Nagios range "N:" = alert below N days). */
+typedef struct expiry_thresholds {
+	long warn_days;  /* alert when days left < warn_days; < 0 disables */
+	long crit_days;
+} expiry_thresholds;
+
+/* Raises a verdict's severity for a certificate expiring within the
+ * thresholds: `days_left` of the certificate at chain `depth` that expires
+ * first among those the verdict depends on (the leaf, and for DANE-TA the
+ * chain up to the matched trust anchor).  DANE-EE matches ignore expiry
+ * (RFC 7672 3.1.1), so they are only noted. */
+void dane_verdict_apply_expiry(dane_verdict *v, const dane_tls_outcome *tls,
+    long days_left, int depth, const expiry_thresholds *t);
+
+/* The certificate the verdict depends on that expires first: the leaf, or
+ * for a DANE-TA match every certificate from the leaf to the trust
+ * anchor.  Sets *depth; returns its whole days left at `now`. */
+long dane_verdict_first_expiry(const dane_tls_outcome *tls, time_t now,
+    int *depth);
+
+#endif

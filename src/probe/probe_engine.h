@@ -1,0 +1,81 @@
+/*
+ * probe_engine.h -- runs domain probes on one libev loop: MX lookup, the
+ * hosts' address and TLSA lookups, and an SMTP/TLS session to every
+ * address, all in parallel, then the RFC 7672 verdicts.
+ *
+ * MX hosts are probed once per run: every domain whose MX RRset names a
+ * host already probed (or being probed) gets a copy of that host's result,
+ * so a hoster's mx1.provider.example is resolved and connected to once,
+ * however many domains of the batch use it.
+ *
+ * Ownership: probe_engine_new() allocates the engine, which owns its
+ * resolver and SSL_CTX; probe_engine_free() aborts what is still running
+ * (without calling the done callbacks) and frees everything.  A finished
+ * probe_domain is handed to the done callback, which owns it
+ * (probe_domain_free()).
+ */
+#ifndef DANEPROBE_PROBE_ENGINE_H
+#define DANEPROBE_PROBE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy/dane_verdict.h"
+#include "dns/dns_resolver.h"
+#include "probe/probe_result.h"
+
+struct ev_loop;
+
+typedef struct probe_config {
+	const char *helo_name;   /* EHLO argument */
+	int port;                /* 25 */
+	bool use_ipv4, use_ipv6;
+	double timeout;          /* overall seconds per domain */
+	double phase_timeout;    /* inactivity seconds per SMTP phase */
+	bool require_dane;
+	bool no_rollover_warning; /* breaks-at-renewal is a note, not WARNING */
+	expiry_thresholds expiry;
+	unsigned per_host;       /* connections to one address at a time; 0 = no cap */
+	unsigned max_sessions;   /* SMTP sessions at once overall; 0 = no cap */
+	/* Addresses probed per domain, in MX preference order; 0 = no cap.
+	 * The rest are reported as not probed (WARNING).  Each may take two
+	 * sessions (one per key algorithm). */
+	unsigned max_addresses;
+} probe_config;
+
+typedef struct probe_engine probe_engine;
+
+/* Returns 0, or -1 with a reason (resolver/trust anchor/TLS setup). */
+int probe_engine_new(struct ev_loop *loop, const probe_config *cfg,
+    const dns_resolver_config *dns, probe_engine **out, char *err,
+    size_t errlen);
+void probe_engine_free(probe_engine *e);
+
+typedef void (*probe_done_cb)(probe_domain *result, void *arg);
+
+/* Starts probing `domain`; `done` is called from the loop exactly once. */
+int probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
+    void *arg, char *err, size_t errlen);
+
+/* Probes still running. */
+size_t probe_engine_running(const probe_engine *e);
+
+/* Whether this host has no route to a's family: a UDP connect() to it
+ * (which sends nothing) fails with ENETUNREACH, EADDRNOTAVAIL or
+ * EAFNOSUPPORT.  Decided per address, not guessed from the interfaces. */
+bool probe_engine_no_route(const dns_addr *a, int port);
+
+/* Counters of shared work, for reports and tests. */
+typedef struct probe_engine_stats {
+	size_t host_jobs;        /* distinct MX hosts probed */
+	size_t host_reuses;      /* times a domain got an existing host's result */
+	size_t sessions;         /* SMTP sessions started */
+	unsigned peak_sessions;  /* most sessions running at once */
+	size_t sessions_cancelled; /* queued, then no live domain needed them */
+	size_t addrs_capped;     /* addresses left out by --max-addresses */
+} probe_engine_stats;
+void probe_engine_get_stats(const probe_engine *e, probe_engine_stats *out);
+unsigned probe_engine_peak_per_address(const probe_engine *e,
+    const char *addr_port);
+
+#endif
