@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +162,8 @@ probe_one(const cli_options *o, const char *domain, probe_domain **res,
 	probe_batch_summary sum;
 
 	*res = NULL;
-	if (probe_batch_run(o, &bp, &sum, err, errlen) != 0)
+	if (probe_batch_run(&o->probe, &o->dns, &bp, &sum, err,
+	    errlen) != 0)
 		return -1;
 	if (r.res == NULL) {
 		snprintf(err, errlen, "%s", r.not_started[0] ? r.not_started
@@ -231,6 +233,8 @@ main(int argc, char **argv)
 	probe_domain *res = NULL;
 	int verbose = 0, status;
 
+	/* A server that resets mid-write must give EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	cli_options_init(&o);
 	if ((status = parse_options(argc, argv, &o, &host, &verbose)) >= 0)
 		return status;

@@ -472,7 +472,7 @@ cmd_check(int argc, char **argv)
 	bp.next = next_domain;
 	bp.result = on_result;
 	bp.arg = &r;
-	if (probe_batch_run(&o, &bp, &sum, err, sizeof(err)) != 0) {
+	if (probe_batch_run(&o.probe, &o.dns, &bp, &sum, err, sizeof(err)) != 0) {
 		fprintf(stderr, "daneprobe: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;

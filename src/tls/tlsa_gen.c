@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -761,8 +760,6 @@ tlsa_gen_fetch(const tlsa_gen_fetch_params *p, tlsa_gen_chain **chains,
 
 	*chains = NULL;
 	snprintf(err, errlen, "no TLS handshake with %s", p->host);
-	/* A server resetting mid-write must give EPIPE, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
 	if (out == NULL || resolve(p, &ais, err, errlen) != 0 ||
 	    (loop = ev_loop_new(EVFLAG_AUTO)) == NULL ||
 	    (ctx = dane_tls_ctx_new(err, errlen)) == NULL)
