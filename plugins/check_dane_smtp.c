@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli_common.h"
+#include "dns/dns_name.h"
 #include "util/log.h"
 #include "probe/probe_batch.h"
 #include "report/report_nagios.h"
@@ -238,7 +239,7 @@ main(int argc, char **argv)
 	cli_options_init(&o);
 	if ((status = parse_options(argc, argv, &o, &host, &verbose)) >= 0)
 		return status;
-	if (cli_normalize_domain(host, domain, sizeof(domain), err,
+	if (dns_name_parse(host, domain, sizeof(domain), err,
 	    sizeof(err)) != 0)
 		return bad_usage(err);
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO

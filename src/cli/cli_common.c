@@ -15,11 +15,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <idn2.h>
-
 #include "cli/cli_common.h"
 #include "dns/dns_name.h"
 #include "report/report_safe.h"
+#include "util/parse.h"
 
 static void
 local_fqdn(char *buf, size_t len)
@@ -100,38 +99,6 @@ cli_options_finish(cli_options *o)
 }
 
 int
-cli_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int
-cli_parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !(v > 0.0) || v > 3600.0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int
 cli_parse_days_threshold(const char *s, long *out)
 {
 	char buf[32];
@@ -149,7 +116,7 @@ cli_parse_days_threshold(const char *s, long *out)
 	memcpy(buf, s, len + 1);
 	if (buf[len - 1] == ':')
 		buf[len - 1] = '\0';
-	return cli_parse_long(buf, 0, 100000, out);
+	return parse_long(buf, 0, 100000, out);
 }
 
 static const struct option probe_options[] = {
@@ -266,8 +233,6 @@ cli_usage_error(const char *prefix, const char *usage_line, const char *fmt,
 	return 3;
 }
 
-static const char *shown_name(const char *in, char *buf, size_t len);
-
 int
 cli_check_helo(const char *s, char *err, size_t errlen)
 {
@@ -285,14 +250,14 @@ cli_check_helo(const char *s, char *err, size_t errlen)
 			return 0;
 		snprintf(err, errlen, "invalid --helo \"%s\": an address "
 		    "literal is [192.0.2.1] or [IPv6:2001:db8::1]",
-		    shown_name(s, esc, sizeof(esc)));
+		    dns_name_shown(s, esc, sizeof(esc)));
 		return -1;
 	}
 	if (dns_name_is_hostname(s, false))
 		return 0;
 	snprintf(err, errlen, "invalid --helo \"%s\": give a host name "
 	    "(mail.example.org) or an address literal ([192.0.2.1])",
-	    shown_name(s, esc, sizeof(esc)));
+	    dns_name_shown(s, esc, sizeof(esc)));
 	return -1;
 }
 
@@ -311,13 +276,13 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 		return -1;
 	switch (c) {
 	case 't':
-		if (cli_parse_seconds(arg, &o->probe.timeout) == 0)
+		if (parse_seconds(arg, &o->probe.timeout) == 0)
 			return 1;
 		snprintf(err, errlen, "invalid timeout \"%s\" (seconds, "
 		    "up to 3600)", arg);
 		return -1;
 	case 'p':
-		if (cli_parse_long(arg, 1, 65535, &v) == 0) {
+		if (parse_long(arg, 1, 65535, &v) == 0) {
 			o->probe.port = (int)v;
 			return 1;
 		}
@@ -364,7 +329,7 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 		return 1;
 	case CLI_OPT_MAX_ADDRESSES:
 		/* 0: no cap (every address of up to 128 MX hosts) */
-		if (cli_parse_long(arg, 0, 100000, &v) == 0) {
+		if (parse_long(arg, 0, 100000, &v) == 0) {
 			o->probe.max_addresses = (unsigned)v;
 			return 1;
 		}
@@ -374,134 +339,4 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 	default:
 		return 0;
 	}
-}
-
-void
-cli_escape_text(const char *s, size_t cap, bool backslash, char *out,
-    size_t outlen)
-{
-	size_t n = 0;
-
-	if (cap > outlen - 4)
-		cap = outlen - 4;
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		char item[5];
-
-		if (c == '\\' && backslash)
-			snprintf(item, sizeof(item), "\\\\");
-		else if (c < 0x20 || c > 0x7e)
-			snprintf(item, sizeof(item), "\\x%02x", c);
-		else
-			snprintf(item, sizeof(item), "%c", c);
-		if (n + strlen(item) > cap) {
-			memcpy(out + n, "...", 3);
-			n += 3;
-			break;
-		}
-		memcpy(out + n, item, strlen(item));
-		n += strlen(item);
-	}
-	out[n] = '\0';
-}
-
-/* The name as a diagnostic may quote it, at most 100 characters: as
- * typed when it is plain text (an IDN such as "ü.xn--zz" stays legible),
- * else every byte that is not printable ASCII escaped (ESC, CSI and a
- * forged newline stay text). */
-static const char *
-shown_name(const char *in, char *buf, size_t len)
-{
-	char safe[4 * 104];
-
-	if (strlen(in) <= 100 && strchr(in, '\\') == NULL &&
-	    strcmp(report_safe(safe, sizeof(safe), in, 0), in) == 0 &&
-	    strlen(in) < len) {
-		memcpy(buf, in, strlen(in) + 1);
-		return buf;
-	}
-	cli_escape_text(in, 100, true, buf, len);
-	return buf;
-}
-
-static bool
-is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
-/* The ASCII checks: LDH (and '_') labels of 1-63 octets, at most 253. */
-static int
-normalize_ascii(const char *in, const char *shown, char *out, size_t outlen,
-    char *err, size_t errlen)
-{
-	size_t len = strlen(in), label = 0;
-	char esc[104];
-
-	if (len > 0 && in[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253 || len >= outlen) {
-		snprintf(err, errlen, "invalid domain name \"%s\": %s",
-		    shown_name(shown, esc, sizeof(esc)), len == 0 ? "empty" :
-		    "too long");
-		return -1;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c == '.') {
-			if (label == 0)
-				goto bad;
-			label = 0;
-		} else if (isalnum(c) || c == '-' || c == '_') {
-			if (++label > 63)
-				goto bad;
-		} else {
-			goto bad;
-		}
-		out[i] = (char)tolower(c);
-	}
-	/* Only one trailing dot is the root: "example.org.." has an empty
-	 * last label and must not become "example.org.", a second spelling
-	 * of "example.org" that would defeat duplicate detection. */
-	if (label == 0)
-		goto bad;
-	out[len] = '\0';
-	return 0;
-bad:
-	snprintf(err, errlen, "invalid domain name \"%s\"",
-	    shown_name(shown, esc, sizeof(esc)));
-	return -1;
-}
-
-/*
- * A name with non-ASCII characters is taken as UTF-8 U-labels and turned
- * into A-labels (bücher.example -> xn--bcher-kva.example): IDNA2008 with
- * UTS #46 mapping but not its transitional processing (ß stays ß), as
- * mail software does (RFC 6530 family).  DNS and every report use the
- * A-label.
- */
-int
-cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
-    size_t errlen)
-{
-	char *alabel = NULL, esc[104];
-	int rc;
-
-	if (is_ascii(in))
-		return normalize_ascii(in, in, out, outlen, err, errlen);
-	rc = idn2_to_ascii_8z(in, &alabel, IDN2_NONTRANSITIONAL);
-	if (rc != IDN2_OK) {
-		snprintf(err, errlen, "invalid domain name \"%s\": %s "
-		    "(internationalized names must be UTF-8 and valid "
-		    "IDNA2008)", shown_name(in, esc, sizeof(esc)),
-		    idn2_strerror(rc));
-		return -1;
-	}
-	rc = normalize_ascii(alabel, in, out, outlen, err, errlen);
-	idn2_free(alabel);
-	return rc;
 }

@@ -89,30 +89,9 @@ enum {
 int cli_probe_option(cli_options *o, int c, const char *arg, char *err,
     size_t errlen);
 
-/* Strict parsers: whole string, range-checked.  0 ok, -1 bad. */
-int cli_parse_long(const char *s, long min, long max, long *out);
-int cli_parse_seconds(const char *s, double *out); /* (0, 3600] */
-
 /* Nagios-style days threshold: "N" or "N:" alert below N days; "~:" or
  * "" disables (-1).  Other range forms are rejected. */
 int cli_parse_days_threshold(const char *s, long *out);
-
-/* Lower-cases and strips one trailing dot; turns UTF-8 U-labels into
- * A-labels (IDNA2008, UTS #46 non-transitional: bücher.example ->
- * xn--bcher-kva.example); rejects names that cannot be a mail domain.
- * Returns 0 or -1 with a reason, which quotes the name escaped by
- * cli_escape_text() (printable ASCII only). */
-int cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
-    size_t errlen);
-
-/* Copies s into out (outlen > 3) with every byte that is not printable
- * ASCII as \xHH and, when `backslash`, the backslash as \\ (false: text
- * escaped before passes unchanged), stopping before the text would pass
- * `cap` characters and then writing "...".  For echoing untrusted input
- * (a command-line argument, a list file's line) in a diagnostic: it must
- * not reach a terminal as escape sequences, nor flood it. */
-void cli_escape_text(const char *s, size_t cap, bool backslash, char *out,
-    size_t outlen);
 
 /* 0 the first time option `c` (a getopt_long() code of `opts`) is seen;
  * -1 with "option -H/--hostname given twice" in err after that. */

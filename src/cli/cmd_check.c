@@ -24,6 +24,7 @@
 #include "cli/domain_list.h"
 #include "util/log.h"
 #include "util/output_file.h"
+#include "util/parse.h"
 #include "probe/probe_batch.h"
 #include "report/report_json.h"
 #include "report/report_nagios.h"
@@ -284,13 +285,13 @@ parse_one(int c, char **argv, cli_options *o, check_args *a)
 		a->verbose = a->verbose < 1 ? 1 : a->verbose;
 		break;
 	case OPT_CONCURRENCY:
-		if (cli_parse_long(optarg, 1, 100000, &v) != 0)
+		if (parse_long(optarg, 1, 100000, &v) != 0)
 			return usage_error("invalid --concurrency \"%s\"",
 			    optarg);
 		a->concurrency = (unsigned)v;
 		break;
 	case OPT_PER_HOST:
-		if (cli_parse_long(optarg, 1, 1000, &v) != 0)
+		if (parse_long(optarg, 1, 1000, &v) != 0)
 			return usage_error("invalid --per-host \"%s\"", optarg);
 		o->probe.per_host = (unsigned)v;
 		break;

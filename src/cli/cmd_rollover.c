@@ -36,10 +36,12 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "policy/dane_rollover.h"
+#include "dns/dns_name.h"
 #include "dns/dns_resolver.h"
 #include "util/ev_compat.h"
 #include "util/hex.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "probe/probe_engine.h"
 #include "report/report_safe.h"
 #include "tls/tlsa_gen.h"
@@ -332,15 +334,15 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 		snprintf(o->helo, sizeof(o->helo), "%s", arg);
 		break;
 	case 'p':
-		if (cli_parse_long(arg, 1, 65535, &o->port) != 0)
+		if (parse_long(arg, 1, 65535, &o->port) != 0)
 			return usage_error("invalid port \"%s\"", arg);
 		break;
 	case OPT_TTL:
-		if (cli_parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
+		if (parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
 			return usage_error("invalid TTL \"%s\"", arg);
 		break;
 	case 't':
-		if (cli_parse_seconds(arg, &o->timeout) != 0)
+		if (parse_seconds(arg, &o->timeout) != 0)
 			return usage_error("invalid timeout \"%s\"", arg);
 		break;
 	case '4':
@@ -660,7 +662,7 @@ hosts_from_args(const roll_opts *o, char **names, size_t n, host_q **out)
 	if (h == NULL)
 		return failf(EXIT_USAGE, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (cli_normalize_domain(names[i], h[i].name,
+		if (dns_name_parse(names[i], h[i].name,
 		    sizeof(h[i].name), err, sizeof(err)) != 0)
 			return usage_error("%s", err);
 		for (char *c = h[i].name; *c; c++)

@@ -18,7 +18,9 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "dns/dns_name.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "report/report_safe.h"
 #include "tls/tlsa_gen.h"
 
@@ -171,15 +173,15 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 			return usage_error("%s", err);
 		break;
 	case OPT_DEPTH:
-		if (cli_parse_long(arg, 0, 31, &o->depth) != 0)
+		if (parse_long(arg, 0, 31, &o->depth) != 0)
 			return usage_error("invalid depth \"%s\"", arg);
 		break;
 	case 'p':
-		if (cli_parse_long(arg, 1, 65535, &o->port) != 0)
+		if (parse_long(arg, 1, 65535, &o->port) != 0)
 			return usage_error("invalid port \"%s\"", arg);
 		break;
 	case OPT_TTL:
-		if (cli_parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
+		if (parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
 			return usage_error("invalid TTL \"%s\"", arg);
 		break;
 	case OPT_FORMAT:
@@ -188,7 +190,7 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 			    "nsupdate, generic, json)", arg);
 		break;
 	case 't':
-		if (cli_parse_seconds(arg, &o->timeout) != 0)
+		if (parse_seconds(arg, &o->timeout) != 0)
 			return usage_error("invalid timeout \"%s\"", arg);
 		break;
 	case '4':
@@ -457,7 +459,7 @@ normalize_server(tlsa_opts *o)
 
 	if (o->server == NULL)
 		return -1;
-	if (cli_normalize_domain(o->server, o->server_buf,
+	if (dns_name_parse(o->server, o->server_buf,
 	    sizeof(o->server_buf), err, sizeof(err)) != 0)
 		return usage_error("--server: %s", err);
 	o->server = o->server_buf;

@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_common.h"
 #include "cli/domain_list.h"
+#include "dns/dns_name.h"
+#include "util/text_escape.h"
 
 void
 domain_list_init(domain_list *l)
@@ -102,7 +103,7 @@ domain_list_add(domain_list *l, const char *name, char *err, size_t errlen)
 	char norm[256];
 	size_t *slot;
 
-	if (cli_normalize_domain(name, norm, sizeof(norm), err, errlen) != 0)
+	if (dns_name_parse(name, norm, sizeof(norm), err, errlen) != 0)
 		return -1;
 	if ((l->n + 1) * 2 > l->n_slots && grow_slots(l) != 0)
 		goto oom;
@@ -192,11 +193,11 @@ report_bad(FILE *diag, const char *label, size_t lineno, const char *why,
 	char label_esc[1024], why_esc[DOMAIN_LIST_MAX_ECHO + 4];
 
 	if (diag != NULL) {
-		cli_escape_text(label, sizeof(label_esc) - 4, true,
+		text_escape(label, sizeof(label_esc) - 4, true,
 		    label_esc, sizeof(label_esc));
-		/* A bad name is quoted escaped already (cli_normalize_domain):
+		/* A bad name is quoted escaped already (dns_name_parse):
 		 * its backslashes are escapes, not to be doubled. */
-		cli_escape_text(why, DOMAIN_LIST_MAX_ECHO, false, why_esc,
+		text_escape(why, DOMAIN_LIST_MAX_ECHO, false, why_esc,
 		    sizeof(why_esc));
 		fprintf(diag, "daneprobe: %s:%zu: %s; line skipped\n",
 		    label_esc, lineno, why_esc);

@@ -5,7 +5,7 @@
  * List file syntax: one domain per line; '#' starts a comment (whole line
  * or after the name); blank lines are ignored; surrounding blanks and a
  * CR before the newline are stripped.  Names are normalized with
- * cli_normalize_domain() (lower case, no trailing dot), so duplicates are
+ * dns_name_parse() (lower case, no trailing dot), so duplicates are
  * found whatever their spelling and kept once, in first-seen order -- a
  * Prometheus exposition must not repeat a series.  A bad line (invalid
  * name, two words, NUL byte, longer than DOMAIN_LIST_MAX_LINE) is reported

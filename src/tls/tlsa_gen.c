@@ -5,7 +5,6 @@
 
 #include "tls/tlsa_gen.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -23,12 +22,13 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
+#include "dns/dns_name.h"
 #include "tls/cert_facts.h"
-#include "cli/cli_common.h"
 #include "tls/dane_tls.h"
 #include "util/ev_compat.h"
 #include "util/hex.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "probe/probe_engine.h"
 #include "smtp/smtp_session.h"
 
@@ -423,7 +423,7 @@ parse_param(const char *s, const char *const *names, int count,
 				*out = (uint8_t)i;
 				return 0;
 			}
-	if (cli_parse_long(s, 0, count - 1, &v) == 0) {
+	if (parse_long(s, 0, count - 1, &v) == 0) {
 		*out = (uint8_t)v;
 		return 0;
 	}
@@ -471,10 +471,9 @@ tlsa_gen_owner(const char *host, int port, char *buf, size_t len, char *err,
 {
 	char name[256];
 
-	if (cli_normalize_domain(host, name, sizeof(name), err, errlen) != 0)
+	/* Lower case, A-labels, no trailing dot: as probes show it. */
+	if (dns_name_parse(host, name, sizeof(name), err, errlen) != 0)
 		return -1;
-	for (char *c = name; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
 	snprintf(buf, len, "_%d._tcp.%s.", port, name);
 	return 0;
 }
