@@ -37,10 +37,9 @@ typedef struct domain_list {
 	char **names;   /* owned, normalized */
 	size_t n;
 	size_t cap;
-	/* Open-addressing hash of names (index + 1; 0 = empty slot), so
-	 * duplicate detection stays linear for long lists. */
-	size_t *slots;
-	size_t n_slots;
+	/* name -> index + 1 (as a pointer), so duplicate detection stays
+	 * linear for long lists; NULL until the first name. */
+	struct strmap *index;
 } domain_list;
 
 void domain_list_init(domain_list *l);
