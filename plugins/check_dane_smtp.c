@@ -79,9 +79,9 @@ usage(FILE *out)
 }
 
 /* The one line a bad command line gets (Monitoring Plugins' usage4()). */
-static const char usage_hint[] =
+static const cli_usage usage_hint = { NULL,
 "Usage: check_dane_smtp -H DOMAIN [options] (check_dane_smtp --help lists "
-"them)\n";
+"them)" };
 
 static int unknown(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -105,9 +105,7 @@ unknown(const char *fmt, ...)
 static int
 bad_usage(const char *why)
 {
-	unknown("%s", why);
-	fputs(usage_hint, stdout);
-	return SEVERITY_UNKNOWN;
+	return cli_usage_error(&usage_hint, "%s", why);
 }
 
 /* The run's one domain, handed to probe_batch once, and what came back.
@@ -163,7 +161,7 @@ probe_one(const cli_options *o, const char *domain, probe_domain **res,
 	probe_batch_summary sum;
 
 	*res = NULL;
-	if (probe_batch_run(&o->probe, &o->dns, &bp, &sum, err,
+	if (probe_batch_run(&o->probe, &o->net.dns, &bp, &sum, err,
 	    errlen) != 0)
 		return -1;
 	if (r.res == NULL) {

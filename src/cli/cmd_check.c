@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <unistd.h>
 #include <time.h>
 #include <stdio.h>
@@ -126,8 +125,8 @@ cmd_check_usage(FILE *out)
 
 #define CHECK_USAGE "Usage: daneprobe check [options] [-f FILE]... " \
     "[DOMAIN...] (daneprobe check --help lists the options)"
-#define usage_error(...) cli_usage_error("daneprobe check", CHECK_USAGE, \
-    __VA_ARGS__)
+static const cli_usage check_usage = { "daneprobe check", CHECK_USAGE };
+#define usage_error(...) cli_usage_error(&check_usage, __VA_ARGS__)
 
 static int
 parse_format(const char *s, enum format *f)
@@ -473,7 +472,8 @@ cmd_check(int argc, char **argv)
 	bp.next = next_domain;
 	bp.result = on_result;
 	bp.arg = &r;
-	if (probe_batch_run(&o.probe, &o.dns, &bp, &sum, err, sizeof(err)) != 0) {
+	if (probe_batch_run(&o.probe, &o.net.dns, &bp, &sum, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "daneprobe: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_common.h"
+#include "cli/cli_net.h"
 #include "dns/dns_name.h"
 #include "cli/domain_list.h"
 
