@@ -8,12 +8,14 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_common.h"
+#include "dns/dns_name.h"
 #include "util/log.h"
 #include "probe/probe_batch.h"
 #include "report/report_nagios.h"
@@ -77,9 +79,9 @@ usage(FILE *out)
 }
 
 /* The one line a bad command line gets (Monitoring Plugins' usage4()). */
-static const char usage_hint[] =
+static const cli_usage usage_hint = { NULL,
 "Usage: check_dane_smtp -H DOMAIN [options] (check_dane_smtp --help lists "
-"them)\n";
+"them)" };
 
 static int unknown(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -103,9 +105,7 @@ unknown(const char *fmt, ...)
 static int
 bad_usage(const char *why)
 {
-	unknown("%s", why);
-	fputs(usage_hint, stdout);
-	return SEVERITY_UNKNOWN;
+	return cli_usage_error(&usage_hint, "%s", why);
 }
 
 /* The run's one domain, handed to probe_batch once, and what came back.
@@ -161,7 +161,8 @@ probe_one(const cli_options *o, const char *domain, probe_domain **res,
 	probe_batch_summary sum;
 
 	*res = NULL;
-	if (probe_batch_run(o, &bp, &sum, err, errlen) != 0)
+	if (probe_batch_run(&o->probe, &o->net.dns, &bp, &sum, err,
+	    errlen) != 0)
 		return -1;
 	if (r.res == NULL) {
 		snprintf(err, errlen, "%s", r.not_started[0] ? r.not_started
@@ -231,10 +232,12 @@ main(int argc, char **argv)
 	probe_domain *res = NULL;
 	int verbose = 0, status;
 
+	/* A server that resets mid-write must give EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	cli_options_init(&o);
 	if ((status = parse_options(argc, argv, &o, &host, &verbose)) >= 0)
 		return status;
-	if (cli_normalize_domain(host, domain, sizeof(domain), err,
+	if (dns_name_parse(host, domain, sizeof(domain), err,
 	    sizeof(err)) != 0)
 		return bad_usage(err);
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO

@@ -1,58 +1,32 @@
 /*
- * cli_common.c -- shared front-end plumbing.
+ * cli_common.c -- the probe options of `daneprobe check` and the plugin,
+ * and their mapping onto probe_config.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <errno.h>
-#include <stdarg.h>
-#include <netdb.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
-#include <unistd.h>
-
-#include <idn2.h>
 
 #include "cli/cli_common.h"
-#include "dns/dns_name.h"
-#include "report/report_safe.h"
+#include "util/parse.h"
 
-static void
-local_fqdn(char *buf, size_t len)
-{
-	struct addrinfo hints, *res = NULL;
+/* check and the plugin word these refusals alike. */
+static const cli_net_words probe_words = {
+	.timeout_hint = " (seconds, up to 3600)",
+	.both_families = "to probe both families",
+};
 
-	if (gethostname(buf, len) != 0 || buf[0] == '\0') {
-		snprintf(buf, len, "localhost");
-		return;
-	}
-	buf[len - 1] = '\0';
-	if (strchr(buf, '.') != NULL)
-		return;
-	/* Only the hosts file or local resolver: AI_CANONNAME, no probing. */
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_CANONNAME;
-	if (getaddrinfo(buf, NULL, &hints, &res) == 0 && res &&
-	    res->ai_canonname && strchr(res->ai_canonname, '.'))
-		snprintf(buf, len, "%s", res->ai_canonname);
-	if (res)
-		freeaddrinfo(res);
-}
+static const struct option probe_options[] = {
+	CLI_PROBE_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
 
 void
 cli_options_init(cli_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	local_fqdn(o->helo_buf, sizeof(o->helo_buf));
-	o->probe.helo_name = o->helo_buf;
-	o->probe.port = 25;
-	o->probe.use_ipv4 = true;
-	o->probe.use_ipv6 = true;
-	o->probe.timeout = 30.0;
+	cli_net_init(&o->net, &probe_words);
 	o->probe.expiry.warn_days = 20;
 	o->probe.expiry.crit_days = 7;
 	o->probe.per_host = 2;
@@ -84,51 +58,15 @@ session_budget(void)
 void
 cli_options_finish(cli_options *o)
 {
-	double t = o->probe.timeout;
-
-	/* Every phase may use most of the budget; the deadline binds. */
-	o->probe.phase_timeout = t < 15.0 ? t : 15.0;
-	/* Half the budget per lookup: a resolver needs ~2 s to SERVFAIL a
-	 * dead authoritative server, and the deadline still bounds the run. */
-	o->dns.timeout_ms = (unsigned)(t * 1000.0 / 2.0);
-	if (o->dns.timeout_ms > 10000)
-		o->dns.timeout_ms = 10000;
-	if (o->dns.timeout_ms < 200)
-		o->dns.timeout_ms = 200;
+	cli_net_finish(&o->net);
+	o->probe.helo_name = o->net.helo;
+	o->probe.port = o->net.port;
+	o->probe.use_ipv4 = cli_net_wants(&o->net, '4');
+	o->probe.use_ipv6 = cli_net_wants(&o->net, '6');
+	o->probe.timeout = o->net.timeout;
+	o->probe.phase_timeout = probe_phase_timeout(o->net.timeout);
 	if (o->probe.max_sessions == 0)
 		o->probe.max_sessions = session_budget();
-}
-
-int
-cli_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int
-cli_parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !(v > 0.0) || v > 3600.0)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int
@@ -149,191 +87,17 @@ cli_parse_days_threshold(const char *s, long *out)
 	memcpy(buf, s, len + 1);
 	if (buf[len - 1] == ':')
 		buf[len - 1] = '\0';
-	return cli_parse_long(buf, 0, 100000, out);
+	return parse_long(buf, 0, 100000, out);
 }
 
-static const struct option probe_options[] = {
-	CLI_PROBE_LONG_OPTIONS,
-	{ NULL, 0, NULL, 0 },
-};
-
-static const struct option *
-find_option(const struct option *opts, int c)
-{
-	for (; opts->name != NULL; opts++)
-		if (opts->flag == NULL && opts->val == c)
-			return opts;
-	return NULL;
-}
-
-int
-cli_seen_once(cli_seen *s, const struct option *opts, int c, char *err,
-    size_t errlen)
-{
-	char name[80];
-	unsigned u = (unsigned)c;
-
-	if (u >= sizeof(s->bits) * 8)
-		return 0;
-	if (s->bits[u / 8] & (1u << (u % 8))) {
-		cli_option_name(opts, c, name, sizeof(name));
-		snprintf(err, errlen, "option %s given twice (it takes one "
-		    "value)", name);
-		return -1;
-	}
-	s->bits[u / 8] |= (unsigned char)(1u << (u % 8));
-	return 0;
-}
-
-void
-cli_option_name(const struct option *opts, int c, char *buf, size_t len)
-{
-	const struct option *o = find_option(opts, c);
-	bool short_opt = c > 0 && c < 128 && isalnum(c);
-
-	if (o != NULL && short_opt)
-		snprintf(buf, len, "-%c/--%s", c, o->name);
-	else if (o != NULL)
-		snprintf(buf, len, "--%s", o->name);
-	else if (short_opt)
-		snprintf(buf, len, "-%c", c);
-	else
-		snprintf(buf, len, "#%d", c);
-}
-
-/* Long options whose name starts with the n bytes of s; *exact when one of
- * them is exactly s. */
+/* The verdict options and --max-addresses. */
 static int
-long_matches(const struct option *opts, const char *s, size_t n,
-    bool *exact)
-{
-	int count = 0;
-
-	*exact = false;
-	for (; opts->name != NULL; opts++) {
-		if (strncmp(opts->name, s, n) != 0)
-			continue;
-		count++;
-		if (opts->name[n] == '\0')
-			*exact = true;
-	}
-	return count;
-}
-
-void
-cli_bad_option(char **argv, const struct option *opts, int c, char *err,
+verdict_option(cli_options *o, int c, const char *arg, char *err,
     size_t errlen)
 {
-	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
-	bool exact;
-
-	if (arg != NULL && strncmp(arg, "--", 2) == 0) {
-		int n = (int)strcspn(arg, "=");
-		int m = long_matches(opts, arg + 2, (size_t)n - 2, &exact);
-
-		if (c == ':')
-			snprintf(err, errlen, "option \"%.*s\" needs an "
-			    "argument", n, arg);
-		else if (exact && arg[n] == '=')
-			snprintf(err, errlen, "option \"%.*s\" takes no "
-			    "argument", n, arg);
-		else
-			snprintf(err, errlen, "%s option \"%.*s\"", m > 1 ?
-			    "ambiguous" : "unknown", n, arg);
-		return;
-	}
-	if (optopt > 32 && optopt < 127)
-		snprintf(err, errlen, c == ':' ? "option \"-%c\" needs an "
-		    "argument" : "unknown option \"-%c\"", optopt);
-	else
-		snprintf(err, errlen, "unknown option (byte 0x%02x)",
-		    (unsigned)optopt & 0xffu);
-}
-
-int
-cli_usage_error(const char *prefix, const char *usage_line, const char *fmt,
-    ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	/* It may quote an argument: escaped, as every report line is. */
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	report_safe_line(stderr, 0, "%s: %s", prefix, msg);
-	fprintf(stderr, "%s\n", usage_line);
-	return 3;
-}
-
-static const char *shown_name(const char *in, char *buf, size_t len);
-
-int
-cli_check_helo(const char *s, char *err, size_t errlen)
-{
-	size_t len = strlen(s);
-	unsigned char a[16];
-	char lit[64], esc[104];
-
-	if (len > 2 && s[0] == '[' && s[len - 1] == ']' &&
-	    len - 2 < sizeof(lit)) {
-		memcpy(lit, s + 1, len - 2);
-		lit[len - 2] = '\0';
-		if (strncasecmp(lit, "IPv6:", 5) == 0 ?
-		    inet_pton(AF_INET6, lit + 5, a) == 1 :
-		    inet_pton(AF_INET, lit, a) == 1)
-			return 0;
-		snprintf(err, errlen, "invalid --helo \"%s\": an address "
-		    "literal is [192.0.2.1] or [IPv6:2001:db8::1]",
-		    shown_name(s, esc, sizeof(esc)));
-		return -1;
-	}
-	if (dns_name_is_hostname(s, false))
-		return 0;
-	snprintf(err, errlen, "invalid --helo \"%s\": give a host name "
-	    "(mail.example.org) or an address literal ([192.0.2.1])",
-	    shown_name(s, esc, sizeof(esc)));
-	return -1;
-}
-
-int
-cli_probe_option(cli_options *o, int c, const char *arg, char *err,
-    size_t errlen)
-{
-	const struct option *po = find_option(probe_options, c);
 	long v;
 
-	if (po == NULL)
-		return 0;
-	/* A value given twice would quietly lose one of them. */
-	if (po->has_arg != no_argument &&
-	    cli_seen_once(&o->seen, probe_options, c, err, errlen) != 0)
-		return -1;
 	switch (c) {
-	case 't':
-		if (cli_parse_seconds(arg, &o->probe.timeout) == 0)
-			return 1;
-		snprintf(err, errlen, "invalid timeout \"%s\" (seconds, "
-		    "up to 3600)", arg);
-		return -1;
-	case 'p':
-		if (cli_parse_long(arg, 1, 65535, &v) == 0) {
-			o->probe.port = (int)v;
-			return 1;
-		}
-		snprintf(err, errlen, "invalid port \"%s\"", arg);
-		return -1;
-	case '4':
-	case '6':
-		if (o->family != 0 && o->family != c) {
-			snprintf(err, errlen, "-4 and -6 contradict each other "
-			    "(give neither to probe both families)");
-			return -1;
-		}
-		o->family = (char)c;
-		o->probe.use_ipv4 = c == '4';
-		o->probe.use_ipv6 = c == '6';
-		return 1;
 	case 'w':
 	case 'c':
 		if (cli_parse_days_threshold(arg, c == 'w' ?
@@ -342,29 +106,15 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 		snprintf(err, errlen, "invalid %s threshold \"%s\" (use DAYS:)",
 		    c == 'w' ? "warning" : "critical", arg);
 		return -1;
-	case CLI_OPT_RESOLVER:
-		o->dns.resolver = arg;
-		return 1;
-	case CLI_OPT_ANCHOR:
-		o->dns.trust_anchor_file = arg;
-		return 1;
-	case CLI_OPT_ROOT_HINTS:
-		o->dns.root_hints_file = arg;
-		return 1;
 	case CLI_OPT_REQUIRE_DANE:
 		o->probe.require_dane = true;
 		return 1;
 	case CLI_OPT_NO_ROLLOVER_WARNING:
 		o->probe.no_rollover_warning = true;
 		return 1;
-	case CLI_OPT_HELO:
-		if (cli_check_helo(arg, err, errlen) != 0)
-			return -1;
-		o->probe.helo_name = arg;
-		return 1;
 	case CLI_OPT_MAX_ADDRESSES:
 		/* 0: no cap (every address of up to 128 MX hosts) */
-		if (cli_parse_long(arg, 0, 100000, &v) == 0) {
+		if (parse_long(arg, 0, 100000, &v) == 0) {
 			o->probe.max_addresses = (unsigned)v;
 			return 1;
 		}
@@ -376,132 +126,20 @@ cli_probe_option(cli_options *o, int c, const char *arg, char *err,
 	}
 }
 
-void
-cli_escape_text(const char *s, size_t cap, bool backslash, char *out,
-    size_t outlen)
-{
-	size_t n = 0;
-
-	if (cap > outlen - 4)
-		cap = outlen - 4;
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		char item[5];
-
-		if (c == '\\' && backslash)
-			snprintf(item, sizeof(item), "\\\\");
-		else if (c < 0x20 || c > 0x7e)
-			snprintf(item, sizeof(item), "\\x%02x", c);
-		else
-			snprintf(item, sizeof(item), "%c", c);
-		if (n + strlen(item) > cap) {
-			memcpy(out + n, "...", 3);
-			n += 3;
-			break;
-		}
-		memcpy(out + n, item, strlen(item));
-		n += strlen(item);
-	}
-	out[n] = '\0';
-}
-
-/* The name as a diagnostic may quote it, at most 100 characters: as
- * typed when it is plain text (an IDN such as "ü.xn--zz" stays legible),
- * else every byte that is not printable ASCII escaped (ESC, CSI and a
- * forged newline stay text). */
-static const char *
-shown_name(const char *in, char *buf, size_t len)
-{
-	char safe[4 * 104];
-
-	if (strlen(in) <= 100 && strchr(in, '\\') == NULL &&
-	    strcmp(report_safe(safe, sizeof(safe), in, 0), in) == 0 &&
-	    strlen(in) < len) {
-		memcpy(buf, in, strlen(in) + 1);
-		return buf;
-	}
-	cli_escape_text(in, 100, true, buf, len);
-	return buf;
-}
-
-static bool
-is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
-/* The ASCII checks: LDH (and '_') labels of 1-63 octets, at most 253. */
-static int
-normalize_ascii(const char *in, const char *shown, char *out, size_t outlen,
-    char *err, size_t errlen)
-{
-	size_t len = strlen(in), label = 0;
-	char esc[104];
-
-	if (len > 0 && in[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253 || len >= outlen) {
-		snprintf(err, errlen, "invalid domain name \"%s\": %s",
-		    shown_name(shown, esc, sizeof(esc)), len == 0 ? "empty" :
-		    "too long");
-		return -1;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c == '.') {
-			if (label == 0)
-				goto bad;
-			label = 0;
-		} else if (isalnum(c) || c == '-' || c == '_') {
-			if (++label > 63)
-				goto bad;
-		} else {
-			goto bad;
-		}
-		out[i] = (char)tolower(c);
-	}
-	/* Only one trailing dot is the root: "example.org.." has an empty
-	 * last label and must not become "example.org.", a second spelling
-	 * of "example.org" that would defeat duplicate detection. */
-	if (label == 0)
-		goto bad;
-	out[len] = '\0';
-	return 0;
-bad:
-	snprintf(err, errlen, "invalid domain name \"%s\"",
-	    shown_name(shown, esc, sizeof(esc)));
-	return -1;
-}
-
-/*
- * A name with non-ASCII characters is taken as UTF-8 U-labels and turned
- * into A-labels (bücher.example -> xn--bcher-kva.example): IDNA2008 with
- * UTS #46 mapping but not its transitional processing (ß stays ß), as
- * mail software does (RFC 6530 family).  DNS and every report use the
- * A-label.
- */
 int
-cli_normalize_domain(const char *in, char *out, size_t outlen, char *err,
+cli_probe_option(cli_options *o, int c, const char *arg, char *err,
     size_t errlen)
 {
-	char *alabel = NULL, esc[104];
-	int rc;
+	int rc = cli_net_option(&o->net, c, arg, err, errlen);
 
-	if (is_ascii(in))
-		return normalize_ascii(in, in, out, outlen, err, errlen);
-	rc = idn2_to_ascii_8z(in, &alabel, IDN2_NONTRANSITIONAL);
-	if (rc != IDN2_OK) {
-		snprintf(err, errlen, "invalid domain name \"%s\": %s "
-		    "(internationalized names must be UTF-8 and valid "
-		    "IDNA2008)", shown_name(in, esc, sizeof(esc)),
-		    idn2_strerror(rc));
+	if (rc != 0)
+		return rc;
+	if (c != 'w' && c != 'c' && (c < CLI_OPT_REQUIRE_DANE ||
+	    c >= CLI_OPT_FREE))
+		return 0;
+	/* A value given twice would quietly lose one of them. */
+	if ((c == 'w' || c == 'c' || c == CLI_OPT_MAX_ADDRESSES) &&
+	    cli_seen_once(&o->seen, probe_options, c, err, errlen) != 0)
 		return -1;
-	}
-	rc = normalize_ascii(alabel, in, out, outlen, err, errlen);
-	idn2_free(alabel);
-	return rc;
+	return verdict_option(o, c, arg, err, errlen);
 }

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <unistd.h>
 #include <time.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include "cli/domain_list.h"
 #include "util/log.h"
 #include "util/output_file.h"
+#include "util/parse.h"
 #include "probe/probe_batch.h"
 #include "report/report_json.h"
 #include "report/report_nagios.h"
@@ -125,8 +125,8 @@ cmd_check_usage(FILE *out)
 
 #define CHECK_USAGE "Usage: daneprobe check [options] [-f FILE]... " \
     "[DOMAIN...] (daneprobe check --help lists the options)"
-#define usage_error(...) cli_usage_error("daneprobe check", CHECK_USAGE, \
-    __VA_ARGS__)
+static const cli_usage check_usage = { "daneprobe check", CHECK_USAGE };
+#define usage_error(...) cli_usage_error(&check_usage, __VA_ARGS__)
 
 static int
 parse_format(const char *s, enum format *f)
@@ -284,13 +284,13 @@ parse_one(int c, char **argv, cli_options *o, check_args *a)
 		a->verbose = a->verbose < 1 ? 1 : a->verbose;
 		break;
 	case OPT_CONCURRENCY:
-		if (cli_parse_long(optarg, 1, 100000, &v) != 0)
+		if (parse_long(optarg, 1, 100000, &v) != 0)
 			return usage_error("invalid --concurrency \"%s\"",
 			    optarg);
 		a->concurrency = (unsigned)v;
 		break;
 	case OPT_PER_HOST:
-		if (cli_parse_long(optarg, 1, 1000, &v) != 0)
+		if (parse_long(optarg, 1, 1000, &v) != 0)
 			return usage_error("invalid --per-host \"%s\"", optarg);
 		o->probe.per_host = (unsigned)v;
 		break;
@@ -472,7 +472,8 @@ cmd_check(int argc, char **argv)
 	bp.next = next_domain;
 	bp.result = on_result;
 	bp.arg = &r;
-	if (probe_batch_run(&o, &bp, &sum, err, sizeof(err)) != 0) {
+	if (probe_batch_run(&o.probe, &o.net.dns, &bp, &sum, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "daneprobe: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;

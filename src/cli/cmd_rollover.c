@@ -33,13 +33,16 @@
 #include <openssl/crypto.h>
 #include <openssl/x509v3.h>
 
-#include "cli/cli_common.h"
+#include "cli/cli_args.h"
+#include "cli/cli_net.h"
 #include "cli/commands.h"
 #include "policy/dane_rollover.h"
+#include "dns/dns_name.h"
 #include "dns/dns_resolver.h"
 #include "util/ev_compat.h"
 #include "util/hex.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "probe/probe_engine.h"
 #include "report/report_safe.h"
 #include "tls/tlsa_gen.h"
@@ -49,9 +52,9 @@ enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
 enum { EXIT_INTERRUPTED = 130 };
 enum { MAX_HOSTS = 64 };
 
-enum { OPT_CERT = 256, OPT_KEY, OPT_NEXT_KEY, OPT_NEXT_CERT, OPT_PASSWORD,
-    OPT_PASSWORD_FILE, OPT_HOST, OPT_TTL, OPT_FORMAT, OPT_RESOLVER,
-    OPT_ANCHOR, OPT_ROOT_HINTS, OPT_CONNECT, OPT_HELO, OPT_DEBUG };
+enum { OPT_CERT = CLI_NET_OPT_FREE, OPT_KEY, OPT_NEXT_KEY, OPT_NEXT_CERT,
+    OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_HOST, OPT_TTL, OPT_FORMAT,
+    OPT_CONNECT, OPT_DEBUG };
 
 static const struct option rollover_options[] = {
 	{ "cert", required_argument, NULL, OPT_CERT },
@@ -61,17 +64,11 @@ static const struct option rollover_options[] = {
 	{ "password", required_argument, NULL, OPT_PASSWORD },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "host", required_argument, NULL, OPT_HOST },
-	{ "port", required_argument, NULL, 'p' },
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "resolver", required_argument, NULL, OPT_RESOLVER },
-	{ "trust-anchor", required_argument, NULL, OPT_ANCHOR },
-	{ "root-hints", required_argument, NULL, OPT_ROOT_HINTS },
 	{ "connect", required_argument, NULL, OPT_CONNECT },
-	{ "helo", required_argument, NULL, OPT_HELO },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
+	CLI_NET_LONG_OPTIONS,
+	CLI_NET_DNS_LONG_OPTIONS,
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
@@ -217,22 +214,23 @@ typedef struct roll_opts {
 	roll_cmd cmd;
 	const char *cert, *key, *next_key, *next_cert, *host;
 	const char *password, *password_file, *connect, *format;
-	long port, ttl;
-	double timeout;
-	dns_resolver_config dns;
-	char helo[256];
+	long ttl;
+	cli_net_options net;     /* -p -t --helo -4 -6, DNS options */
 	int verbose;
-	char family;             /* '4', '6' (forced), or 0 for both */
 	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } roll_opts;
 
 /* The one-line usage of the subcommand given, for usage errors. */
-static const char *roll_usage_line = "Usage: daneprobe rollover "
-    "plan|check|status [options] MX-HOST... (daneprobe rollover --help)";
+static cli_usage roll_usage = { "daneprobe rollover", "Usage: daneprobe "
+    "rollover plan|check|status [options] MX-HOST... (daneprobe rollover "
+    "--help)" };
+#define usage_error(...) cli_usage_error(&roll_usage, __VA_ARGS__)
 
-#define usage_error(...) cli_usage_error("daneprobe rollover", \
-    roll_usage_line, __VA_ARGS__)
+static const cli_net_words roll_words = {
+	.timeout_hint = "",
+	.both_families = "to look at both families",
+};
 
 static int failf(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -264,9 +262,10 @@ option_scope(int c)
 		return FOR_PLAN | FOR_CHECK;
 	case OPT_NEXT_KEY: case OPT_NEXT_CERT: case OPT_TTL:
 		return FOR_PLAN;
-	case OPT_RESOLVER: case OPT_ANCHOR: case OPT_ROOT_HINTS: case 't':
+	case CLI_OPT_RESOLVER: case CLI_OPT_ANCHOR: case CLI_OPT_ROOT_HINTS:
+	case 't':
 		return FOR_CHECK | FOR_STATUS;
-	case OPT_CONNECT: case OPT_HELO: case '4': case '6':
+	case OPT_CONNECT: case CLI_OPT_HELO: case '4': case '6':
 		return FOR_STATUS;
 	default:
 		return FOR_ALL;
@@ -308,6 +307,12 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 
 	if ((rc = check_option(c, o)) >= 0)
 		return rc;
+	switch (cli_net_option(&o->net, c, arg, err, sizeof(err))) {
+	case 1:
+		return -1;
+	case -1:
+		return usage_error("%s", err);
+	}
 	switch (c) {
 	case OPT_CERT: o->cert = arg; break;
 	case OPT_KEY: o->key = arg; break;
@@ -322,33 +327,10 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 	case OPT_PASSWORD_FILE: o->password_file = arg; break;
 	case OPT_HOST: o->host = arg; break;
 	case OPT_FORMAT: o->format = arg; break;
-	case OPT_RESOLVER: o->dns.resolver = arg; break;
-	case OPT_ANCHOR: o->dns.trust_anchor_file = arg; break;
-	case OPT_ROOT_HINTS: o->dns.root_hints_file = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
-	case OPT_HELO:
-		if (cli_check_helo(arg, err, sizeof(err)) != 0)
-			return usage_error("%s", err);
-		snprintf(o->helo, sizeof(o->helo), "%s", arg);
-		break;
-	case 'p':
-		if (cli_parse_long(arg, 1, 65535, &o->port) != 0)
-			return usage_error("invalid port \"%s\"", arg);
-		break;
 	case OPT_TTL:
-		if (cli_parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
+		if (parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
 			return usage_error("invalid TTL \"%s\"", arg);
-		break;
-	case 't':
-		if (cli_parse_seconds(arg, &o->timeout) != 0)
-			return usage_error("invalid timeout \"%s\"", arg);
-		break;
-	case '4':
-	case '6':
-		if (o->family != 0 && o->family != c)
-			return usage_error("%s", "-4 and -6 contradict each "
-			    "other (give neither to look at both families)");
-		o->family = (char)c;
 		break;
 	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
 	case OPT_DEBUG: o->verbose = 2; break;
@@ -534,7 +516,7 @@ run_plan(roll_opts *o)
 	    !o->host)
 		return usage_error("%s", "plan needs one of --cert/--key "
 		    "CURRENT, one of --next-key/--next-cert, and MX-HOST");
-	if (tlsa_gen_owner(o->host, (int)o->port, owner, sizeof(owner), err,
+	if (tlsa_gen_owner(o->host, o->net.port, owner, sizeof(owner), err,
 	    sizeof(err)) != 0)
 		return usage_error("%s", err);
 	pw = password(o, &rc);
@@ -605,15 +587,12 @@ resolve_hosts(const roll_opts *o, host_q *hosts, size_t n, bool addrs,
 {
 	/* Signals need the default loop in libev. */
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
-	dns_resolver_config cfg = o->dns;
+	dns_resolver_config cfg = o->net.dns;
 	dns_resolver *r = NULL;
 	ev_signal sigint, sigterm;
 	bool stop = false;
 	int rc = -1;
 
-	cfg.timeout_ms = (unsigned)(o->timeout * 1000.0 / 2.0);
-	if (cfg.timeout_ms > 10000)
-		cfg.timeout_ms = 10000;
 	if (loop == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
@@ -660,13 +639,11 @@ hosts_from_args(const roll_opts *o, char **names, size_t n, host_q **out)
 	if (h == NULL)
 		return failf(EXIT_USAGE, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (cli_normalize_domain(names[i], h[i].name,
+		if (dns_name_parse(names[i], h[i].name,
 		    sizeof(h[i].name), err, sizeof(err)) != 0)
 			return usage_error("%s", err);
-		for (char *c = h[i].name; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
 		snprintf(h[i].tlsa_name, sizeof(h[i].tlsa_name),
-		    "_%ld._tcp.%s", o->port, h[i].name);
+		    "_%d._tcp.%s", o->net.port, h[i].name);
 	}
 	return -1;
 }
@@ -1086,8 +1063,8 @@ typedef struct status_addr {
 static void
 status_fetch(const roll_opts *o, const host_q *h, status_addr *sa)
 {
-	tlsa_gen_fetch_params p = { h->name, sa->addr, (int)o->port,
-	    o->timeout, o->helo, NULL, AF_UNSPEC };
+	tlsa_gen_fetch_params p = { h->name, sa->addr, o->net.port,
+	    o->net.timeout, o->net.helo, NULL, AF_UNSPEC };
 	dane_chain_digests ch[2];
 	const dane_chain_digests *cp[2] = { &ch[0], &ch[1] };
 	int k = 0;
@@ -1120,15 +1097,15 @@ status_addrs(const roll_opts *o, const host_q *h, status_addr *out,
 		return 1;
 	}
 	for (int k = 0; k < 2; k++) {
-		if (o->family == (k ? '4' : '6'))
+		if (o->net.family == (k ? '4' : '6'))
 			continue;
 		for (size_t i = 0; as[k] && as[k]->status == DNS_STATUS_OK &&
 		    i < as[k]->count && n < max; i++, n++) {
 			snprintf(out[n].addr, sizeof(out[n].addr), "%s",
 			    as[k]->addrs[i].text);
-			out[n].no_route = o->family == 0 &&
+			out[n].no_route = o->net.family == 0 &&
 			    probe_engine_no_route(&as[k]->addrs[i],
-			    (int)o->port);
+			    o->net.port);
 			if (out[n].no_route) {
 				out[n].n = -1;
 				snprintf(out[n].reason, sizeof(out[n].reason),
@@ -1300,13 +1277,9 @@ out:
 static void
 opts_init(roll_opts *o)
 {
-	cli_options co;
-
 	memset(o, 0, sizeof(*o));
-	o->port = 25;
-	o->timeout = 30.0;
-	cli_options_init(&co);
-	snprintf(o->helo, sizeof(o->helo), "%s", co.helo_buf);
+	/* The same defaults as check: port 25, 30 s, EHLO this host's FQDN. */
+	cli_net_init(&o->net, &roll_words);
 }
 
 /* The MX hosts: the arguments, and --host (one more, the same thing). */
@@ -1378,15 +1351,17 @@ cmd_rollover(int argc, char **argv)
 	snprintf(usage_line, sizeof(usage_line), "%.*s (daneprobe rollover "
 	    "%s --help)", (int)strcspn(usage_lines[o.cmd], "\n"),
 	    usage_lines[o.cmd], roll_cmd_names[o.cmd]);
-	roll_usage_line = usage_line;
+	roll_usage.line = usage_line;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":p:t:vh46",
-	    rollover_options, NULL)) != -1)
+	while ((c = getopt_long(argc - 1, argv + 1, ":" CLI_NET_SHORT_OPTIONS
+	    "vh", rollover_options, NULL)) != -1)
 		if ((rc = parse_one(c, optarg, argv + 1, &o)) >= 0)
 			return rc;
 	if ((rc = check_stdin(&o)) >= 0)
 		return rc;
+	/* The DNS timeout from -t, with check's floor and ceiling. */
+	cli_net_finish(&o.net);
 	log_set_level(o.verbose >= 2 ? LOG_LEVEL_DEBUG : o.verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	names = host_names(argv + 1 + optind, (size_t)(argc - 1 - optind),

@@ -16,15 +16,18 @@
 
 #include <openssl/crypto.h>
 
-#include "cli/cli_common.h"
+#include "cli/cli_args.h"
+#include "cli/cli_net.h"
 #include "cli/commands.h"
+#include "dns/dns_name.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "report/report_safe.h"
 #include "tls/tlsa_gen.h"
 
-enum { OPT_CERT = 256, OPT_KEY, OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_SERVER,
-    OPT_CONNECT, OPT_FAMILY, OPT_DEPTH, OPT_HOST, OPT_TTL, OPT_FORMAT,
-    OPT_HELO, OPT_DEBUG };
+enum { OPT_CERT = CLI_NET_OPT_FREE, OPT_KEY, OPT_PASSWORD, OPT_PASSWORD_FILE,
+    OPT_SERVER, OPT_CONNECT, OPT_FAMILY, OPT_DEPTH, OPT_HOST, OPT_TTL,
+    OPT_FORMAT, OPT_DEBUG };
 
 static const struct option tlsa_options[] = {
 	{ "cert", required_argument, NULL, OPT_CERT },
@@ -39,13 +42,10 @@ static const struct option tlsa_options[] = {
 	{ "mtype", required_argument, NULL, 'm' },
 	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "host", required_argument, NULL, OPT_HOST },
-	{ "port", required_argument, NULL, 'p' },
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "helo", required_argument, NULL, OPT_HELO },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
+	/* -p (owner name and --server), -t, --helo, -4/-6 (--server) */
+	CLI_NET_LONG_OPTIONS,
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
@@ -102,22 +102,24 @@ typedef struct tlsa_opts {
 	const char *password, *password_file;
 	uint8_t usage, selector, mtype;
 	long depth;              /* -1: by usage */
-	long port, ttl;
+	long ttl;
 	tlsa_gen_format format;
-	double timeout;
-	const char *helo;
-	char helo_buf[256];
+	cli_net_options net;     /* -p -t --helo -4 -6 */
 	char server_buf[256];    /* --server as an A-label name */
 	int verbose;
-	int ip_family;           /* -4/-6: AF_INET/AF_INET6, else AF_UNSPEC */
 	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } tlsa_opts;
 
 #define TLSA_USAGE "Usage: daneprobe tlsa (--cert FILE | --key FILE | " \
     "--server HOST) [options] (daneprobe tlsa --help lists them)"
-#define usage_error(...) cli_usage_error("daneprobe tlsa", TLSA_USAGE, \
-    __VA_ARGS__)
+static const cli_usage tlsa_usage = { "daneprobe tlsa", TLSA_USAGE };
+#define usage_error(...) cli_usage_error(&tlsa_usage, __VA_ARGS__)
+
+static const cli_net_words tlsa_words = {
+	.timeout_hint = "",
+	.both_families = "for both families",
+};
 
 /* Returns -1 to go on, or an exit status. */
 static int
@@ -126,6 +128,12 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 	const struct option *opt = NULL;
 	char err[300];
 
+	switch (cli_net_option(&o->net, c, arg, err, sizeof(err))) {
+	case 1:
+		return -1;
+	case -1:
+		return usage_error("%s", err);
+	}
 	for (const struct option *p = tlsa_options; p->name != NULL; p++)
 		if (p->val == c)
 			opt = p;
@@ -146,11 +154,6 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 	case OPT_SERVER: o->server = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
 	case OPT_HOST: o->host = arg; break;
-	case OPT_HELO:
-		if (cli_check_helo(arg, err, sizeof(err)) != 0)
-			return usage_error("%s", err);
-		o->helo = arg;
-		break;
 	case OPT_FAMILY:
 		if (strcasecmp(arg, "ecdsa") != 0 && strcasecmp(arg, "rsa") != 0)
 			return usage_error("unknown key family \"%s\" (ecdsa or "
@@ -171,33 +174,17 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 			return usage_error("%s", err);
 		break;
 	case OPT_DEPTH:
-		if (cli_parse_long(arg, 0, 31, &o->depth) != 0)
+		if (parse_long(arg, 0, 31, &o->depth) != 0)
 			return usage_error("invalid depth \"%s\"", arg);
 		break;
-	case 'p':
-		if (cli_parse_long(arg, 1, 65535, &o->port) != 0)
-			return usage_error("invalid port \"%s\"", arg);
-		break;
 	case OPT_TTL:
-		if (cli_parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
+		if (parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
 			return usage_error("invalid TTL \"%s\"", arg);
 		break;
 	case OPT_FORMAT:
 		if (tlsa_gen_parse_format(arg, &o->format) != 0)
 			return usage_error("unknown format \"%s\" (zone, "
 			    "nsupdate, generic, json)", arg);
-		break;
-	case 't':
-		if (cli_parse_seconds(arg, &o->timeout) != 0)
-			return usage_error("invalid timeout \"%s\"", arg);
-		break;
-	case '4':
-	case '6':
-		if (o->ip_family != AF_UNSPEC && o->ip_family != (c == '4' ?
-		    AF_INET : AF_INET6))
-			return usage_error("%s", "-4 and -6 contradict each "
-			    "other (give neither for both families)");
-		o->ip_family = c == '4' ? AF_INET : AF_INET6;
 		break;
 	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
 	case OPT_DEBUG: o->verbose = 2; break;
@@ -212,20 +199,14 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 static void
 opts_init(tlsa_opts *o)
 {
-	cli_options co;
-
 	memset(o, 0, sizeof(*o));
 	o->usage = TLSA_USAGE_DANE_EE;
 	o->selector = TLSA_SELECTOR_SPKI;
 	o->mtype = TLSA_MTYPE_SHA256;
 	o->depth = -1;
-	o->port = 25;
-	o->timeout = 30.0;
 	o->format = TLSA_GEN_ZONE;
-	/* The same EHLO default as check: this host's FQDN. */
-	cli_options_init(&co);
-	snprintf(o->helo_buf, sizeof(o->helo_buf), "%s", co.helo_buf);
-	o->helo = o->helo_buf;
+	/* The same defaults as check: port 25, 30 s, EHLO this host's FQDN. */
+	cli_net_init(&o->net, &tlsa_words);
 }
 
 static int
@@ -239,7 +220,7 @@ check_sources(const tlsa_opts *o)
 		    "--server HOST");
 	if (o->connect && !o->server)
 		return usage_error("%s", "--connect needs --server");
-	if (o->ip_family != AF_UNSPEC && !o->server)
+	if (o->net.family != 0 && !o->server)
 		return usage_error("%s", "-4/-6 need --server");
 	if (o->key && o->selector != TLSA_SELECTOR_SPKI)
 		return usage_error("%s", "a key gives selector 1 (spki) only; "
@@ -361,7 +342,7 @@ emit(const tlsa_opts *o, const tlsa_gen_item *items, size_t n)
 	char owner[300] = "", err[200];
 	const char *host = o->host ? o->host : o->server;
 
-	if (host != NULL && tlsa_gen_owner(host, (int)o->port, owner,
+	if (host != NULL && tlsa_gen_owner(host, o->net.port, owner,
 	    sizeof(owner), err, sizeof(err)) != 0)
 		return usage_error("--host: %s", err);
 	if (tlsa_gen_print(stdout, o->format, host ? owner : NULL,
@@ -414,8 +395,9 @@ seen(const tlsa_gen_item *items, size_t n, const tlsa_record *r)
 static int
 run_server(const tlsa_opts *o)
 {
-	tlsa_gen_fetch_params p = { o->server, o->connect, (int)o->port,
-	    o->timeout, o->helo, o->family, o->ip_family };
+	tlsa_gen_fetch_params p = { o->server, o->connect, o->net.port,
+	    o->net.timeout, o->net.helo, o->family, o->net.family == '4' ?
+	    AF_INET : o->net.family == '6' ? AF_INET6 : AF_UNSPEC };
 	tlsa_gen_chain *chains = NULL;
 	tlsa_gen_item items[2];
 	char err[400];
@@ -457,7 +439,7 @@ normalize_server(tlsa_opts *o)
 
 	if (o->server == NULL)
 		return -1;
-	if (cli_normalize_domain(o->server, o->server_buf,
+	if (dns_name_parse(o->server, o->server_buf,
 	    sizeof(o->server_buf), err, sizeof(err)) != 0)
 		return usage_error("--server: %s", err);
 	o->server = o->server_buf;
@@ -471,8 +453,8 @@ run(tlsa_opts *o, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:s:m:p:t:vh46", tlsa_options,
-	    NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":u:s:m:" CLI_NET_SHORT_OPTIONS
+	    "vh", tlsa_options, NULL)) != -1)
 		if ((rc = parse_one(c, optarg, argv, o)) >= 0)
 			return rc;
 	if (optind < argc)

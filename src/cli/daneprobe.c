@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +74,9 @@ main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 
+	/* A server that resets mid-write must give EPIPE, not kill us
+	 * (OpenSSL writes with write(2), so MSG_NOSIGNAL cannot help). */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		overview(stderr);
 		return EXIT_USAGE;

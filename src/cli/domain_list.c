@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_common.h"
 #include "cli/domain_list.h"
+#include "dns/dns_name.h"
+#include "util/strmap.h"
+#include "util/text_escape.h"
 
 void
 domain_list_init(domain_list *l)
@@ -27,60 +29,17 @@ domain_list_free(domain_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->names[i]);
 	free(l->names);
-	free(l->slots);
+	strmap_free(l->index);
 	domain_list_init(l);
-}
-
-/* FNV-1a: names are short and already lower case. */
-static size_t
-hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
-}
-
-/* Slot holding `name`, or the empty slot where it would go. */
-static size_t *
-find_slot(const domain_list *l, const char *name)
-{
-	size_t mask = l->n_slots - 1, i = hash_name(name) & mask;
-
-	while (l->slots[i] != 0 && strcmp(l->names[l->slots[i] - 1], name) != 0)
-		i = (i + 1) & mask;
-	return &l->slots[i];
 }
 
 size_t
 domain_list_index(const domain_list *l, const char *name)
 {
-	size_t slot;
+	/* The map holds index + 1, so an absent name (NULL) gives l->n. */
+	uintptr_t slot = l->index ? (uintptr_t)strmap_get(l->index, name) : 0;
 
-	if (l->n_slots == 0)
-		return l->n;
-	slot = *find_slot(l, name);
-	return slot != 0 ? slot - 1 : l->n;
-}
-
-/* Keeps the table at most half full; n_slots stays a power of two. */
-static int
-grow_slots(domain_list *l)
-{
-	size_t n_slots = l->n_slots ? l->n_slots * 2 : 64;
-	size_t *old = l->slots, old_n = l->n_slots;
-
-	if ((l->slots = calloc(n_slots, sizeof(*l->slots))) == NULL) {
-		l->slots = old;
-		return -1;
-	}
-	l->n_slots = n_slots;
-	for (size_t i = 0; i < old_n; i++)
-		if (old[i] != 0)
-			*find_slot(l, l->names[old[i] - 1]) = old[i];
-	free(old);
-	return 0;
+	return slot != 0 ? (size_t)(slot - 1) : l->n;
 }
 
 static int
@@ -100,14 +59,12 @@ int
 domain_list_add(domain_list *l, const char *name, char *err, size_t errlen)
 {
 	char norm[256];
-	size_t *slot;
 
-	if (cli_normalize_domain(name, norm, sizeof(norm), err, errlen) != 0)
+	if (dns_name_parse(name, norm, sizeof(norm), err, errlen) != 0)
 		return -1;
-	if ((l->n + 1) * 2 > l->n_slots && grow_slots(l) != 0)
+	if (l->index == NULL && (l->index = strmap_new()) == NULL)
 		goto oom;
-	slot = find_slot(l, norm);
-	if (*slot != 0)
+	if (strmap_get(l->index, norm) != NULL)
 		return 0;
 	if (l->n >= DOMAIN_LIST_MAX_NAMES) {
 		snprintf(err, errlen, "more than %d domains",
@@ -118,7 +75,11 @@ domain_list_add(domain_list *l, const char *name, char *err, size_t errlen)
 		goto oom;
 	if ((l->names[l->n] = strdup(norm)) == NULL)
 		goto oom;
-	*slot = ++l->n;
+	if (strmap_put(l->index, norm, (void *)(uintptr_t)(l->n + 1)) != 0) {
+		free(l->names[l->n]);
+		goto oom;
+	}
+	l->n++;
 	return 1;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -192,11 +153,11 @@ report_bad(FILE *diag, const char *label, size_t lineno, const char *why,
 	char label_esc[1024], why_esc[DOMAIN_LIST_MAX_ECHO + 4];
 
 	if (diag != NULL) {
-		cli_escape_text(label, sizeof(label_esc) - 4, true,
+		text_escape(label, sizeof(label_esc) - 4, true,
 		    label_esc, sizeof(label_esc));
-		/* A bad name is quoted escaped already (cli_normalize_domain):
+		/* A bad name is quoted escaped already (dns_name_parse):
 		 * its backslashes are escapes, not to be doubled. */
-		cli_escape_text(why, DOMAIN_LIST_MAX_ECHO, false, why_esc,
+		text_escape(why, DOMAIN_LIST_MAX_ECHO, false, why_esc,
 		    sizeof(why_esc));
 		fprintf(diag, "daneprobe: %s:%zu: %s; line skipped\n",
 		    label_esc, lineno, why_esc);

@@ -5,7 +5,7 @@
  * List file syntax: one domain per line; '#' starts a comment (whole line
  * or after the name); blank lines are ignored; surrounding blanks and a
  * CR before the newline are stripped.  Names are normalized with
- * cli_normalize_domain() (lower case, no trailing dot), so duplicates are
+ * dns_name_parse() (lower case, no trailing dot), so duplicates are
  * found whatever their spelling and kept once, in first-seen order -- a
  * Prometheus exposition must not repeat a series.  A bad line (invalid
  * name, two words, NUL byte, longer than DOMAIN_LIST_MAX_LINE) is reported
@@ -37,10 +37,9 @@ typedef struct domain_list {
 	char **names;   /* owned, normalized */
 	size_t n;
 	size_t cap;
-	/* Open-addressing hash of names (index + 1; 0 = empty slot), so
-	 * duplicate detection stays linear for long lists. */
-	size_t *slots;
-	size_t n_slots;
+	/* name -> index + 1 (as a pointer), so duplicate detection stays
+	 * linear for long lists; NULL until the first name. */
+	struct strmap *index;
 } domain_list;
 
 void domain_list_init(domain_list *l);

@@ -232,8 +232,9 @@ measure_self(probe_batch_summary *sum)
 }
 
 int
-probe_batch_run(const cli_options *o, const probe_batch_params *p,
-    probe_batch_summary *sum, char *err, size_t errlen)
+probe_batch_run(const probe_config *cfg, const dns_resolver_config *dns,
+    const probe_batch_params *p, probe_batch_summary *sum, char *err,
+    size_t errlen)
 {
 	batch b;
 
@@ -247,11 +248,7 @@ probe_batch_run(const cli_options *o, const probe_batch_params *p,
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
-	/* A server that resets mid-write must give EPIPE, not kill us
-	 * (OpenSSL writes with write(2), so MSG_NOSIGNAL cannot help). */
-	signal(SIGPIPE, SIG_IGN);
-	if (probe_engine_new(b.loop, &o->probe, &o->dns, &b.eng, err,
-	    errlen) != 0)
+	if (probe_engine_new(b.loop, cfg, dns, &b.eng, err, errlen) != 0)
 		return -1;
 	b.t0 = ev_now(b.loop);
 	watchers_start(&b);

@@ -17,7 +17,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli/cli_common.h"
+#include "dns/dns_resolver.h"
+#include "probe/probe_config.h"
 #include "probe/probe_engine.h"
 
 typedef struct probe_batch_summary {
@@ -65,11 +66,14 @@ typedef struct probe_batch_params {
 	void *arg;
 } probe_batch_params;
 
-/* Returns 0 when every domain was probed (or the run was interrupted:
- * summary->interrupted), -1 with a reason when the engine could not be set
- * up. */
-int probe_batch_run(const cli_options *o, const probe_batch_params *p,
-    probe_batch_summary *summary, char *err, size_t errlen);
+/* Runs the probes of `cfg` with the resolver of `dns` (both borrowed for
+ * the call).  Returns 0 when every domain was probed (or the run was
+ * interrupted: summary->interrupted), -1 with a reason when the engine
+ * could not be set up.  The caller ignores SIGPIPE (a server that resets
+ * mid-write must give EPIPE, not kill the process). */
+int probe_batch_run(const probe_config *cfg, const dns_resolver_config *dns,
+    const probe_batch_params *p, probe_batch_summary *summary, char *err,
+    size_t errlen);
 
 /* Adds one finished domain to the summary counters. */
 void probe_batch_count(probe_batch_summary *s, const probe_domain *d);

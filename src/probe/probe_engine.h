@@ -22,26 +22,10 @@
 
 #include "policy/dane_verdict.h"
 #include "dns/dns_resolver.h"
+#include "probe/probe_config.h"
 #include "probe/probe_result.h"
 
 struct ev_loop;
-
-typedef struct probe_config {
-	const char *helo_name;   /* EHLO argument */
-	int port;                /* 25 */
-	bool use_ipv4, use_ipv6;
-	double timeout;          /* overall seconds per domain */
-	double phase_timeout;    /* inactivity seconds per SMTP phase */
-	bool require_dane;
-	bool no_rollover_warning; /* breaks-at-renewal is a note, not WARNING */
-	expiry_thresholds expiry;
-	unsigned per_host;       /* connections to one address at a time; 0 = no cap */
-	unsigned max_sessions;   /* SMTP sessions at once overall; 0 = no cap */
-	/* Addresses probed per domain, in MX preference order; 0 = no cap.
-	 * The rest are reported as not probed (WARNING).  Each may take two
-	 * sessions (one per key algorithm). */
-	unsigned max_addresses;
-} probe_config;
 
 typedef struct probe_engine probe_engine;
 

@@ -5,58 +5,11 @@
 #include "config.h"
 
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "report/report_safe.h"
-
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid.
- * Overlong forms and surrogates are invalid (RFC 3629). */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	size_t n;
-	unsigned min;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1f;
-		min = 0x80;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0f;
-		min = 0x800;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the terminating NUL */
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* Whether the n bytes at p (one valid character) must be escaped. */
-static bool
-must_escape(const unsigned char *p, size_t n, unsigned flags)
-{
-	if (n == 1)
-		return p[0] < 0x20 || p[0] == 0x7f ||
-		    (p[0] == '|' && (flags & REPORT_SAFE_PIPE));
-	/* U+0080..U+009F: C1 controls (CSI, OSC, ...) */
-	return n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
-}
+#include "util/text_escape.h"
 
 char *
 report_safe(char *dst, size_t dstlen, const char *src, unsigned flags)
@@ -65,9 +18,10 @@ report_safe(char *dst, size_t dstlen, const char *src, unsigned flags)
 	size_t o = 0;
 
 	while (*p != '\0') {
-		size_t n = utf8_len(p);
+		size_t n = text_utf8_len(p);
 
-		if (n == 0 || must_escape(p, n, flags)) {
+		if (n == 0 || text_must_escape(p, n,
+		    (flags & REPORT_SAFE_PIPE) != 0)) {
 			/* every byte of an escaped character, as \xHH */
 			size_t k = n ? n : 1;
 

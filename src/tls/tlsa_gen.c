@@ -5,12 +5,10 @@
 
 #include "tls/tlsa_gen.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,12 +22,13 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
+#include "dns/dns_name.h"
 #include "tls/cert_facts.h"
-#include "cli/cli_common.h"
 #include "tls/dane_tls.h"
 #include "util/ev_compat.h"
 #include "util/hex.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "probe/probe_engine.h"
 #include "smtp/smtp_session.h"
 
@@ -424,7 +423,7 @@ parse_param(const char *s, const char *const *names, int count,
 				*out = (uint8_t)i;
 				return 0;
 			}
-	if (cli_parse_long(s, 0, count - 1, &v) == 0) {
+	if (parse_long(s, 0, count - 1, &v) == 0) {
 		*out = (uint8_t)v;
 		return 0;
 	}
@@ -472,10 +471,9 @@ tlsa_gen_owner(const char *host, int port, char *buf, size_t len, char *err,
 {
 	char name[256];
 
-	if (cli_normalize_domain(host, name, sizeof(name), err, errlen) != 0)
+	/* Lower case, A-labels, no trailing dot: as probes show it. */
+	if (dns_name_parse(host, name, sizeof(name), err, errlen) != 0)
 		return -1;
-	for (char *c = name; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
 	snprintf(buf, len, "_%d._tcp.%s.", port, name);
 	return 0;
 }
@@ -761,8 +759,6 @@ tlsa_gen_fetch(const tlsa_gen_fetch_params *p, tlsa_gen_chain **chains,
 
 	*chains = NULL;
 	snprintf(err, errlen, "no TLS handshake with %s", p->host);
-	/* A server resetting mid-write must give EPIPE, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
 	if (out == NULL || resolve(p, &ais, err, errlen) != 0 ||
 	    (loop = ev_loop_new(EVFLAG_AUTO)) == NULL ||
 	    (ctx = dane_tls_ctx_new(err, errlen)) == NULL)

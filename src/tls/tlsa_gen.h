@@ -139,7 +139,8 @@ typedef struct tlsa_gen_chain {
  * each; a family the server has no certificate for is left out, and a
  * second family presenting the very same leaf is dropped).  Returns the
  * number of chains (>= 1) with *chains allocated, or -1 with a reason
- * when no handshake succeeded. */
+ * when no handshake succeeded.  The caller ignores SIGPIPE (a server
+ * resetting mid-write must give EPIPE, not kill the process). */
 int tlsa_gen_fetch(const tlsa_gen_fetch_params *p, tlsa_gen_chain **chains,
     char *err, size_t errlen);
 void tlsa_gen_chains_free(tlsa_gen_chain *chains, int n);

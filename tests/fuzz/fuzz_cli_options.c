@@ -1,6 +1,6 @@
 /*
  * fuzz_cli_options.c -- the option value parsers of the CLI and the
- * plugin (src/cli/cli_common.h) against arbitrary argument strings: numbers
+ * plugin (src/cli/cli_common.h, src/util/parse.h, dns_name_parse()) against arbitrary argument strings: numbers
  * in ranges (-p, -t, --max-*), Nagios day thresholds (-w/-c) and domain
  * names (arguments, list files).
  *
@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "cli/cli_common.h"
+#include "dns/dns_name.h"
+#include "util/parse.h"
 #include "fuzz.h"
 
 const char fuzz_target_name[] = "cli_options";
@@ -33,9 +35,9 @@ check_numbers(const char *s)
 	double d = 0.0;
 
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
-		if (cli_parse_long(s, ranges[i][0], ranges[i][1], &l) == 0)
+		if (parse_long(s, ranges[i][0], ranges[i][1], &l) == 0)
 			FUZZ_CHECK(l >= ranges[i][0] && l <= ranges[i][1]);
-	if (cli_parse_seconds(s, &d) == 0)
+	if (parse_seconds(s, &d) == 0)
 		FUZZ_CHECK(isfinite(d) && d > 0.0 && d <= 3600.0);
 	if (cli_parse_days_threshold(s, &l) == 0)
 		FUZZ_CHECK(l == -1 || (l >= 0 && l <= 100000));
@@ -72,13 +74,13 @@ check_domain(const char *s, size_t outlen)
 
 	memset(out, 'Z', sizeof(out));
 	err[0] = '\0';
-	if (cli_normalize_domain(s, out, outlen, err, sizeof(err)) != 0) {
+	if (dns_name_parse(s, out, outlen, err, sizeof(err)) != 0) {
 		FUZZ_CHECK(err[0] != '\0');
 		return;
 	}
 	FUZZ_CHECK(strlen(out) < outlen);
 	FUZZ_CHECK(normal_form(out));
-	FUZZ_CHECK(cli_normalize_domain(out, again, sizeof(again), err,
+	FUZZ_CHECK(dns_name_parse(out, again, sizeof(again), err,
 	    sizeof(err)) == 0);
 	FUZZ_CHECK(strcmp(out, again) == 0);
 }

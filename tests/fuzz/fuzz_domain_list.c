@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli_common.h"
+#include "dns/dns_name.h"
 #include "cli/domain_list.h"
 #include "fuzz.h"
 
@@ -36,7 +36,7 @@ check_names(domain_list *l)
 	char norm[256], err[300];
 
 	for (size_t i = 0; i < l->n; i++) {
-		FUZZ_CHECK(cli_normalize_domain(l->names[i], norm, sizeof(norm),
+		FUZZ_CHECK(dns_name_parse(l->names[i], norm, sizeof(norm),
 		    err, sizeof(err)) == 0);
 		FUZZ_CHECK(strcmp(norm, l->names[i]) == 0);
 		for (size_t j = 0; j < i; j++)

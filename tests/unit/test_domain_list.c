@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_common.h"
+#include "cli/cli_net.h"
+#include "dns/dns_name.h"
 #include "cli/domain_list.h"
 
 typedef struct parsed {
@@ -351,35 +352,35 @@ Test(domain_list, u_labels_become_a_labels_and_match_their_duplicates)
 
 /* A name from the command line is echoed in its error the way a list line
  * is: control and 8-bit bytes as \xHH, never raw to the terminal. */
-Test(cli_normalize_domain, a_bad_name_is_quoted_escaped)
+Test(dns_name_parse, a_bad_name_is_quoted_escaped)
 {
 	char out[256], err[300];
 
-	cr_assert_eq(cli_normalize_domain("\x1b]0;owned\x07.example", out,
+	cr_assert_eq(dns_name_parse("\x1b]0;owned\x07.example", out,
 	    sizeof(out), err, sizeof(err)), -1);
 	cr_expect_str_eq(err, "invalid domain name "
 	    "\"\\x1b]0;owned\\x07.example\"");
 	/* Non-ASCII goes the IDN way: its error quotes the name too. */
-	cr_assert_eq(cli_normalize_domain("b\xc3\xbc\x1b[2J.example", out,
+	cr_assert_eq(dns_name_parse("b\xc3\xbc\x1b[2J.example", out,
 	    sizeof(out), err, sizeof(err)), -1);
 	cr_expect_null(strchr(err, '\x1b'), "raw ESC in: %s", err);
 	cr_expect_not_null(strstr(err, "\"b\\xc3\\xbc\\x1b[2J.example\""),
 	    "%s", err);
 	/* Plain UTF-8 text is shown as typed. */
-	cr_assert_eq(cli_normalize_domain("\xc3\xbc.xn--zz", out, sizeof(out),
+	cr_assert_eq(dns_name_parse("\xc3\xbc.xn--zz", out, sizeof(out),
 	    err, sizeof(err)), -1);
 	cr_expect_not_null(strstr(err, "\"\xc3\xbc.xn--zz\""), "%s", err);
 	cr_assert_eq(cli_check_helo("\x1b[31mred", err, sizeof(err)), -1);
 	cr_expect_not_null(strstr(err, "\"\\x1b[31mred\""), "%s", err);
 }
 
-Test(cli_normalize_domain, the_echo_of_a_long_bad_name_is_capped)
+Test(dns_name_parse, the_echo_of_a_long_bad_name_is_capped)
 {
 	char in[400], out[256], err[400];
 
 	memset(in, '\x1b', sizeof(in) - 1);
 	in[sizeof(in) - 1] = '\0';
-	cr_assert_eq(cli_normalize_domain(in, out, sizeof(out), err,
+	cr_assert_eq(dns_name_parse(in, out, sizeof(out), err,
 	    sizeof(err)), -1);
 	cr_expect_null(strchr(err, '\x1b'), "raw ESC in: %s", err);
 	cr_expect_lt(strlen(err), 160, "%zu: %s", strlen(err), err);
