@@ -26,6 +26,12 @@
 
 struct ev_loop;
 
+typedef enum probe_sessions {
+	PROBE_SESSIONS_ALL = 0,
+	PROBE_SESSIONS_NONE,
+	PROBE_SESSIONS_IF_TLSA,
+} probe_sessions;
+
 typedef struct probe_config {
 	const char *helo_name;   /* EHLO argument */
 	int port;                /* 25 */
@@ -41,6 +47,13 @@ typedef struct probe_config {
 	 * The rest are reported as not probed (WARNING).  Each may take two
 	 * sessions (one per key algorithm). */
 	unsigned max_addresses;
+	/* Which hosts get SMTP sessions: every one (check), none (DNS and
+	 * host policy only: rollover check), or only those with a secure
+	 * TLSA RRset (rollover status: nothing to analyse elsewhere). */
+	probe_sessions sessions;
+	/* An address literal probed instead of the host's addresses (which
+	 * are still looked up: the policy needs them); NULL for those. */
+	const char *connect;
 } probe_config;
 
 typedef struct probe_engine probe_engine;
@@ -56,6 +69,12 @@ typedef void (*probe_done_cb)(probe_domain *result, void *arg);
 /* Starts probing `domain`; `done` is called from the loop exactly once. */
 int probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
     void *arg, char *err, size_t errlen);
+
+/* Starts probing the MX host `host` itself, with no MX lookup (as if a
+ * secure MX RRset named it): the result has one host.  `done` is called
+ * exactly once, maybe before this returns. */
+int probe_engine_start_host(probe_engine *e, const char *host,
+    probe_done_cb done, void *arg, char *err, size_t errlen);
 
 /* Probes still running. */
 size_t probe_engine_running(const probe_engine *e);
