@@ -612,11 +612,10 @@ run_free(roll_run *r)
 }
 
 static int
-names_from_args(const roll_opts *o, char **names, size_t n, roll_run *r)
+names_from_args(char **names, size_t n, roll_run *r)
 {
 	char err[200];
 
-	(void)o;
 	memset(r, 0, sizeof(*r));
 	r->n = n;
 	r->names = calloc(n, sizeof(*r->names));
@@ -808,7 +807,7 @@ run_check(roll_opts *o, char **names, size_t n)
 	memset(&id, 0, sizeof(id));
 	memset(&r, 0, sizeof(r));
 	if (rc >= 0 || (rc = load_new(o, &id)) >= 0 ||
-	    (rc = names_from_args(o, names, n, &r)) >= 0 ||
+	    (rc = names_from_args(names, n, &r)) >= 0 ||
 	    (rc = probe_hosts(o, false, &r)) >= 0)
 		goto out;
 	roll_new_of(&id, &nid);
@@ -853,7 +852,7 @@ run_status(roll_opts *o, char **names, size_t n)
 	json_t *arr = json ? json_array() : NULL;
 
 	memset(&r, 0, sizeof(r));
-	if (rc >= 0 || (rc = names_from_args(o, names, n, &r)) >= 0)
+	if (rc >= 0 || (rc = names_from_args(names, n, &r)) >= 0)
 		goto out;
 	if (o->connect != NULL && n != 1) {
 		rc = usage_error("%s", "--connect works with one host only");
