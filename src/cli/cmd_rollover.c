@@ -21,7 +21,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,21 +30,23 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_common.h"
 #include "cli/cli_net.h"
 #include "cli/commands.h"
-#include "policy/dane_rollover.h"
 #include "dns/dns_name.h"
 #include "dns/dns_resolver.h"
-#include "util/ev_compat.h"
-#include "util/hex.h"
-#include "util/log.h"
-#include "util/parse.h"
-#include "probe/probe_engine.h"
+#include "policy/dane_roll_gate.h"
+#include "policy/dane_rollover.h"
+#include "probe/probe_batch.h"
+#include "probe/probe_rollover.h"
+#include "report/report_rollover.h"
 #include "report/report_safe.h"
 #include "tls/tlsa_gen.h"
+#include "util/log.h"
+#include "util/parse.h"
 
 enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
 /* 128 + SIGINT, as `daneprobe check` and shells report an interruption. */
@@ -534,228 +535,154 @@ run_plan(roll_opts *o)
 	return rc;
 }
 
-/* ============================================================ lookups */
+/* ====================================================== probing hosts */
 
-typedef struct host_q {
-	char name[256];
-	char tlsa_name[300];
-	dns_answer *tlsa, *a, *aaaa;
-} host_q;
+/* The MX host names, normalized (A-labels, lower case, no trailing dot),
+ * probed on the engine through the batch runner as `daneprobe check`
+ * probes domains; each host's result lands in its slot. */
+typedef struct roll_run {
+	char (*names)[256];
+	size_t n, next;
+	probe_domain **probes;   /* by position; owned until taken */
+	char (*not_started)[300];
+} roll_run;
 
+static const char *
+run_next(void *arg)
+{
+	roll_run *r = arg;
+
+	return r->next < r->n ? r->names[r->next++] : NULL;
+}
+
+/* Results arrive in completion order: the first free slot of the name. */
 static void
-on_answer(dns_answer *a, void *arg)
+run_result(probe_domain *d, void *arg)
 {
-	dns_answer **slot = arg;
+	roll_run *r = arg;
 
-	if (a->status == DNS_STATUS_CANCELLED) {
-		dns_answer_free(a);
-		return;
-	}
-	*slot = a;
-}
-
-static int
-start_lookups(dns_resolver *r, host_q *h, bool addrs, char *err,
-    size_t errlen)
-{
-	if (dns_lookup(r, h->tlsa_name, DNS_TYPE_TLSA, on_answer, &h->tlsa, err,
-	    errlen) != 0)
-		return -1;
-	if (!addrs)
-		return 0;
-	if (dns_lookup(r, h->name, DNS_TYPE_A, on_answer, &h->a, err,
-	    errlen) != 0 || dns_lookup(r, h->name, DNS_TYPE_AAAA, on_answer,
-	    &h->aaaa, err, errlen) != 0)
-		return -1;
-	return 0;
-}
-
-static void
-on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	(void)revents;
-	*(bool *)w->data = true;
-	ev_break(loop, EVBREAK_ALL);
-}
-
-/* All lookups in parallel on one loop; 0, 1 when SIGINT/SIGTERM ended
- * them (nothing is judged then), or -1 with a reason (bad trust anchor or
- * resolver address). */
-static int
-resolve_hosts(const roll_opts *o, host_q *hosts, size_t n, bool addrs,
-    char *err, size_t errlen)
-{
-	/* Signals need the default loop in libev. */
-	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
-	dns_resolver_config cfg = o->net.dns;
-	dns_resolver *r = NULL;
-	ev_signal sigint, sigterm;
-	bool stop = false;
-	int rc = -1;
-
-	if (loop == NULL) {
-		snprintf(err, errlen, "cannot create the event loop");
-		return -1;
-	}
-	ev_signal_init(&sigint, on_stop_signal, SIGINT);
-	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
-	sigint.data = sigterm.data = &stop;
-	ev_signal_start(loop, &sigint);
-	ev_signal_start(loop, &sigterm);
-	if (dns_resolver_new(loop, &cfg, &r, err, errlen) != 0)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (start_lookups(r, &hosts[i], addrs, err, errlen) != 0)
-			goto out;
-	while (!stop && dns_resolver_pending(r) > 0)
-		ev_run(loop, EVRUN_ONCE);
-	rc = stop ? 1 : 0;
-out:
-	/* Lookups still pending are cancelled: their answers are freed. */
-	dns_resolver_free(r);
-	ev_signal_stop(loop, &sigint);
-	ev_signal_stop(loop, &sigterm);
-	return rc;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->probes[i] == NULL && r->not_started[i][0] == '\0' &&
+		    strcmp(r->names[i], d->domain) == 0) {
+			r->probes[i] = d;
+			return;
+		}
+	probe_domain_free(d);
 }
 
 static void
-hosts_free(host_q *hosts, size_t n)
+run_not_started(const char *host, const char *reason, void *arg)
 {
-	for (size_t i = 0; hosts && i < n; i++) {
-		dns_answer_free(hosts[i].tlsa);
-		dns_answer_free(hosts[i].a);
-		dns_answer_free(hosts[i].aaaa);
-	}
-	free(hosts);
+	roll_run *r = arg;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->probes[i] == NULL && r->not_started[i][0] == '\0' &&
+		    strcmp(r->names[i], host) == 0) {
+			snprintf(r->not_started[i], sizeof(r->not_started[i]),
+			    "%s", reason[0] ? reason : "not started");
+			return;
+		}
+}
+
+static void
+run_free(roll_run *r)
+{
+	for (size_t i = 0; r->probes && i < r->n; i++)
+		probe_domain_free(r->probes[i]);
+	free(r->probes);
+	free(r->names);
+	free(r->not_started);
 }
 
 static int
-hosts_from_args(const roll_opts *o, char **names, size_t n, host_q **out)
+names_from_args(char **names, size_t n, roll_run *r)
 {
-	host_q *h = calloc(n, sizeof(*h));
 	char err[200];
 
-	*out = h;
-	if (h == NULL)
+	memset(r, 0, sizeof(*r));
+	r->n = n;
+	r->names = calloc(n, sizeof(*r->names));
+	r->probes = calloc(n, sizeof(*r->probes));
+	r->not_started = calloc(n, sizeof(*r->not_started));
+	if (r->names == NULL || r->probes == NULL || r->not_started == NULL)
 		return failf(EXIT_USAGE, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (dns_name_parse(names[i], h[i].name,
-		    sizeof(h[i].name), err, sizeof(err)) != 0)
+		if (dns_name_parse(names[i], r->names[i],
+		    sizeof(r->names[i]), err, sizeof(err)) != 0)
 			return usage_error("%s", err);
-		snprintf(h[i].tlsa_name, sizeof(h[i].tlsa_name),
-		    "_%d._tcp.%s", o->net.port, h[i].name);
 	}
 	return -1;
 }
 
-/* ======================================================== TLSA verdict */
+/* The engine's settings for rollover: check needs DNS and the host
+ * policy only; status connects to hosts with a secure TLSA RRset. */
+static void
+probe_options(const roll_opts *o, bool status, cli_options *co)
+{
+	cli_options_init(co);
+	co->net = o->net;
+	co->probe.sessions = status ? PROBE_SESSIONS_IF_TLSA :
+	    PROBE_SESSIONS_NONE;
+	co->probe.connect = o->connect;
+	cli_options_finish(co);
+}
 
-/* HOST_LOCAL: no DNS server answered at all (the prober's outage, exit 3):
- * nothing was learnt about the host. */
-typedef enum host_result { HOST_PASS = 0, HOST_FAIL = 1, HOST_RETRY = 2,
-    HOST_LOCAL = 3 } host_result;
-
-/* The run's exit status over hosts: a failure needs action and outranks
- * the prober's own DNS outage, which outranks a lookup to retry. */
+/* Probes every host; -1 to go on, or an exit status (setup failed,
+ * interrupted: nothing is judged then). */
 static int
-worse_result(int a, int b)
+probe_hosts(const roll_opts *o, bool status, roll_run *r)
 {
-	static const int rank[] = { 0, 3, 1, 2 }; /* by host_result */
+	cli_options co;
+	probe_batch_params p;
+	probe_batch_summary sum;
+	char err[300];
 
-	return rank[b] > rank[a] ? b : a;
+	probe_options(o, status, &co);
+	memset(&p, 0, sizeof(p));
+	p.stop_on_signal = true;
+	p.hosts = true;
+	p.next = run_next;
+	p.result = run_result;
+	p.not_started = run_not_started;
+	p.arg = r;
+	if (probe_batch_run(&co.probe, &co.net.dns, &p, &sum, err,
+	    sizeof(err)) != 0)
+		return failf(EXIT_USAGE, "%s", err);
+	if (sum.interrupted)
+		return failf(EXIT_INTERRUPTED, "interrupted: nothing checked");
+	return -1;
 }
 
-/* Whether the TLSA answer can be judged at all; the reason otherwise. */
-static host_result
-tlsa_usable_answer(const dns_answer *a, char *why, size_t len)
-{
-	if (a == NULL) {
-		snprintf(why, len, "no answer to the TLSA lookup");
-		return HOST_RETRY;
-	}
-	if (a->local_failure) {
-		snprintf(why, len, "TLSA lookup not done, DNS unreachable from "
-		    "here: %s", a->reason);
-		return HOST_LOCAL;
-	}
-	if (a->security == DNS_SECURITY_BOGUS) {
-		snprintf(why, len, "TLSA lookup is DNSSEC-bogus (%s)",
-		    a->reason[0] ? a->reason : "validation failed");
-		return HOST_RETRY;
-	}
-	switch (a->status) {
-	case DNS_STATUS_OK:
-		break;
-	case DNS_STATUS_NODATA:
-	case DNS_STATUS_NXDOMAIN:
-		snprintf(why, len, "no TLSA records at %s (%s, %s): DANE does "
-		    "not apply, so no record vouches for any key", a->qname,
-		    dns_status_name(a->status), dns_security_name(a->security));
-		return HOST_FAIL;
-	default:
-		snprintf(why, len, "TLSA lookup failed: %s%s%s",
-		    dns_status_name(a->status), a->reason[0] ? ": " : "",
-		    a->reason);
-		return HOST_RETRY;
-	}
-	if (a->security != DNS_SECURITY_SECURE) {
-		snprintf(why, len, "the TLSA RRset is %s, not DNSSEC-secure: "
-		    "senders ignore it (RFC 7672 section 2.2)",
-		    dns_security_name(a->security));
-		return HOST_FAIL;
-	}
-	return HOST_PASS;
-}
-
+/* A host whose probe never started: a lookup to retry. */
 static void
-record_json(json_t *arr, const tlsa_record *r, const dane_roll_record *rr)
+not_started_host(const roll_run *r, size_t i, probe_roll_host *h)
 {
-	char text[300];
-
-	tlsa_record_format(r, text, sizeof(text));
-	json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:i, s:s}",
-	    "record", text, "state", dane_roll_rec_state_name(rr->state),
-	    "next_candidate", rr->next_candidate, "duplicate_of",
-	    rr->duplicate_of, "note", rr->note));
+	memset(h, 0, sizeof(*h));
+	snprintf(h->name, sizeof(h->name), "%s", r->names[i]);
+	snprintf(h->reason, sizeof(h->reason), "%s", r->not_started[i]);
+	h->result = DANE_ROLL_RESULT_RETRY;
+	h->gated = true;
 }
 
-static json_t *
-report_json(const dns_answer *a, const dane_rollover_report *rep)
+static bool
+want_json(const roll_opts *o, int *rc)
 {
-	json_t *recs = json_array(), *chains = json_array();
-
-	for (size_t i = 0; i < rep->n_records; i++)
-		record_json(recs, &a->tlsa[i], &rep->rec[i]);
-	for (size_t i = 0; i < rep->n_chains; i++)
-		json_array_append_new(chains, json_pack("{s:s, s:s, s:I, s:s}",
-		    "key_family", rep->chain[i].key_family, "verdict",
-		    dane_roll_verdict_name(rep->chain[i].verdict), "matching",
-		    (json_int_t)rep->chain[i].matching, "reason",
-		    rep->chain[i].reason));
-	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "verdict",
-	    dane_roll_verdict_name(rep->verdict), "reason", rep->reason,
-	    "ttl", (json_int_t)rep->ttl, "safe_switch_at",
-	    (json_int_t)rep->safe_switch_at, "records", recs, "chains",
-	    chains);
+	*rc = -1;
+	if (o->format == NULL || strcmp(o->format, "text") == 0)
+		return false;
+	if (strcmp(o->format, "json") != 0)
+		*rc = usage_error("unknown format \"%s\" (text, json)",
+		    o->format);
+	return true;
 }
 
-static void
-print_records(FILE *out, const dns_answer *a, const dane_rollover_report *rep)
+/* Writes the JSON document (takes arr); the exit status. */
+static int
+finish_json(json_t *arr, int rc)
 {
-	char text[300];
-
-	for (size_t i = 0; i < rep->n_records; i++) {
-		tlsa_record_format(&a->tlsa[i], text, sizeof(text));
-		/* The digest's head is enough to tell records apart. */
-		if (strlen(text) > 22)
-			strcpy(text + 19, "...");
-		report_safe_line(out, 0, "  %zu. %s  %s: %s", i + 1, text,
-		    dane_roll_rec_state_name(rep->rec[i].state),
-		    rep->rec[i].note);
-	}
-	if (rep->n_ignored > 0)
-		report_safe_line(out, 0, "  (%zu more records not analysed)",
-		    rep->n_ignored);
+	if (report_rollover_document(stdout, arr) != 0)
+		return failf(EXIT_USAGE, "cannot write output");
+	return rc;
 }
 
 /* ============================================================== check */
@@ -832,443 +759,108 @@ new_id_free(new_id *id)
 	EVP_PKEY_free(id->key);
 }
 
-typedef struct check_out {
-	host_result result;
-	char reason[400];
-	dane_rollover_report rep;  /* valid when the RRset was analysed */
-	bool analysed;
-} check_out;
-
-static bool
-has_usage(const dns_answer *a, uint8_t usage)
-{
-	for (size_t i = 0; i < a->count; i++)
-		if (a->tlsa[i].usage == usage)
-			return true;
-	return false;
-}
-
+/* The loaded certificate or key, as the policy's check takes it. */
 static void
-no_match_reason(const dns_answer *a, const new_id *id, char *buf,
-    size_t len)
+roll_new_of(const new_id *id, dane_roll_new *out)
 {
-	char leaf[65];
-
-	hex_encode(id->chain.cert[0].spki_sha256, 32, leaf, sizeof(leaf));
-	snprintf(buf, len, "no usable TLSA record matches the new %s: publish "
-	    "3 1 1 %s first, wait one TTL, then switch%s", id->label, leaf,
-	    id->chain.n == 1 && id->certs && has_usage(a, TLSA_USAGE_DANE_TA) ?
-	    " (the RRset has DANE-TA records: give the whole chain, e.g. "
-	    "fullchain.pem, to match them)" : "");
-}
-
-static bool
-ee_matches(const dns_answer *a, const dane_rollover_report *rep)
-{
-	for (size_t i = 0; i < rep->n_records; i++)
-		if ((rep->rec[i].chain_mask & 1u) &&
-		    a->tlsa[i].usage == TLSA_USAGE_DANE_EE)
-			return true;
-	return false;
-}
-
-/*
- * When only DANE-TA records match, the sender also checks the leaf's names
- * against the TLSA base domain and its validity (RFC 7672 sections 3.2.2
- * and 3.2.1), so the new certificate must pass those too.  (The MX host
- * name is the only reference identifier checked here; a sender also
- * accepts the domain's own name when the MX is a CNAME target.)  0 ok,
- * -1 with a reason.
- */
-static int
-ta_leaf_ok(const host_q *h, const new_id *id, char *buf, size_t len)
-{
-	X509 *leaf = id->certs ? sk_X509_value(id->certs, 0) : NULL;
-
-	if (leaf == NULL)
-		return 0;
-	if (X509_check_host(leaf, h->name, 0,
-	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) != 1) {
-		snprintf(buf, len, "only DANE-TA records match the new "
-		    "certificate, and it does not name %s (DANE-TA checks "
-		    "names, RFC 7672 section 3.2.2)", h->name);
-		return -1;
-	}
-	if (X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0 ||
-	    X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
-		snprintf(buf, len, "only DANE-TA records match the new "
-		    "certificate, and it is not valid now (DANE-TA checks "
-		    "validity)");
-		return -1;
-	}
-	return 0;
-}
-
-static void
-check_host(const host_q *h, const new_id *id, time_t now, check_out *c)
-{
-	const dane_chain_digests *cp[1] = { &id->chain };
-	const dns_answer *a = h->tlsa;
-
-	memset(c, 0, sizeof(*c));
-	c->result = tlsa_usable_answer(a, c->reason, sizeof(c->reason));
-	if (c->result != HOST_PASS)
-		return;
-	dane_rollover_analyze(a->tlsa, a->count, a->ttl, cp, 1, now, &c->rep);
-	c->analysed = true;
-	if (c->rep.chain[0].matching == 0) {
-		c->result = HOST_FAIL;
-		no_match_reason(a, id, c->reason, sizeof(c->reason));
-		return;
-	}
-	if (!ee_matches(a, &c->rep) &&
-	    ta_leaf_ok(h, id, c->reason, sizeof(c->reason)) != 0) {
-		c->result = HOST_FAIL;
-		return;
-	}
-	snprintf(c->reason, sizeof(c->reason), "%zu usable TLSA record%s "
-	    "match%s the new %s", c->rep.chain[0].matching,
-	    c->rep.chain[0].matching == 1 ? "" : "s",
-	    c->rep.chain[0].matching == 1 ? "es" : "", id->label);
-}
-
-static void
-check_text(FILE *out, const host_q *h, const check_out *c, time_t now)
-{
-	char when[40];
-
-	report_safe_line(out, 0, "%s: %s: %s", h->name, c->result == HOST_PASS
-	    ? "OK" : c->result == HOST_FAIL ? "FAIL" : "UNKNOWN", c->reason);
-	if (!c->analysed)
-		return;
-	if (c->result == HOST_PASS) {
-		iso_time(now + (time_t)h->tlsa->ttl, when, sizeof(when));
-		/* Visible now; a cache that fetched the RRset just before
-		 * the record appeared keeps the old one for one TTL. */
-		report_safe_line(out, 0, "  switch safe from %s at the latest "
-		    "(now + TTL %lu s; already safe if the record was "
-		    "published more than a TTL ago)", when,
-		    (unsigned long)h->tlsa->ttl);
-		report_safe_line(out, 0, "  after the switch the RRset is %s: "
-		    "%s", dane_roll_verdict_name(c->rep.verdict),
-		    c->rep.reason);
-	}
-	print_records(out, h->tlsa, &c->rep);
-}
-
-static json_t *
-check_json(const host_q *h, const check_out *c)
-{
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "host", h->name,
-	    "tlsa_name", h->tlsa_name, "result", c->result == HOST_PASS ?
-	    "pass" : c->result == HOST_FAIL ? "fail" : "unknown", "reason",
-	    c->reason);
-
-	if (h->tlsa != NULL) {
-		json_object_set_new(o, "dns_status",
-		    json_string(dns_status_name(h->tlsa->status)));
-		json_object_set_new(o, "dnssec",
-		    json_string(dns_security_name(h->tlsa->security)));
-	}
-	if (c->analysed) {
-		json_object_set_new(o, "ttl", json_integer(h->tlsa->ttl));
-		json_object_set_new(o, "rollover", report_json(h->tlsa,
-		    &c->rep));
-	}
-	return o;
-}
-
-static bool
-want_json(const roll_opts *o, int *rc)
-{
-	*rc = -1;
-	if (o->format == NULL || strcmp(o->format, "text") == 0)
-		return false;
-	if (strcmp(o->format, "json") != 0)
-		*rc = usage_error("unknown format \"%s\" (text, json)",
-		    o->format);
-	return true;
-}
-
-static int
-emit_json(json_t *arr)
-{
-	json_t *doc = json_pack("{s:s, s:o}", "daneprobe", PACKAGE_VERSION,
-	    "hosts", arr);
-	int rc = doc != NULL && json_dumpf(doc, stdout, JSON_INDENT(2)) == 0 &&
-	    fputc('\n', stdout) != EOF ? 0 : -1;
-
-	json_decref(doc);
-	return rc;
+	out->chain = &id->chain;
+	out->leaf = id->certs ? sk_X509_value(id->certs, 0) : NULL;
+	out->has_certs = id->certs != NULL;
+	out->label = id->label;
 }
 
 static int
 run_check(roll_opts *o, char **names, size_t n)
 {
-	host_q *hosts = NULL;
+	roll_run r;
 	new_id id;
-	check_out *c = NULL;
-	char err[300];
-	int rc, worst = 0;
+	dane_roll_new nid;
+	probe_roll_host h;
+	int rc, worst = DANE_ROLL_RESULT_PASS;
 	bool json = want_json(o, &rc);
 	json_t *arr = json ? json_array() : NULL;
-	time_t now = time(NULL);
+	time_t now;
 
 	memset(&id, 0, sizeof(id));
+	memset(&r, 0, sizeof(r));
 	if (rc >= 0 || (rc = load_new(o, &id)) >= 0 ||
-	    (rc = hosts_from_args(o, names, n, &hosts)) >= 0)
+	    (rc = names_from_args(names, n, &r)) >= 0 ||
+	    (rc = probe_hosts(o, false, &r)) >= 0)
 		goto out;
-	if ((rc = resolve_hosts(o, hosts, n, false, err, sizeof(err))) != 0) {
-		rc = rc > 0 ? failf(EXIT_INTERRUPTED, "interrupted: nothing "
-		    "checked") : failf(EXIT_USAGE, "%s", err);
-		goto out;
-	}
-	if ((c = calloc(n, sizeof(*c))) == NULL) {
-		rc = failf(EXIT_USAGE, "out of memory");
-		goto out;
-	}
+	roll_new_of(&id, &nid);
+	now = time(NULL);
 	for (size_t i = 0; i < n; i++) {
-		check_host(&hosts[i], &id, now, &c[i]);
+		if (r.probes[i] == NULL)
+			not_started_host(&r, i, &h);
+		else if (probe_rollover_check(r.probes[i], o->net.port, &nid,
+		    now, &h) != 0) {
+			r.probes[i] = NULL;
+			rc = failf(EXIT_USAGE, "out of memory");
+			goto out;
+		}
+		r.probes[i] = NULL; /* h owns it now */
 		if (json)
-			json_array_append_new(arr, check_json(&hosts[i], &c[i]));
+			json_array_append_new(arr,
+			    report_rollover_check_json(&h));
 		else
-			check_text(stdout, &hosts[i], &c[i], now);
-		worst = worse_result(worst, (int)c[i].result);
+			report_rollover_check_text(stdout, &h, now);
+		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
+		    h.result);
+		probe_roll_host_clear(&h);
 	}
-	rc = worst;
-	if (json && emit_json(arr) != 0)
-		rc = failf(EXIT_USAGE, "cannot write output");
+	rc = json ? finish_json(arr, worst) : worst;
 	arr = NULL;
 out:
 	json_decref(arr);
-	free(c);
-	hosts_free(hosts, n);
+	run_free(&r);
 	new_id_free(&id);
 	return rc;
 }
 
 /* ============================================================= status */
 
-typedef struct status_addr {
-	char addr[64];
-	tlsa_gen_chain *chains;
-	int n;                     /* chains, or -1 when no handshake */
-	/* Not probed: this host has no route for the address's family and
-	 * none was forced (as daneprobe check does); counts for nothing. */
-	bool no_route;
-	char reason[300];
-	dane_rollover_report rep;
-} status_addr;
-
-static void
-status_fetch(const roll_opts *o, const host_q *h, status_addr *sa)
-{
-	tlsa_gen_fetch_params p = { h->name, sa->addr, o->net.port,
-	    o->net.timeout, o->net.helo, NULL, AF_UNSPEC };
-	dane_chain_digests ch[2];
-	const dane_chain_digests *cp[2] = { &ch[0], &ch[1] };
-	int k = 0;
-
-	sa->n = tlsa_gen_fetch(&p, &sa->chains, sa->reason,
-	    sizeof(sa->reason));
-	for (int i = 0; i < sa->n && k < 2; i++) {
-		if (dane_chain_digests_from(sa->chains[i].certs, &ch[k]) != 0)
-			continue;
-		snprintf(ch[k].key_family, sizeof(ch[k].key_family), "%s",
-		    sa->chains[i].key_family);
-		k++;
-	}
-	dane_rollover_analyze(h->tlsa->tlsa, h->tlsa->count, h->tlsa->ttl, cp,
-	    (size_t)k, time(NULL), &sa->rep);
-}
-
-/* The addresses to probe: --connect, or the A and AAAA answers of the
- * families asked for; one of a family this host has no route for is
- * marked, unless that family was forced (-4/-6): then it fails. */
-static size_t
-status_addrs(const roll_opts *o, const host_q *h, status_addr *out,
-    size_t max)
-{
-	const dns_answer *as[2] = { h->a, h->aaaa };
-	size_t n = 0;
-
-	if (o->connect != NULL) {
-		snprintf(out[0].addr, sizeof(out[0].addr), "%s", o->connect);
-		return 1;
-	}
-	for (int k = 0; k < 2; k++) {
-		if (o->net.family == (k ? '4' : '6'))
-			continue;
-		for (size_t i = 0; as[k] && as[k]->status == DNS_STATUS_OK &&
-		    i < as[k]->count && n < max; i++, n++) {
-			snprintf(out[n].addr, sizeof(out[n].addr), "%s",
-			    as[k]->addrs[i].text);
-			out[n].no_route = o->net.family == 0 &&
-			    probe_engine_no_route(&as[k]->addrs[i],
-			    o->net.port);
-			if (out[n].no_route) {
-				out[n].n = -1;
-				snprintf(out[n].reason, sizeof(out[n].reason),
-				    "not probed: no %s route on this host",
-				    k ? "IPv6" : "IPv4");
-			}
-		}
-	}
-	return n;
-}
-
-/* status passes only a robust RRset: anything less needs work before the
- * next renewal. */
-static host_result
-status_verdict(const status_addr *sa)
-{
-	if (sa->n < 0)
-		return HOST_RETRY;
-	return sa->rep.verdict == DANE_ROLL_ROBUST ? HOST_PASS : HOST_FAIL;
-}
-
-/* "ECDSA+RSA" or "one certificate": the key families presented. */
-static void
-families_text(const status_addr *sa, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (int c = 0; c < sa->n && o < len; c++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", c ? "+" : "",
-		    sa->chains[c].key_family[0] ? sa->chains[c].key_family :
-		    "one certificate");
-}
-
-static void
-status_text(const host_q *h, const status_addr *sa, size_t n)
-{
-	char fam[64];
-
-	for (size_t i = 0; i < n; i++) {
-		const dane_rollover_report *r = &sa[i].rep;
-
-		if (sa[i].no_route || sa[i].n < 0) {
-			report_safe_line(stdout, 0, "%s [%s]: %s: %s",
-			    h->name, sa[i].addr, sa[i].no_route ?
-			    "not-probed" : "UNKNOWN", sa[i].reason);
-			continue;
-		}
-		families_text(&sa[i], fam, sizeof(fam));
-		report_safe_line(stdout, 0, "%s [%s] (%s): %s: %s", h->name,
-		    sa[i].addr, fam, dane_roll_verdict_name(r->verdict),
-		    r->reason);
-		for (size_t c = 0; c < r->n_chains && r->n_chains > 1; c++)
-			report_safe_line(stdout, 0, "  %s chain: %s: %s",
-			    r->chain[c].key_family,
-			    dane_roll_verdict_name(r->chain[c].verdict),
-			    r->chain[c].reason);
-		report_safe_line(stdout, 0, "  TLSA %s, TTL %lu s",
-		    h->tlsa_name, (unsigned long)h->tlsa->ttl);
-		print_records(stdout, h->tlsa, r);
-	}
-}
-
-static json_t *
-status_json(const host_q *h, const status_addr *sa, size_t n)
-{
-	json_t *addrs = json_array();
-
-	for (size_t i = 0; i < n; i++) {
-		json_t *a = json_pack("{s:s}", "address", sa[i].addr);
-
-		if (sa[i].no_route)
-			json_object_set_new(a, "not_probed",
-			    json_string(sa[i].reason));
-		else if (sa[i].n < 0)
-			json_object_set_new(a, "error", json_string(sa[i].reason));
-		else
-			json_object_set_new(a, "rollover",
-			    report_json(h->tlsa, &sa[i].rep));
-		json_array_append_new(addrs, a);
-	}
-	return json_pack("{s:s, s:s, s:o}", "host", h->name, "tlsa_name",
-	    h->tlsa_name, "addresses", addrs);
-}
-
-/* One host: its worst result. */
-static int
-status_host(const roll_opts *o, const host_q *h, json_t *arr)
-{
-	status_addr sa[8];
-	char why[400];
-	host_result res = tlsa_usable_answer(h->tlsa, why, sizeof(why)), w;
-	size_t n, probed = 0;
-	int worst = HOST_PASS;
-
-	memset(sa, 0, sizeof(sa));
-	if (res != HOST_PASS) {
-		if (arr)
-			json_array_append_new(arr, json_pack("{s:s, s:s}",
-			    "host", h->name, "error", why));
-		else
-			report_safe_line(stdout, 0, "%s: %s: %s", h->name,
-			    res == HOST_FAIL ? "FAIL" : "UNKNOWN", why);
-		return (int)res;
-	}
-	if ((n = status_addrs(o, h, sa, 8)) == 0) {
-		report_safe_line(stdout, 0, "%s: UNKNOWN: no address to "
-		    "connect to", h->name);
-		return HOST_RETRY;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (sa[i].no_route)
-			continue;
-		probed++;
-		status_fetch(o, h, &sa[i]);
-		w = status_verdict(&sa[i]);
-		if (w == HOST_FAIL || worst == HOST_PASS)
-			worst = worst == HOST_FAIL ? HOST_FAIL : (int)w;
-	}
-	/* Nothing reachable from here: our limit, not the host's state. */
-	if (probed == 0)
-		worst = HOST_LOCAL;
-	if (arr)
-		json_array_append_new(arr, status_json(h, sa, n));
-	else
-		status_text(h, sa, n);
-	for (size_t i = 0; i < n; i++)
-		tlsa_gen_chains_free(sa[i].chains, sa[i].n);
-	return worst;
-}
-
 static int
 run_status(roll_opts *o, char **names, size_t n)
 {
-	host_q *hosts = NULL;
-	char err[300];
-	int rc, worst = 0, r;
+	roll_run r;
+	probe_roll_host h;
+	int rc, worst = DANE_ROLL_RESULT_PASS;
 	bool json = want_json(o, &rc);
 	json_t *arr = json ? json_array() : NULL;
 
-	if (rc >= 0 || (rc = hosts_from_args(o, names, n, &hosts)) >= 0)
+	memset(&r, 0, sizeof(r));
+	if (rc >= 0 || (rc = names_from_args(names, n, &r)) >= 0)
 		goto out;
 	if (o->connect != NULL && n != 1) {
 		rc = usage_error("%s", "--connect works with one host only");
 		goto out;
 	}
-	if ((rc = resolve_hosts(o, hosts, n, o->connect == NULL, err,
-	    sizeof(err))) != 0) {
-		rc = rc > 0 ? failf(EXIT_INTERRUPTED, "interrupted: nothing "
-		    "checked") : failf(EXIT_USAGE, "%s", err);
+	if ((rc = probe_hosts(o, true, &r)) >= 0)
 		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
-		r = status_host(o, &hosts[i], arr);
-		worst = worse_result(worst, r);
+		if (r.probes[i] == NULL)
+			not_started_host(&r, i, &h);
+		else if (probe_rollover_status(r.probes[i], o->net.port,
+		    time(NULL), &h) != 0) {
+			r.probes[i] = NULL;
+			rc = failf(EXIT_USAGE, "out of memory");
+			goto out;
+		}
+		r.probes[i] = NULL; /* h owns it now */
+		if (json)
+			json_array_append_new(arr,
+			    report_rollover_status_json(&h));
+		else
+			report_rollover_status_text(stdout, &h);
+		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
+		    h.result);
+		probe_roll_host_clear(&h);
 	}
-	rc = worst;
-	if (json && emit_json(arr) != 0)
-		rc = failf(EXIT_USAGE, "cannot write output");
+	rc = json ? finish_json(arr, worst) : worst;
 	arr = NULL;
 out:
 	json_decref(arr);
-	hosts_free(hosts, n);
+	run_free(&r);
 	return rc;
 }
 

@@ -138,7 +138,8 @@ start_more(batch *b)
 			b->exhausted = true;
 			break;
 		}
-		if (probe_engine_start(b->eng, domain, on_result, b, err,
+		if ((b->p->hosts ? probe_engine_start_host :
+		    probe_engine_start)(b->eng, domain, on_result, b, err,
 		    sizeof(err)) == 0)
 			continue;
 		if (b->p->not_started != NULL)

@@ -56,6 +56,9 @@ typedef struct probe_batch_params {
 	 * keep their default action (the plugin is simply killed). */
 	bool stop_on_signal;
 	size_t expected_total;     /* for the progress line's ETA; 0 = unknown */
+	/* The names are MX hosts, probed without an MX lookup
+	 * (probe_engine_start_host()): `daneprobe rollover`. */
+	bool hosts;
 	/* Next domain to probe, or NULL when there are no more. */
 	const char *(*next)(void *arg);
 	void (*result)(probe_domain *d, void *arg);

@@ -12,6 +12,12 @@
 
 #include "policy/dane_verdict.h"
 
+typedef enum probe_sessions {
+	PROBE_SESSIONS_ALL = 0,
+	PROBE_SESSIONS_NONE,
+	PROBE_SESSIONS_IF_TLSA,
+} probe_sessions;
+
 typedef struct probe_config {
 	const char *helo_name;   /* EHLO argument */
 	int port;                /* 25 */
@@ -27,6 +33,13 @@ typedef struct probe_config {
 	 * The rest are reported as not probed (WARNING).  Each may take two
 	 * sessions (one per key algorithm). */
 	unsigned max_addresses;
+	/* Which hosts get SMTP sessions: every one (check), none (DNS and
+	 * host policy only: rollover check), or only those with a secure
+	 * TLSA RRset (rollover status: nothing to analyse elsewhere). */
+	probe_sessions sessions;
+	/* An address literal probed instead of the host's addresses (which
+	 * are still looked up: the policy needs them); NULL for those. */
+	const char *connect;
 } probe_config;
 
 /* How a domain's time budget (seconds) is spent. */

@@ -446,6 +446,23 @@ collect_addrs(const dns_answer *ans, probe_host *h)
 	}
 }
 
+/* --connect: that address literal instead of the host's addresses. */
+static void
+collect_connect(const char *literal, probe_host *h)
+{
+	dns_addr *a = &h->addrs[0].addr;
+
+	memset(&h->addrs[0], 0, sizeof(h->addrs[0]));
+	if (inet_pton(AF_INET, literal, &a->u.v4) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, literal, &a->u.v6) == 1)
+		a->family = AF_INET6;
+	else
+		return;
+	snprintf(a->text, sizeof(a->text), "%s", literal);
+	h->n_addrs = 1;
+}
+
 static socklen_t
 make_sockaddr(const dns_addr *a, int port, struct sockaddr_storage *ss)
 {
@@ -615,8 +632,12 @@ job_collect(host_job *job)
 		    "out of memory");
 		return;
 	}
-	collect_addrs(h->a, h);
-	collect_addrs(h->aaaa, h);
+	if (job->eng->cfg.connect != NULL)
+		collect_connect(job->eng->cfg.connect, h);
+	else {
+		collect_addrs(h->a, h);
+		collect_addrs(h->aaaa, h);
+	}
 	job->n_first = h->n_addrs;
 	for (size_t i = 0; i < h->n_addrs; i++)
 		h->addrs[i].port = job->eng->cfg.port; /* probed or not */
@@ -659,6 +680,21 @@ job_want(host_job *job, size_t k)
 	job_maybe_done(job);
 }
 
+/* Whether a host of this policy gets SMTP sessions (probe_sessions). */
+static bool
+wants_sessions(const probe_config *cfg, dane_level level)
+{
+	switch (cfg->sessions) {
+	case PROBE_SESSIONS_NONE:
+		return false;
+	case PROBE_SESSIONS_IF_TLSA:
+		return level == DANE_LEVEL_REQUIRED ||
+		    level == DANE_LEVEL_ENCRYPT_ONLY;
+	default:
+		return level != DANE_LEVEL_FAIL;
+	}
+}
+
 static void
 job_decide(host_job *job)
 {
@@ -668,7 +704,7 @@ job_decide(host_job *job)
 	dane_policy_decide(&h->plan, t, &h->policy);
 	log_debug("host %s: policy %s: %s", h->name,
 	    dane_level_name(h->policy.level), h->policy.reason);
-	if (h->policy.level != DANE_LEVEL_FAIL)
+	if (wants_sessions(&job->eng->cfg, h->policy.level))
 		job_collect(job);
 	job->decided = true;
 	/* Each subscriber now knows this host's address count and may give
@@ -1484,20 +1520,19 @@ probe_engine_peak_per_address(const probe_engine *e, const char *addr_port)
 	return conn_limiter_peak(e->limiter, addr_port);
 }
 
-int
-probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
-    void *arg, char *err, size_t errlen)
+/* A new probe of `name`, linked into the engine; NULL when out of memory. */
+static domain_probe *
+domain_probe_new(probe_engine *e, const char *name, probe_done_cb done,
+    void *arg)
 {
 	domain_probe *dp = calloc(1, sizeof(*dp));
 	probe_domain *res = calloc(1, sizeof(*res));
-	lookup_ctx tmpl = { .kind = LOOKUP_MX };
 
-	if (dp == NULL || res == NULL || (res->domain = strdup(domain)) ==
+	if (dp == NULL || res == NULL || (res->domain = strdup(name)) ==
 	    NULL) {
 		free(dp);
 		probe_domain_free(res);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	res->started = time(NULL);
 	res->no_rollover_warning = e->cfg.no_rollover_warning;
@@ -1510,6 +1545,32 @@ probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 	if (e->probes)
 		e->probes->prev = dp;
 	e->probes = dp;
+	return dp;
+}
+
+static void
+deadline_start(domain_probe *dp)
+{
+	probe_engine *e = dp->eng;
+
+	e->running++;
+	ev_timer_init(&dp->deadline, on_deadline,
+	    e->cfg.timeout + DEADLINE_GRACE, 0.0);
+	dp->deadline.data = dp;
+	ev_timer_start(e->loop, &dp->deadline);
+}
+
+int
+probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
+    void *arg, char *err, size_t errlen)
+{
+	domain_probe *dp = domain_probe_new(e, domain, done, arg);
+	lookup_ctx tmpl = { .kind = LOOKUP_MX };
+
+	if (dp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	tmpl.dp = dp;
 	if (!start_lookup(e, &tmpl, domain, DNS_TYPE_MX)) {
 		snprintf(err, errlen, "cannot start the MX lookup for %s",
@@ -1517,10 +1578,28 @@ probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 		domain_probe_free(dp);
 		return -1;
 	}
-	e->running++;
-	ev_timer_init(&dp->deadline, on_deadline,
-	    e->cfg.timeout + DEADLINE_GRACE, 0.0);
-	dp->deadline.data = dp;
-	ev_timer_start(e->loop, &dp->deadline);
+	deadline_start(dp);
+	return 0;
+}
+
+int
+probe_engine_start_host(probe_engine *e, const char *host,
+    probe_done_cb done, void *arg, char *err, size_t errlen)
+{
+	domain_probe *dp = domain_probe_new(e, host, done, arg);
+	probe_domain *res = dp ? dp->res : NULL;
+
+	if (dp == NULL || (res->hosts = calloc(1, sizeof(*res->hosts))) ==
+	    NULL || !add_host(res, host, 0)) {
+		if (dp != NULL)
+			domain_probe_free(dp);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	res->kind = DOMAIN_MX;
+	res->mx_status = DANE_MX_SECURE;
+	deadline_start(dp);
+	/* May finish (and free dp) before it returns. */
+	start_hosts(dp);
 	return 0;
 }

@@ -41,6 +41,12 @@ typedef void (*probe_done_cb)(probe_domain *result, void *arg);
 int probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
     void *arg, char *err, size_t errlen);
 
+/* Starts probing the MX host `host` itself, with no MX lookup (as if a
+ * secure MX RRset named it): the result has one host.  `done` is called
+ * exactly once, maybe before this returns. */
+int probe_engine_start_host(probe_engine *e, const char *host,
+    probe_done_cb done, void *arg, char *err, size_t errlen);
+
 /* Probes still running. */
 size_t probe_engine_running(const probe_engine *e);
 
