@@ -2,11 +2,13 @@
  * test_probe_result.c -- the roll-up of address verdicts into host and
  * domain verdicts where an address family has no route on the probing
  * host, the --no-rollover-warning switch, and the route check itself in a
- * private network namespace (lo down, IPv6 off, 127.0.0.1 removed).
+ * private network namespace (lo down, IPv6 off, 127.0.0.1 removed); the
+ * DANE status of hosts and domains (dane_status_*()).
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -444,4 +446,79 @@ Test(probe_route, ipv4_removed_leaves_ipv6_reachable)
 		cr_skip_test("ip(8) could not remove 127.0.0.1/8 from lo");
 	cr_expect(no_route("127.0.0.1"));
 	cr_expect_not(no_route("::1"));
+}
+
+/* ---- DANE status roll-up ------------------------------------------------ */
+
+/* dane_status_*() live in probe_result (the JSON report shows them too);
+ * they are tested here, on trees from result_tree.h. */
+
+typedef struct status_case {
+	dane_level levels[2];
+	addr_state states[2];  /* the single address of each host */
+	size_t n_hosts;
+	dane_status want;
+} status_case;
+
+ParameterizedTestParameters(probe_result, dane_status_of_domain)
+{
+	static status_case cases[] = {
+		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_REQUIRED },
+		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_DANE_VERIFIED }, 2,
+		  DANE_STATUS_VERIFIED },
+		{ { DANE_LEVEL_REQUIRED, 0 },
+		  { ADDR_STATE_MATCHED_BUT_SMTP_FAILED, 0 }, 1,
+		  DANE_STATUS_VERIFIED },
+		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_REQUIRED },
+		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_UNTRUSTED }, 2,
+		  DANE_STATUS_FAILED },
+		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_FAIL },
+		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_NOT_PROBED }, 2,
+		  DANE_STATUS_FAILED },
+		{ { DANE_LEVEL_REQUIRED, 0 }, { ADDR_STATE_TIMEOUT, 0 }, 1,
+		  DANE_STATUS_FAILED },
+		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_NONE },
+		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_TLS_NO_DANE }, 2,
+		  DANE_STATUS_PARTIAL },
+		{ { DANE_LEVEL_ENCRYPT_ONLY, DANE_LEVEL_NONE },
+		  { ADDR_STATE_ENCRYPTED_UNAUTHENTICATED,
+		    ADDR_STATE_TLS_NO_DANE }, 2, DANE_STATUS_ENCRYPT_ONLY },
+		{ { DANE_LEVEL_NONE, DANE_LEVEL_NONE },
+		  { ADDR_STATE_TLS_NO_DANE, ADDR_STATE_CLEARTEXT_NO_DANE }, 2,
+		  DANE_STATUS_NONE },
+		{ { 0, 0 }, { 0, 0 }, 0, DANE_STATUS_FAILED },
+	};
+
+	return cr_make_param_array(status_case, cases,
+	    sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(status_case *c, probe_result, dane_status_of_domain)
+{
+	probe_domain *d = rt_domain("s.example", DOMAIN_MX, DANE_MX_SECURE,
+	    c->n_hosts);
+
+	for (size_t i = 0; i < c->n_hosts; i++) {
+		char name[32];
+		probe_host *h;
+
+		snprintf(name, sizeof(name), "mx%zu.s.example", i);
+		h = rt_host(d, i, name, c->levels[i], 1);
+		rt_addr(h, 0, "192.0.2.1", c->states[i]);
+	}
+	cr_assert_str_eq(dane_status_name(dane_status_domain(d)),
+	    dane_status_name(c->want));
+	probe_domain_free(d);
+}
+
+Test(probe_result, dane_status_of_null_mx_and_failed_lookup)
+{
+	probe_domain *d = rt_domain("n.example", DOMAIN_NULL_MX,
+	    DANE_MX_SECURE, 0);
+
+	cr_assert_eq(dane_status_domain(d), DANE_STATUS_NULL_MX);
+	d->kind = DOMAIN_LOOKUP_FAILED;
+	cr_assert_eq(dane_status_domain(d), DANE_STATUS_FAILED);
+	cr_assert_str_eq(dane_status_name(DANE_STATUS_COUNT), "unknown");
+	probe_domain_free(d);
 }
