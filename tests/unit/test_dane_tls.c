@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -337,44 +338,39 @@ Test(dane_tls, dane_ee_ignores_expiry_and_names, .timeout = 30)
 	server_id_free(&id);
 }
 
-Test(dane_tls, dane_ee_full_cert_sha256_authenticates, .timeout = 30)
-{
-	server_id id = self_signed(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 0, 1) };
-	dane_tls_params p = dane_params(recs, 1);
-	probe_run run;
+/* The other selectors and matching types of a DANE-EE record for the
+ * leaf: each authenticates, and the data is what the pair calls for. */
+typedef struct ee_case {
+	uint8_t selector, mtype;
+	size_t len;        /* of the record's data; 0: not checked */
+} ee_case;
 
-	probe_id(&id, 0, &p, &run);
-	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
-	cr_assert_eq(run.out.matched_index, 0);
-	tlsa_free_all(recs, 1);
-	server_id_free(&id);
+ParameterizedTestParameters(dane_tls, dane_ee_selector_and_mtype_authenticate)
+{
+	static ee_case cases[] = {
+		{ 0, 1, 32 },  /* full certificate, SHA-256 */
+		{ 1, 2, 64 },  /* SPKI, SHA-512 */
+		{ 1, 0, 0 },   /* full SPKI */
+	};
+
+	return cr_make_param_array(ee_case, cases,
+	    sizeof(cases) / sizeof(cases[0]));
 }
 
-Test(dane_tls, dane_ee_spki_sha512_authenticates, .timeout = 30)
+ParameterizedTest(ee_case *c, dane_tls, dane_ee_selector_and_mtype_authenticate,
+    .timeout = 30)
 {
 	server_id id = self_signed(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 2) };
+	tlsa_record recs[] = { tlsa_of(id.cert, 3, c->selector, c->mtype) };
 	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	cr_assert_eq(recs[0].len, 64);
+	if (c->len != 0)
+		cr_assert_eq(recs[0].len, c->len);
 	probe_id(&id, 0, &p, &run);
-	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
+	cr_assert(run.out.authenticated, "3 %u %u: %s", c->selector, c->mtype,
+	    run.out.verify_reason);
 	cr_assert_eq(run.out.matched_index, 0);
-	tlsa_free_all(recs, 1);
-	server_id_free(&id);
-}
-
-Test(dane_tls, dane_ee_full_spki_authenticates, .timeout = 30)
-{
-	server_id id = self_signed(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 0) };
-	dane_tls_params p = dane_params(recs, 1);
-	probe_run run;
-
-	probe_id(&id, 0, &p, &run);
-	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
@@ -759,62 +755,54 @@ server_prefers(SSL_CTX *ctx, const char *family)
 }
 
 /* A server with an RSA and an EC certificate for the same name that
- * prefers the family the client does not ask for. */
-static void
-check_key_family(const char *family, int version, const char *want_key,
-    const char *want_version)
+ * prefers the family the client does not ask for.  Arrays, not pointers:
+ * Criterion hands parameters to a test process of its own. */
+typedef struct family_case {
+	char family[8];       /* asked for: "ECDSA" or "RSA" */
+	int version;          /* the server's highest */
+	char want_key[16];
+	char want_version[16];
+} family_case;
+
+ParameterizedTestParameters(dane_tls, key_family_gets_its_cert)
+{
+	static family_case cases[] = {
+		{ "ECDSA", TLS1_3_VERSION, "EC P-256", "TLSv1.3" },
+		{ "RSA", TLS1_3_VERSION, "RSA", "TLSv1.3" },
+		{ "ECDSA", TLS1_2_VERSION, "EC P-256", "TLSv1.2" },
+		{ "RSA", TLS1_2_VERSION, "RSA", "TLSv1.2" },
+		{ "RSA", TLS1_VERSION, "RSA", "TLSv1" },
+		{ "ECDSA", TLS1_VERSION, "EC P-256", "TLSv1" },
+	};
+
+	return cr_make_param_array(family_case, cases,
+	    sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(family_case *c, dane_tls, key_family_gets_its_cert,
+    .timeout = 60)
 {
 	server_id rsa = self_signed(rsa_key(), &mx_leaf);
 	server_id ec = self_signed(ec_key(), &mx_leaf);
 	tlsa_record recs[] = { tlsa_of(rsa.cert, 3, 1, 1),
 		tlsa_of(ec.cert, 3, 1, 1) };
 	dane_tls_params p = dane_params(recs, 2);
-	SSL_CTX *sctx = server_ctx(version);
+	SSL_CTX *sctx = server_ctx(c->version);
 	probe_run run;
 
 	server_add(sctx, &rsa);
 	server_add(sctx, &ec);
-	server_prefers(sctx, strcmp(family, "RSA") ? "RSA" : "ECDSA");
-	p.key_family = family;
+	server_prefers(sctx, strcmp(c->family, "RSA") ? "RSA" : "ECDSA");
+	p.key_family = c->family;
 	probe(sctx, &p, &run);
-	cr_assert_str_eq(run.out.tls_version, want_version);
-	cr_assert_str_eq(run.out.leaf.key_type, want_key);
+	cr_assert_str_eq(run.out.tls_version, c->want_version);
+	cr_assert_str_eq(run.out.leaf.key_type, c->want_key);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
-	cr_assert_eq(run.out.matched_index, strcmp(want_key, "RSA") ? 1 : 0);
+	cr_assert_eq(run.out.matched_index, strcmp(c->want_key, "RSA") ? 1 : 0);
 	SSL_CTX_free(sctx);
 	tlsa_free_all(recs, 2);
 	server_id_free(&rsa);
 	server_id_free(&ec);
-}
-
-Test(dane_tls, key_family_ecdsa_tls13_gets_ec_cert, .timeout = 60)
-{
-	check_key_family("ECDSA", TLS1_3_VERSION, "EC P-256", "TLSv1.3");
-}
-
-Test(dane_tls, key_family_rsa_tls13_gets_rsa_cert, .timeout = 60)
-{
-	check_key_family("RSA", TLS1_3_VERSION, "RSA", "TLSv1.3");
-}
-
-Test(dane_tls, key_family_ecdsa_tls12_gets_ec_cert, .timeout = 60)
-{
-	check_key_family("ECDSA", TLS1_2_VERSION, "EC P-256", "TLSv1.2");
-}
-
-Test(dane_tls, key_family_rsa_tls12_gets_rsa_cert, .timeout = 60)
-{
-	check_key_family("RSA", TLS1_2_VERSION, "RSA", "TLSv1.2");
-}
-
-Test(dane_tls, key_family_rsa_tls10_gets_rsa_cert, .timeout = 60)
-{
-	check_key_family("RSA", TLS1_VERSION, "RSA", "TLSv1");
-}
-
-Test(dane_tls, key_family_ecdsa_tls10_gets_ec_cert, .timeout = 60)
-{
-	check_key_family("ECDSA", TLS1_VERSION, "EC P-256", "TLSv1");
 }
 
 /* ---- cert_facts ---- */
