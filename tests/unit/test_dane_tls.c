@@ -283,6 +283,19 @@ dane_params(const tlsa_record *recs, size_t n)
 	return p;
 }
 
+/* id's server against dane_params() with one record (usage selector
+ * mtype) made from the certificate `of`. */
+static void
+probe_record(const server_id *id, X509 *of, uint8_t usage, uint8_t selector,
+    uint8_t mtype, probe_run *run)
+{
+	tlsa_record recs[] = { tlsa_of(of, usage, selector, mtype) };
+	dane_tls_params p = dane_params(recs, 1);
+
+	probe_id(id, 0, &p, run);
+	tlsa_free_all(recs, 1);
+}
+
 static const cert_spec mx_leaf = { "mx.example", "DNS:mx.example", -1, 90,
 	false };
 static const cert_spec expired_unrelated = { "unrelated.example",
@@ -297,11 +310,9 @@ static const cert_spec expired_mx = { "mx.example", "DNS:mx.example", -60, -2,
 Test(dane_tls, dane_ee_spki_sha256_authenticates_leaf, .timeout = 30)
 {
 	server_id id = self_signed(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.cert, 3, 1, 1, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.verify_code, X509_V_OK);
 	cr_assert_eq(run.out.matched_depth, 0);
@@ -318,23 +329,19 @@ Test(dane_tls, dane_ee_spki_sha256_authenticates_leaf, .timeout = 30)
 	    "DANE-EE 3 1 1 matched the leaf certificate");
 	/* SNI = TLSA base domain (RFC 7672 section 8.1). */
 	cr_assert_str_eq(run.server_sni, "mx.example");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
 Test(dane_tls, dane_ee_ignores_expiry_and_names, .timeout = 30)
 {
 	server_id id = self_signed(ec_key(), &expired_unrelated);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.cert, 3, 1, 1, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.matched_depth, 0);
 	cr_assert_lt(cert_facts_days_left(&run.out.leaf, time(NULL)), 0);
 	cr_assert_str_eq(run.out.leaf.sans, "unrelated.example");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
@@ -404,11 +411,9 @@ Test(dane_tls, wrong_digest_is_not_authenticated, .timeout = 30)
 Test(dane_tls, dane_ta_of_ca_authenticates_named_leaf, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.ca, 2, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.ca, 2, 1, 1, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.matched_depth, 1);
 	cr_assert_eq(run.out.matched_index, 0);
@@ -419,21 +424,17 @@ Test(dane_tls, dane_ta_of_ca_authenticates_named_leaf, .timeout = 30)
 	cr_assert_str_eq(run.out.leaf.issuer, "CN=Test CA");
 	cr_assert_str_eq(run.out.verify_reason, "DANE-TA 2 1 1 matched the "
 	    "certificate at depth 1, name mx.example");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
 Test(dane_tls, dane_ta_cert_sha256_of_ca_authenticates, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.ca, 2, 0, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.ca, 2, 0, 1, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.matched_depth, 1);
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
@@ -463,18 +464,15 @@ Test(dane_tls, dane_ta_full_spki_of_unsent_ca_authenticates, .timeout = 30)
 Test(dane_tls, dane_ta_with_wrong_name_fails_on_the_name, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &unrelated_leaf);
-	tlsa_record recs[] = { tlsa_of(id.ca, 2, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.ca, 2, 1, 1, &run);
 	cr_assert_not(run.out.authenticated);
 	cr_assert_eq(run.out.verify_code, X509_V_ERR_HOSTNAME_MISMATCH);
 	cr_assert_eq(run.out.matched_index, -1);
 	cr_assert_str_eq(run.out.verify_reason,
 	    "DANE-TA matched at depth 1 but no certificate name matches "
 	    "mx.example (names: unrelated.example)");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
@@ -502,17 +500,14 @@ Test(dane_tls, dane_ta_of_another_ca_names_the_issuer_digest,
 Test(dane_tls, dane_ta_with_expired_leaf_fails, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &expired_mx);
-	tlsa_record recs[] = { tlsa_of(id.ca, 2, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.ca, 2, 1, 1, &run);
 	cr_assert_not(run.out.authenticated);
 	cr_assert_eq(run.out.verify_code, X509_V_ERR_CERT_HAS_EXPIRED);
 	cr_assert_str_eq(run.out.verify_reason,
 	    "certificate has expired (DANE-TA matched at depth 1 and "
 	    "requires a valid chain)");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
