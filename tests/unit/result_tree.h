@@ -63,6 +63,17 @@ rt_probe_error(const char *name, const char *why)
 	return d;
 }
 
+/* p.example, which this host could not check (no DNS server answered);
+ * finished. */
+static inline probe_domain *
+rt_no_dns_domain(void)
+{
+	probe_domain *d = rt_probe_error("p.example", "no DNS server answered");
+
+	probe_domain_finish(d);
+	return d;
+}
+
 /* A host with one DANE-EE 3 1 1 record (when level needs one). */
 static inline probe_host *
 rt_host(probe_domain *d, size_t i, const char *name, dane_level level,
@@ -138,5 +149,40 @@ rt_addr(probe_host *h, size_t i, const char *text, addr_state state)
 	stmt; \
 	fclose(out); \
 } while (0)
+
+/* example.org: mx1 (DANE-EE, verified) and mx2 (DANE-EE, 192.0.2.2 not
+ * matched, 2001:db8::2 verified); severities set, not finished. */
+static inline probe_domain *
+rt_mixed_domain(void)
+{
+	probe_domain *d = rt_domain("example.org", DOMAIN_MX, DANE_MX_SECURE,
+	    2);
+	probe_host *h1 = rt_host(d, 0, "mx1.example.org", DANE_LEVEL_REQUIRED,
+	    1);
+	probe_host *h2 = rt_host(d, 1, "mx2.example.org", DANE_LEVEL_REQUIRED,
+	    2);
+
+	rt_addr(h1, 0, "192.0.2.1", ADDR_STATE_DANE_VERIFIED);
+	rt_addr(h2, 0, "192.0.2.2", ADDR_STATE_UNTRUSTED);
+	rt_addr(h2, 1, "2001:db8::2", ADDR_STATE_DANE_VERIFIED);
+	h1->severity = SEVERITY_OK;
+	h2->severity = SEVERITY_CRITICAL;
+	d->severity = SEVERITY_CRITICAL;
+	return d;
+}
+
+/* i.example: an insecure MX RRset naming a host whose TLSA records are
+ * signed and match; finished. */
+static inline probe_domain *
+rt_insecure_mx_domain(void)
+{
+	probe_domain *d = rt_domain("i.example", DOMAIN_MX, DANE_MX_INSECURE, 1);
+	probe_host *h = rt_host(d, 0, "mx.signed.example", DANE_LEVEL_REQUIRED,
+	    1);
+
+	rt_addr(h, 0, "192.0.2.1", ADDR_STATE_DANE_VERIFIED);
+	probe_domain_finish(d);
+	return d;
+}
 
 #endif

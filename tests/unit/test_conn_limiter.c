@@ -1,6 +1,6 @@
 /*
  * test_conn_limiter.c -- per-key and global connection limits, FIFO order,
- * cancellation; and the string map under it.
+ * cancellation.  The string map under it: test_strmap.c.
  */
 #include "config.h"
 
@@ -9,7 +9,6 @@
 #include <stdio.h>
 
 #include "probe/conn_limiter.h"
-#include "util/strmap.h"
 
 static int order[64];
 static int norder;
@@ -94,24 +93,4 @@ Test(conn_limiter, cancelled_waiter_never_starts)
 	cr_expect_eq(order[1], 2, "the cancelled waiter was skipped");
 	conn_limiter_release(l, &w[2]);
 	conn_limiter_free(l);
-}
-
-Test(strmap, put_get_del_and_growth)
-{
-	strmap *m = strmap_new();
-	char key[32];
-
-	for (intptr_t i = 0; i < 5000; i++) {
-		snprintf(key, sizeof(key), "mx%ld.example", (long)i);
-		cr_assert_eq(strmap_put(m, key, (void *)(i + 1)), 0);
-	}
-	cr_expect_eq(strmap_count(m), 5000);
-	cr_expect_eq((intptr_t)strmap_get(m, "mx4242.example"), 4243);
-	cr_expect_null(strmap_get(m, "absent.example"));
-	cr_expect_eq((intptr_t)strmap_del(m, "mx7.example"), 8);
-	cr_expect_null(strmap_get(m, "mx7.example"));
-	cr_expect_eq(strmap_count(m), 4999);
-	strmap_put(m, "mx8.example", (void *)99);
-	cr_expect_eq((intptr_t)strmap_get(m, "mx8.example"), 99);
-	strmap_free(m);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -282,6 +283,19 @@ dane_params(const tlsa_record *recs, size_t n)
 	return p;
 }
 
+/* id's server against dane_params() with one record (usage selector
+ * mtype) made from the certificate `of`. */
+static void
+probe_record(const server_id *id, X509 *of, uint8_t usage, uint8_t selector,
+    uint8_t mtype, probe_run *run)
+{
+	tlsa_record recs[] = { tlsa_of(of, usage, selector, mtype) };
+	dane_tls_params p = dane_params(recs, 1);
+
+	probe_id(id, 0, &p, run);
+	tlsa_free_all(recs, 1);
+}
+
 static const cert_spec mx_leaf = { "mx.example", "DNS:mx.example", -1, 90,
 	false };
 static const cert_spec expired_unrelated = { "unrelated.example",
@@ -296,11 +310,9 @@ static const cert_spec expired_mx = { "mx.example", "DNS:mx.example", -60, -2,
 Test(dane_tls, dane_ee_spki_sha256_authenticates_leaf, .timeout = 30)
 {
 	server_id id = self_signed(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.cert, 3, 1, 1, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.verify_code, X509_V_OK);
 	cr_assert_eq(run.out.matched_depth, 0);
@@ -317,64 +329,55 @@ Test(dane_tls, dane_ee_spki_sha256_authenticates_leaf, .timeout = 30)
 	    "DANE-EE 3 1 1 matched the leaf certificate");
 	/* SNI = TLSA base domain (RFC 7672 section 8.1). */
 	cr_assert_str_eq(run.server_sni, "mx.example");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
 Test(dane_tls, dane_ee_ignores_expiry_and_names, .timeout = 30)
 {
 	server_id id = self_signed(ec_key(), &expired_unrelated);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.cert, 3, 1, 1, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.matched_depth, 0);
 	cr_assert_lt(cert_facts_days_left(&run.out.leaf, time(NULL)), 0);
 	cr_assert_str_eq(run.out.leaf.sans, "unrelated.example");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
-Test(dane_tls, dane_ee_full_cert_sha256_authenticates, .timeout = 30)
+/* The other selectors and matching types of a DANE-EE record for the
+ * leaf: each authenticates, and the data is what the pair calls for. */
+typedef struct ee_case {
+	uint8_t selector, mtype;
+	size_t len;        /* of the record's data; 0: not checked */
+} ee_case;
+
+ParameterizedTestParameters(dane_tls, dane_ee_selector_and_mtype_authenticate)
+{
+	static ee_case cases[] = {
+		{ 0, 1, 32 },  /* full certificate, SHA-256 */
+		{ 1, 2, 64 },  /* SPKI, SHA-512 */
+		{ 1, 0, 0 },   /* full SPKI */
+	};
+
+	return cr_make_param_array(ee_case, cases,
+	    sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(ee_case *c, dane_tls, dane_ee_selector_and_mtype_authenticate,
+    .timeout = 30)
 {
 	server_id id = self_signed(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 0, 1) };
+	tlsa_record recs[] = { tlsa_of(id.cert, 3, c->selector, c->mtype) };
 	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
+	if (c->len != 0)
+		cr_assert_eq(recs[0].len, c->len);
 	probe_id(&id, 0, &p, &run);
-	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
+	cr_assert(run.out.authenticated, "3 %u %u: %s", c->selector, c->mtype,
+	    run.out.verify_reason);
 	cr_assert_eq(run.out.matched_index, 0);
-	tlsa_free_all(recs, 1);
-	server_id_free(&id);
-}
-
-Test(dane_tls, dane_ee_spki_sha512_authenticates, .timeout = 30)
-{
-	server_id id = self_signed(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 2) };
-	dane_tls_params p = dane_params(recs, 1);
-	probe_run run;
-
-	cr_assert_eq(recs[0].len, 64);
-	probe_id(&id, 0, &p, &run);
-	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
-	cr_assert_eq(run.out.matched_index, 0);
-	tlsa_free_all(recs, 1);
-	server_id_free(&id);
-}
-
-Test(dane_tls, dane_ee_full_spki_authenticates, .timeout = 30)
-{
-	server_id id = self_signed(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.cert, 3, 1, 0) };
-	dane_tls_params p = dane_params(recs, 1);
-	probe_run run;
-
-	probe_id(&id, 0, &p, &run);
-	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
@@ -408,11 +411,9 @@ Test(dane_tls, wrong_digest_is_not_authenticated, .timeout = 30)
 Test(dane_tls, dane_ta_of_ca_authenticates_named_leaf, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.ca, 2, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.ca, 2, 1, 1, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.matched_depth, 1);
 	cr_assert_eq(run.out.matched_index, 0);
@@ -423,21 +424,17 @@ Test(dane_tls, dane_ta_of_ca_authenticates_named_leaf, .timeout = 30)
 	cr_assert_str_eq(run.out.leaf.issuer, "CN=Test CA");
 	cr_assert_str_eq(run.out.verify_reason, "DANE-TA 2 1 1 matched the "
 	    "certificate at depth 1, name mx.example");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
 Test(dane_tls, dane_ta_cert_sha256_of_ca_authenticates, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &mx_leaf);
-	tlsa_record recs[] = { tlsa_of(id.ca, 2, 0, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.ca, 2, 0, 1, &run);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
 	cr_assert_eq(run.out.matched_depth, 1);
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
@@ -467,18 +464,15 @@ Test(dane_tls, dane_ta_full_spki_of_unsent_ca_authenticates, .timeout = 30)
 Test(dane_tls, dane_ta_with_wrong_name_fails_on_the_name, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &unrelated_leaf);
-	tlsa_record recs[] = { tlsa_of(id.ca, 2, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.ca, 2, 1, 1, &run);
 	cr_assert_not(run.out.authenticated);
 	cr_assert_eq(run.out.verify_code, X509_V_ERR_HOSTNAME_MISMATCH);
 	cr_assert_eq(run.out.matched_index, -1);
 	cr_assert_str_eq(run.out.verify_reason,
 	    "DANE-TA matched at depth 1 but no certificate name matches "
 	    "mx.example (names: unrelated.example)");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
@@ -506,17 +500,14 @@ Test(dane_tls, dane_ta_of_another_ca_names_the_issuer_digest,
 Test(dane_tls, dane_ta_with_expired_leaf_fails, .timeout = 30)
 {
 	server_id id = issued(ec_key(), &expired_mx);
-	tlsa_record recs[] = { tlsa_of(id.ca, 2, 1, 1) };
-	dane_tls_params p = dane_params(recs, 1);
 	probe_run run;
 
-	probe_id(&id, 0, &p, &run);
+	probe_record(&id, id.ca, 2, 1, 1, &run);
 	cr_assert_not(run.out.authenticated);
 	cr_assert_eq(run.out.verify_code, X509_V_ERR_CERT_HAS_EXPIRED);
 	cr_assert_str_eq(run.out.verify_reason,
 	    "certificate has expired (DANE-TA matched at depth 1 and "
 	    "requires a valid chain)");
-	tlsa_free_all(recs, 1);
 	server_id_free(&id);
 }
 
@@ -759,62 +750,54 @@ server_prefers(SSL_CTX *ctx, const char *family)
 }
 
 /* A server with an RSA and an EC certificate for the same name that
- * prefers the family the client does not ask for. */
-static void
-check_key_family(const char *family, int version, const char *want_key,
-    const char *want_version)
+ * prefers the family the client does not ask for.  Arrays, not pointers:
+ * Criterion hands parameters to a test process of its own. */
+typedef struct family_case {
+	char family[8];       /* asked for: "ECDSA" or "RSA" */
+	int version;          /* the server's highest */
+	char want_key[16];
+	char want_version[16];
+} family_case;
+
+ParameterizedTestParameters(dane_tls, key_family_gets_its_cert)
+{
+	static family_case cases[] = {
+		{ "ECDSA", TLS1_3_VERSION, "EC P-256", "TLSv1.3" },
+		{ "RSA", TLS1_3_VERSION, "RSA", "TLSv1.3" },
+		{ "ECDSA", TLS1_2_VERSION, "EC P-256", "TLSv1.2" },
+		{ "RSA", TLS1_2_VERSION, "RSA", "TLSv1.2" },
+		{ "RSA", TLS1_VERSION, "RSA", "TLSv1" },
+		{ "ECDSA", TLS1_VERSION, "EC P-256", "TLSv1" },
+	};
+
+	return cr_make_param_array(family_case, cases,
+	    sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(family_case *c, dane_tls, key_family_gets_its_cert,
+    .timeout = 60)
 {
 	server_id rsa = self_signed(rsa_key(), &mx_leaf);
 	server_id ec = self_signed(ec_key(), &mx_leaf);
 	tlsa_record recs[] = { tlsa_of(rsa.cert, 3, 1, 1),
 		tlsa_of(ec.cert, 3, 1, 1) };
 	dane_tls_params p = dane_params(recs, 2);
-	SSL_CTX *sctx = server_ctx(version);
+	SSL_CTX *sctx = server_ctx(c->version);
 	probe_run run;
 
 	server_add(sctx, &rsa);
 	server_add(sctx, &ec);
-	server_prefers(sctx, strcmp(family, "RSA") ? "RSA" : "ECDSA");
-	p.key_family = family;
+	server_prefers(sctx, strcmp(c->family, "RSA") ? "RSA" : "ECDSA");
+	p.key_family = c->family;
 	probe(sctx, &p, &run);
-	cr_assert_str_eq(run.out.tls_version, want_version);
-	cr_assert_str_eq(run.out.leaf.key_type, want_key);
+	cr_assert_str_eq(run.out.tls_version, c->want_version);
+	cr_assert_str_eq(run.out.leaf.key_type, c->want_key);
 	cr_assert(run.out.authenticated, "reason: %s", run.out.verify_reason);
-	cr_assert_eq(run.out.matched_index, strcmp(want_key, "RSA") ? 1 : 0);
+	cr_assert_eq(run.out.matched_index, strcmp(c->want_key, "RSA") ? 1 : 0);
 	SSL_CTX_free(sctx);
 	tlsa_free_all(recs, 2);
 	server_id_free(&rsa);
 	server_id_free(&ec);
-}
-
-Test(dane_tls, key_family_ecdsa_tls13_gets_ec_cert, .timeout = 60)
-{
-	check_key_family("ECDSA", TLS1_3_VERSION, "EC P-256", "TLSv1.3");
-}
-
-Test(dane_tls, key_family_rsa_tls13_gets_rsa_cert, .timeout = 60)
-{
-	check_key_family("RSA", TLS1_3_VERSION, "RSA", "TLSv1.3");
-}
-
-Test(dane_tls, key_family_ecdsa_tls12_gets_ec_cert, .timeout = 60)
-{
-	check_key_family("ECDSA", TLS1_2_VERSION, "EC P-256", "TLSv1.2");
-}
-
-Test(dane_tls, key_family_rsa_tls12_gets_rsa_cert, .timeout = 60)
-{
-	check_key_family("RSA", TLS1_2_VERSION, "RSA", "TLSv1.2");
-}
-
-Test(dane_tls, key_family_rsa_tls10_gets_rsa_cert, .timeout = 60)
-{
-	check_key_family("RSA", TLS1_VERSION, "RSA", "TLSv1");
-}
-
-Test(dane_tls, key_family_ecdsa_tls10_gets_ec_cert, .timeout = 60)
-{
-	check_key_family("ECDSA", TLS1_VERSION, "EC P-256", "TLSv1");
 }
 
 /* ---- cert_facts ---- */

@@ -2,11 +2,13 @@
  * test_probe_result.c -- the roll-up of address verdicts into host and
  * domain verdicts where an address family has no route on the probing
  * host, the --no-rollover-warning switch, and the route check itself in a
- * private network namespace (lo down, IPv6 off, 127.0.0.1 removed).
+ * private network namespace (lo down, IPv6 off, 127.0.0.1 removed); the
+ * DANE status of hosts and domains (dane_status_*()).
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -19,7 +21,6 @@
 #include <unistd.h>
 
 #include "policy/dane_verdict.h"
-#include "probe/probe_batch.h"
 #include "probe/probe_engine.h"
 #include "probe/probe_result.h"
 #include "result_tree.h"
@@ -241,131 +242,6 @@ Test(probe_result, no_rollover_warning_keeps_it_ok)
 	probe_domain_free(d);
 }
 
-/* ---- the batch summary: one row per cause ------------------------------- */
-
-/* A one-host domain: its first address DANE-verified, finished. */
-static probe_domain *
-verified_domain(void)
-{
-	probe_domain *d = domain_with(1);
-
-	judge(&d->hosts[0].addrs[0], "192.0.2.25", SMTP_OUTCOME_TLS_OK, true,
-	    false, false);
-	d->hosts[0].n_addrs = 1;
-	return d;
-}
-
-static probe_batch_summary
-count_one(probe_domain *d)
-{
-	probe_batch_summary s;
-
-	memset(&s, 0, sizeof(s));
-	probe_batch_count(&s, d);
-	cr_expect_eq(s.total, 1);
-	probe_domain_free(d);
-	return s;
-}
-
-Test(probe_batch, insecure_mx_is_not_counted_as_dane_not_applicable)
-{
-	probe_domain *d = verified_domain();
-	probe_batch_summary s;
-
-	d->mx_status = DANE_MX_INSECURE;
-	probe_domain_finish(d);
-	cr_assert_eq(d->severity, SEVERITY_WARNING, "%s", d->summary);
-	s = count_one(d);
-	cr_expect_eq(s.insecure_mx, 1);
-	cr_expect_eq(s.not_applicable, 0);
-}
-
-Test(probe_batch, capped_addresses_have_their_own_row)
-{
-	probe_domain *d = verified_domain();
-	probe_address *pa = &d->hosts[0].addrs[1];
-	probe_batch_summary s;
-
-	pa->addr = addr_of("192.0.2.26");
-	pa->state = ADDR_STATE_NOT_PROBED;
-	pa->severity = SEVERITY_WARNING;
-	pa->capped = pa->complete = true;
-	d->hosts[0].n_addrs = 2;
-	probe_domain_finish(d);
-	cr_assert_eq(d->severity, SEVERITY_WARNING, "%s", d->summary);
-	s = count_one(d);
-	cr_expect_eq(s.capped, 1);
-	cr_expect_eq(s.not_applicable, 0);
-}
-
-Test(probe_batch, no_dane_is_dane_not_applicable)
-{
-	probe_domain *d = domain_with(1);
-	probe_batch_summary s;
-
-	d->hosts[0].policy.level = DANE_LEVEL_NONE;
-	judge(&d->hosts[0].addrs[0], "192.0.2.25", SMTP_OUTCOME_TLS_OK, false,
-	    false, false);
-	d->hosts[0].addrs[0].state = ADDR_STATE_TLS_NO_DANE;
-	d->hosts[0].addrs[0].severity = SEVERITY_WARNING;
-	d->hosts[0].n_addrs = 1;
-	probe_domain_finish(d);
-	cr_assert_eq(d->severity, SEVERITY_WARNING, "%s", d->summary);
-	s = count_one(d);
-	cr_expect_eq(s.not_applicable, 1);
-	cr_expect_eq(s.insecure_mx + s.capped + s.warning + s.partial, 0);
-}
-
-Test(probe_batch, bad_mx_name_is_not_a_dns_failure)
-{
-	probe_domain *d = verified_domain();
-	probe_batch_summary s;
-
-	free(d->hosts[0].name);
-	d->hosts[0].name = strdup("-mx1.example.org");
-	probe_domain_finish(d);
-	cr_assert_eq(d->severity, SEVERITY_CRITICAL, "%s", d->summary);
-	s = count_one(d);
-	cr_expect_eq(s.failing, 1);
-	cr_expect_eq(s.why_bad_name, 1);
-	cr_expect_eq(s.why_dns, 0);
-}
-
-Test(probe_batch, probe_error_is_not_an_unknown_verdict)
-{
-	probe_domain *d = domain_with(0);
-	probe_batch_summary s;
-
-	d->kind = DOMAIN_LOOKUP_FAILED;
-	d->probe_error = true;
-	probe_domain_finish(d);
-	cr_assert_eq(d->severity, SEVERITY_UNKNOWN);
-	s = count_one(d);
-	cr_expect_eq(s.probe_error, 1);
-	cr_expect_eq(s.unknown + s.failing, 0);
-}
-
-Test(probe_batch, summary_table_names_each_row)
-{
-	probe_batch_summary s;
-	char *buf = NULL;
-
-	memset(&s, 0, sizeof(s));
-	s.total = 5;
-	s.insecure_mx = s.capped = s.probe_error = s.failing = 1;
-	s.why_bad_name = 1;
-	s.not_applicable = 1;
-	s.cpu_seconds = -1;
-	RT_CAPTURE(buf, probe_batch_print_summary(out, &s));
-	cr_expect_not_null(strstr(buf, "  insecure MX RRset   1\n"), "%s", buf);
-	cr_expect_not_null(strstr(buf, "  addresses capped    1\n"), "%s", buf);
-	cr_expect_not_null(strstr(buf, "  probe error (local) 1\n"), "%s", buf);
-	cr_expect_not_null(strstr(buf, "    bad-mx-name"), "%s", buf);
-	cr_expect_not_null(strstr(buf, "  DANE not applicable 1\n"), "%s", buf);
-	cr_expect_null(strstr(buf, "dns-failure"), "%s", buf);
-	free(buf);
-}
-
 /* ---- the route check, in a network namespace of its own ----------------- */
 
 /* Criterion forks every test, so the namespace dies with this test. */
@@ -444,4 +320,79 @@ Test(probe_route, ipv4_removed_leaves_ipv6_reachable)
 		cr_skip_test("ip(8) could not remove 127.0.0.1/8 from lo");
 	cr_expect(no_route("127.0.0.1"));
 	cr_expect_not(no_route("::1"));
+}
+
+/* ---- DANE status roll-up ------------------------------------------------ */
+
+/* dane_status_*() live in probe_result (the JSON report shows them too);
+ * they are tested here, on trees from result_tree.h. */
+
+typedef struct status_case {
+	dane_level levels[2];
+	addr_state states[2];  /* the single address of each host */
+	size_t n_hosts;
+	dane_status want;
+} status_case;
+
+ParameterizedTestParameters(probe_result, dane_status_of_domain)
+{
+	static status_case cases[] = {
+		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_REQUIRED },
+		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_DANE_VERIFIED }, 2,
+		  DANE_STATUS_VERIFIED },
+		{ { DANE_LEVEL_REQUIRED, 0 },
+		  { ADDR_STATE_MATCHED_BUT_SMTP_FAILED, 0 }, 1,
+		  DANE_STATUS_VERIFIED },
+		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_REQUIRED },
+		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_UNTRUSTED }, 2,
+		  DANE_STATUS_FAILED },
+		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_FAIL },
+		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_NOT_PROBED }, 2,
+		  DANE_STATUS_FAILED },
+		{ { DANE_LEVEL_REQUIRED, 0 }, { ADDR_STATE_TIMEOUT, 0 }, 1,
+		  DANE_STATUS_FAILED },
+		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_NONE },
+		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_TLS_NO_DANE }, 2,
+		  DANE_STATUS_PARTIAL },
+		{ { DANE_LEVEL_ENCRYPT_ONLY, DANE_LEVEL_NONE },
+		  { ADDR_STATE_ENCRYPTED_UNAUTHENTICATED,
+		    ADDR_STATE_TLS_NO_DANE }, 2, DANE_STATUS_ENCRYPT_ONLY },
+		{ { DANE_LEVEL_NONE, DANE_LEVEL_NONE },
+		  { ADDR_STATE_TLS_NO_DANE, ADDR_STATE_CLEARTEXT_NO_DANE }, 2,
+		  DANE_STATUS_NONE },
+		{ { 0, 0 }, { 0, 0 }, 0, DANE_STATUS_FAILED },
+	};
+
+	return cr_make_param_array(status_case, cases,
+	    sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(status_case *c, probe_result, dane_status_of_domain)
+{
+	probe_domain *d = rt_domain("s.example", DOMAIN_MX, DANE_MX_SECURE,
+	    c->n_hosts);
+
+	for (size_t i = 0; i < c->n_hosts; i++) {
+		char name[32];
+		probe_host *h;
+
+		snprintf(name, sizeof(name), "mx%zu.s.example", i);
+		h = rt_host(d, i, name, c->levels[i], 1);
+		rt_addr(h, 0, "192.0.2.1", c->states[i]);
+	}
+	cr_assert_str_eq(dane_status_name(dane_status_domain(d)),
+	    dane_status_name(c->want));
+	probe_domain_free(d);
+}
+
+Test(probe_result, dane_status_of_null_mx_and_failed_lookup)
+{
+	probe_domain *d = rt_domain("n.example", DOMAIN_NULL_MX,
+	    DANE_MX_SECURE, 0);
+
+	cr_assert_eq(dane_status_domain(d), DANE_STATUS_NULL_MX);
+	d->kind = DOMAIN_LOOKUP_FAILED;
+	cr_assert_eq(dane_status_domain(d), DANE_STATUS_FAILED);
+	cr_assert_str_eq(dane_status_name(DANE_STATUS_COUNT), "unknown");
+	probe_domain_free(d);
 }

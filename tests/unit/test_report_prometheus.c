@@ -1,141 +1,28 @@
 /*
  * test_report_prometheus.c -- the Prometheus exposition of hand-built
  * result trees: exact sample lines, label escaping, grouping of samples
- * under their HELP/TYPE, de-duplication, and the DANE status roll-up.
- * (promtool and node_exporter check real lab output in tests/monitoring.)
+ * under their HELP/TYPE, de-duplication, probe errors and the insecure
+ * MX.  (promtool and node_exporter check real lab output in tests/monitoring.)
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
-#include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/probe_result.h"
 #include "report/report_prometheus.h"
-
-/* ---- building trees ----------------------------------------------------- */
-
-static dns_answer *
-answer(const char *qname, uint16_t qtype, dns_security sec)
-{
-	dns_answer *a = calloc(1, sizeof(*a));
-
-	cr_assert_not_null(a);
-	a->qname = strdup(qname);
-	a->canonical_name = strdup(qname);
-	a->qtype = qtype;
-	a->status = DNS_STATUS_OK;
-	a->security = sec;
-	return a;
-}
-
-static probe_domain *
-domain(const char *name, probe_domain_kind kind, size_t n_hosts)
-{
-	probe_domain *d = calloc(1, sizeof(*d));
-
-	cr_assert_not_null(d);
-	d->domain = strdup(name);
-	d->kind = kind;
-	d->mx = answer(name, DNS_TYPE_MX, DNS_SECURITY_SECURE);
-	d->n_hosts = n_hosts;
-	d->hosts = n_hosts ? calloc(n_hosts, sizeof(*d->hosts)) : NULL;
-	d->started = 1700000000;
-	d->ms_total = 1500;
-	return d;
-}
-
-/* A host with one TLSA record "usage 1 1" and n_addrs addresses. */
-static probe_host *
-host(probe_domain *d, size_t i, const char *name, dane_level level,
-    uint8_t usage, size_t n_addrs)
-{
-	probe_host *h = &d->hosts[i];
-
-	h->name = strdup(name);
-	h->preference = (uint16_t)(10 * (i + 1));
-	h->policy.level = level;
-	h->policy.tlsa_answer_index = -1;
-	if (level == DANE_LEVEL_REQUIRED || level == DANE_LEVEL_ENCRYPT_ONLY) {
-		dns_answer *t = answer("_25._tcp.x", DNS_TYPE_TLSA,
-		    DNS_SECURITY_SECURE);
-
-		t->count = 1;
-		t->tlsa = calloc(1, sizeof(*t->tlsa));
-		t->tlsa[0].usage = usage;
-		t->tlsa[0].selector = 1;
-		t->tlsa[0].mtype = 1;
-		h->tlsa[0] = t;
-		h->policy.tlsa_answer_index = 0;
-		h->policy.n_usable = level == DANE_LEVEL_REQUIRED;
-		h->policy.n_unusable = level != DANE_LEVEL_REQUIRED;
-	}
-	h->n_addrs = n_addrs;
-	h->addrs = calloc(n_addrs ? n_addrs : 1, sizeof(*h->addrs));
-	return h;
-}
-
-/* An address that went all the way through TLS. */
-static probe_address *
-addr(probe_host *h, size_t i, const char *text, addr_state state,
-    bool authenticated)
-{
-	probe_address *a = &h->addrs[i];
-
-	snprintf(a->addr.text, sizeof(a->addr.text), "%s", text);
-	a->port = 25;
-	a->state = state;
-	a->severity = state == ADDR_STATE_DANE_VERIFIED ? SEVERITY_OK
-	    : SEVERITY_CRITICAL;
-	a->starttls_offered = true;
-	a->tls_established = true;
-	a->tls.authenticated = authenticated;
-	a->tls.matched_index = authenticated ? 0 : -1;
-	snprintf(a->tls.tls_version, sizeof(a->tls.tls_version), "TLSv1.3");
-	snprintf(a->tls.cipher, sizeof(a->tls.cipher), "TLS_AES_256_GCM_SHA384");
-	a->tls.leaf.present = true;
-	a->tls.leaf.not_after = 1827426236;
-	a->ms_connect = 1.5;
-	a->ms_banner = 250;
-	a->ms_ehlo = 0.25;
-	a->ms_starttls = 0.5;
-	a->ms_tls = 3.75;
-	a->ms_total = 256;
-	return a;
-}
-
-/* example.org: mx1 (DANE-EE, verified) and mx2 (DANE-EE, no match). */
-static probe_domain *
-mixed_domain(void)
-{
-	probe_domain *d = domain("example.org", DOMAIN_MX, 2);
-	probe_host *h1 = host(d, 0, "mx1.example.org", DANE_LEVEL_REQUIRED, 3, 1);
-	probe_host *h2 = host(d, 1, "mx2.example.org", DANE_LEVEL_REQUIRED, 3, 2);
-
-	addr(h1, 0, "192.0.2.1", ADDR_STATE_DANE_VERIFIED, true);
-	addr(h2, 0, "192.0.2.2", ADDR_STATE_UNTRUSTED, false);
-	addr(h2, 1, "2001:db8::2", ADDR_STATE_DANE_VERIFIED, true);
-	h1->severity = SEVERITY_OK;
-	h2->severity = SEVERITY_CRITICAL;
-	d->severity = SEVERITY_CRITICAL;
-	return d;
-}
+#include "result_tree.h"
 
 /* ---- rendering ---------------------------------------------------------- */
 
 static char *
 render(const probe_domain *const *ds, size_t n)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
 	report_run run = { .finished = 1700000100, .seconds = 2.5 };
+	char *buf = NULL;
 
-	cr_assert_not_null(out);
-	report_prometheus(out, ds, n, &run);
-	fclose(out);
+	RT_CAPTURE(buf, report_prometheus(out, ds, n, &run));
 	return buf;
 }
 
@@ -172,6 +59,16 @@ count_lines_starting(const char *text, const char *prefix)
 	return n;
 }
 
+static size_t
+count_substr(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 Test(report_prometheus, label_values_are_escaped)
@@ -188,8 +85,9 @@ Test(report_prometheus, label_values_are_escaped)
 
 Test(report_prometheus, hostile_mx_name_is_escaped_in_every_series)
 {
-	probe_domain *d = domain("example.org", DOMAIN_MX, 1);
-	probe_host *h = host(d, 0, "evil\"}\nname\\", DANE_LEVEL_NONE, 0, 0);
+	probe_domain *d = rt_domain("example.org", DOMAIN_MX, DANE_MX_SECURE,
+	    1);
+	probe_host *h = rt_host(d, 0, "evil\"}\nname\\", DANE_LEVEL_NONE, 0);
 	char *text;
 
 	(void)h;
@@ -204,7 +102,7 @@ Test(report_prometheus, hostile_mx_name_is_escaped_in_every_series)
 
 Test(report_prometheus, mixed_domain_has_exact_samples)
 {
-	probe_domain *d = mixed_domain();
+	probe_domain *d = rt_mixed_domain();
 	char *text = render_one(d);
 
 	assert_line(text, "daneprobe_build_info{version=\"" PACKAGE_VERSION
@@ -269,7 +167,7 @@ Test(report_prometheus, mixed_domain_has_exact_samples)
 
 Test(report_prometheus, every_sample_sits_under_its_own_help_and_type)
 {
-	probe_domain *d = mixed_domain();
+	probe_domain *d = rt_mixed_domain();
 	char *text = render_one(d), *save = NULL, *copy = strdup(text);
 	char type_name[128] = "";
 	size_t n_types = 0, n_samples = 0;
@@ -299,16 +197,17 @@ Test(report_prometheus, every_sample_sits_under_its_own_help_and_type)
 
 Test(report_prometheus, repeated_domain_host_and_address_appear_once)
 {
-	probe_domain *d1 = mixed_domain(), *d2 = mixed_domain();
-	probe_domain *d3 = domain("other.example", DOMAIN_MX, 2);
+	probe_domain *d1 = rt_mixed_domain(), *d2 = rt_mixed_domain();
+	probe_domain *d3 = rt_domain("other.example", DOMAIN_MX,
+	    DANE_MX_SECURE, 2);
 	const probe_domain *ds[] = { d1, d2, NULL, d3 };
 	char *text;
 
 	/* d2 repeats d1; mx2 of d1 lists 192.0.2.2 twice; d3 has two MX
 	 * records for one host, spelt differently. */
 	snprintf(d1->hosts[1].addrs[1].addr.text, 46, "192.0.2.2");
-	host(d3, 0, "mx.other.example", DANE_LEVEL_NONE, 0, 0);
-	host(d3, 1, "MX.other.example", DANE_LEVEL_NONE, 0, 0);
+	rt_host(d3, 0, "mx.other.example", DANE_LEVEL_NONE, 0);
+	rt_host(d3, 1, "MX.other.example", DANE_LEVEL_NONE, 0);
 	text = render(ds, 4);
 	cr_assert_eq(count_lines_starting(text,
 	    "daneprobe_probe_success{domain=\"example.org\"}"), 1);
@@ -325,10 +224,11 @@ Test(report_prometheus, repeated_domain_host_and_address_appear_once)
 
 Test(report_prometheus, unreached_phases_and_unprobed_addresses_have_no_timing)
 {
-	probe_domain *d = domain("example.net", DOMAIN_MX, 1);
-	probe_host *h = host(d, 0, "mx.example.net", DANE_LEVEL_NONE, 0, 2);
-	probe_address *a = addr(h, 0, "192.0.2.9", ADDR_STATE_TIMEOUT, false);
-	probe_address *b = addr(h, 1, "192.0.2.10", ADDR_STATE_NOT_PROBED, false);
+	probe_domain *d = rt_domain("example.net", DOMAIN_MX, DANE_MX_SECURE,
+	    1);
+	probe_host *h = rt_host(d, 0, "mx.example.net", DANE_LEVEL_NONE, 2);
+	probe_address *a = rt_addr(h, 0, "192.0.2.9", ADDR_STATE_TIMEOUT);
+	probe_address *b = rt_addr(h, 1, "192.0.2.10", ADDR_STATE_NOT_PROBED);
 	char *text;
 
 	a->tls_established = false;
@@ -355,7 +255,8 @@ Test(report_prometheus, unreached_phases_and_unprobed_addresses_have_no_timing)
 
 Test(report_prometheus, null_mx_domain_has_zero_hosts_and_no_host_series)
 {
-	probe_domain *d = domain("nomail.example", DOMAIN_NULL_MX, 0);
+	probe_domain *d = rt_domain("nomail.example", DOMAIN_NULL_MX,
+	    DANE_MX_SECURE, 0);
 	char *text = render_one(d);
 
 	assert_line(text, "daneprobe_mx_hosts{domain=\"nomail.example\"} 0");
@@ -370,7 +271,8 @@ Test(report_prometheus, null_mx_domain_has_zero_hosts_and_no_host_series)
 
 Test(report_prometheus, lookup_that_never_completed_has_all_dnssec_states_zero)
 {
-	probe_domain *d = domain("slow.example", DOMAIN_LOOKUP_FAILED, 0);
+	probe_domain *d = rt_domain("slow.example", DOMAIN_LOOKUP_FAILED,
+	    DANE_MX_SECURE, 0);
 	char *text;
 
 	dns_answer_free(d->mx);
@@ -386,76 +288,64 @@ Test(report_prometheus, lookup_that_never_completed_has_all_dnssec_states_zero)
 	probe_domain_free(d);
 }
 
-/* ---- DANE status roll-up ------------------------------------------------ */
+/* ---- probe errors and the insecure MX ---------------------------------- */
 
-/* dane_status_*() live in probe_result (the JSON report shows them too);
- * they are tested here, where the trees to feed them are built. */
-
-typedef struct status_case {
-	dane_level levels[2];
-	addr_state states[2];  /* the single address of each host */
-	size_t n_hosts;
-	dane_status want;
-} status_case;
-
-ParameterizedTestParameters(probe_result, dane_status_of_domain)
+Test(report_prometheus, probe_error_is_its_own_signal)
 {
-	static status_case cases[] = {
-		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_REQUIRED },
-		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_DANE_VERIFIED }, 2,
-		  DANE_STATUS_VERIFIED },
-		{ { DANE_LEVEL_REQUIRED, 0 },
-		  { ADDR_STATE_MATCHED_BUT_SMTP_FAILED, 0 }, 1,
-		  DANE_STATUS_VERIFIED },
-		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_REQUIRED },
-		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_UNTRUSTED }, 2,
-		  DANE_STATUS_FAILED },
-		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_FAIL },
-		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_NOT_PROBED }, 2,
-		  DANE_STATUS_FAILED },
-		{ { DANE_LEVEL_REQUIRED, 0 }, { ADDR_STATE_TIMEOUT, 0 }, 1,
-		  DANE_STATUS_FAILED },
-		{ { DANE_LEVEL_REQUIRED, DANE_LEVEL_NONE },
-		  { ADDR_STATE_DANE_VERIFIED, ADDR_STATE_TLS_NO_DANE }, 2,
-		  DANE_STATUS_PARTIAL },
-		{ { DANE_LEVEL_ENCRYPT_ONLY, DANE_LEVEL_NONE },
-		  { ADDR_STATE_ENCRYPTED_UNAUTHENTICATED,
-		    ADDR_STATE_TLS_NO_DANE }, 2, DANE_STATUS_ENCRYPT_ONLY },
-		{ { DANE_LEVEL_NONE, DANE_LEVEL_NONE },
-		  { ADDR_STATE_TLS_NO_DANE, ADDR_STATE_CLEARTEXT_NO_DANE }, 2,
-		  DANE_STATUS_NONE },
-		{ { 0, 0 }, { 0, 0 }, 0, DANE_STATUS_FAILED },
-	};
+	probe_domain *d = rt_no_dns_domain();
+	char *text = render_one(d);
 
-	return cr_make_param_array(status_case, cases,
-	    sizeof(cases) / sizeof(cases[0]));
-}
+	cr_assert(strstr(text, "\ndaneprobe_probe_error{domain=\"p.example\"} "
+	    "1\n") != NULL, "%s", text);
+	cr_assert(strstr(text, "\ndaneprobe_probe_success{domain=\"p.example\"}"
+	    " 0\n") != NULL);
+	cr_assert(strstr(text, "\ndaneprobe_domain_severity{domain="
+	    "\"p.example\"} 3\n") != NULL);
+	/* every DANE status series present, all 0: never "failed" 1 */
+	cr_assert_eq(count_substr(text, "daneprobe_dane_status{domain="
+	    "\"p.example\""), DANE_STATUS_COUNT);
+	cr_assert_eq(count_substr(text, "daneprobe_dane_status{domain="
+	    "\"p.example\",status=\"failed\"} 0\n"), 1);
+	cr_assert_null(strstr(text, "\"} 1\ndaneprobe_dane_status"));
+	for (const char *p = strstr(text, "daneprobe_dane_status{"); p != NULL;
+	    p = strstr(p + 1, "daneprobe_dane_status{")) {
+		const char *eol = strchr(p, '\n');
 
-ParameterizedTest(status_case *c, probe_result, dane_status_of_domain)
-{
-	probe_domain *d = domain("s.example", DOMAIN_MX, c->n_hosts);
-
-	for (size_t i = 0; i < c->n_hosts; i++) {
-		char name[32];
-		probe_host *h;
-
-		snprintf(name, sizeof(name), "mx%zu.s.example", i);
-		h = host(d, i, name, c->levels[i], 3, 1);
-		addr(h, 0, "192.0.2.1", c->states[i],
-		    c->states[i] == ADDR_STATE_DANE_VERIFIED);
+		cr_assert(eol[-1] == '0' && eol[-2] == ' ', "%.*s",
+		    (int)(eol - p), p);
 	}
-	cr_assert_str_eq(dane_status_name(dane_status_domain(d)),
-	    dane_status_name(c->want));
+	free(text);
 	probe_domain_free(d);
 }
 
-Test(probe_result, dane_status_of_null_mx_and_failed_lookup)
+Test(report_prometheus, probe_error_is_zero_for_a_probed_domain)
 {
-	probe_domain *d = domain("n.example", DOMAIN_NULL_MX, 0);
+	probe_domain *d = rt_domain("g.example", DOMAIN_MX, DANE_MX_SECURE, 1);
+	probe_host *h = rt_host(d, 0, "mx.g.example", DANE_LEVEL_REQUIRED, 1);
+	char *text;
 
-	cr_assert_eq(dane_status_domain(d), DANE_STATUS_NULL_MX);
-	d->kind = DOMAIN_LOOKUP_FAILED;
-	cr_assert_eq(dane_status_domain(d), DANE_STATUS_FAILED);
-	cr_assert_str_eq(dane_status_name(DANE_STATUS_COUNT), "unknown");
+	rt_addr(h, 0, "192.0.2.1", ADDR_STATE_DANE_VERIFIED);
+	probe_domain_finish(d);
+	text = render_one(d);
+	cr_assert(strstr(text, "\ndaneprobe_probe_error{domain=\"g.example\"} "
+	    "0\n") != NULL, "%s", text);
+	cr_assert(strstr(text, "\ndaneprobe_dane_status{domain=\"g.example\","
+	    "status=\"verified\"} 1\n") != NULL);
+	free(text);
+	probe_domain_free(d);
+}
+
+Test(report_prometheus, insecure_mx_status_series)
+{
+	probe_domain *d = rt_insecure_mx_domain();
+	char *text = render_one(d);
+
+	cr_assert(strstr(text, "\ndaneprobe_dane_status{domain=\"i.example\","
+	    "status=\"insecure-mx\"} 1\n") != NULL, "%s", text);
+	cr_assert(strstr(text, "\ndaneprobe_dane_status{domain=\"i.example\","
+	    "status=\"verified\"} 0\n") != NULL);
+	cr_assert(strstr(text, "\ndaneprobe_domain_severity{domain="
+	    "\"i.example\"} 1\n") != NULL);
+	free(text);
 	probe_domain_free(d);
 }

@@ -474,40 +474,10 @@ static const step script_454[] = {
 	QUIT_221, { END, NULL, 0 },
 };
 
-Test(smtp_session, starttls_454_is_refused, .timeout = 10)
-{
-	peer p;
-
-	cr_assert(peer_start(&p, AF_INET, script_454));
-	run_session(&p, (run_opts){ .tls = true });
-	expect_outcome(SMTP_OUTCOME_STARTTLS_REFUSED);
-	cr_assert_eq(rec.res.state, SMTP_STATE_STARTTLS);
-	cr_assert_str_eq(rec.res.reason,
-	    "STARTTLS refused: 454 4.7.0 TLS not available");
-	cr_assert_geq(rec.res.ms_starttls, 0);
-	cr_assert_not(rec.res.tls_established);
-	cr_assert_eq(peer_finish(&p, false), PEER_OK);
-}
-
 static const step script_554[] = {
 	{ SEND, "554 5.7.1 mx.test no SMTP service here\r\n", 0 },
 	QUIT_221, { END, NULL, 0 },
 };
-
-Test(smtp_session, banner_554_is_rejected, .timeout = 10)
-{
-	peer p;
-
-	cr_assert(peer_start(&p, AF_INET, script_554));
-	run_session(&p, (run_opts){ .tls = true });
-	expect_outcome(SMTP_OUTCOME_REJECTED);
-	cr_assert_eq(rec.res.state, SMTP_STATE_BANNER);
-	cr_assert_str_eq(rec.res.reason, "server rejected the connection: "
-	    "554 5.7.1 mx.test no SMTP service here");
-	cr_assert_str_eq(rec.res.banner, "5.7.1 mx.test no SMTP service here");
-	cr_assert_lt(rec.res.ms_ehlo, 0);
-	cr_assert_eq(peer_finish(&p, false), PEER_OK);
-}
 
 /* The peer accepts only QUIT after the 550: a HELO fallback would make it
  * exit with PEER_MISMATCH. */
@@ -516,19 +486,6 @@ static const step script_ehlo_550[] = {
 	{ SEND, "550 5.5.1 EHLO not welcome\r\n", 0 },
 	QUIT_221, { END, NULL, 0 },
 };
-
-Test(smtp_session, ehlo_5xx_is_rejected_without_helo_fallback, .timeout = 10)
-{
-	peer p;
-
-	cr_assert(peer_start(&p, AF_INET, script_ehlo_550));
-	run_session(&p, (run_opts){ .tls = true });
-	expect_outcome(SMTP_OUTCOME_REJECTED);
-	cr_assert_eq(rec.res.state, SMTP_STATE_EHLO);
-	cr_assert_str_eq(rec.res.reason,
-	    "EHLO rejected: 550 5.5.1 EHLO not welcome");
-	cr_assert_eq(peer_finish(&p, false), PEER_OK, "client did not QUIT");
-}
 
 static const step script_tarpit[] = {
 	{ SLEEP, NULL, 20000 }, { END, NULL, 0 },
@@ -629,86 +586,101 @@ static const step script_http[] = {
 	{ END, NULL, 0 },
 };
 
-Test(smtp_session, garbage_banner_is_protocol_error, .timeout = 10)
-{
-	peer p;
-
-	cr_assert(peer_start(&p, AF_INET, script_http));
-	run_session(&p, (run_opts){ .tls = true });
-	expect_outcome(SMTP_OUTCOME_PROTOCOL_ERROR);
-	cr_assert_str_eq(rec.res.reason,
-	    "malformed banner: malformed reply code \"HTTP/1.1\"");
-	cr_assert_eq(peer_finish(&p, false), PEER_OK);
-}
-
 static const step script_endless[] = {
 	BANNER, EHLO_IN, { FLOOD, "250-XYZZY\r\n", 0 }, { END, NULL, 0 },
 };
-
-Test(smtp_session, endless_continuation_is_protocol_error_quickly,
-    .timeout = 10)
-{
-	peer p;
-
-	cr_assert(peer_start(&p, AF_INET, script_endless));
-	run_session(&p, (run_opts){ .tls = true });
-	expect_outcome(SMTP_OUTCOME_PROTOCOL_ERROR);
-	cr_assert_str_eq(rec.res.reason,
-	    "malformed reply to EHLO: reply has more than 128 lines");
-	cr_assert_leq(elapsed, 2.0, "took %.3f s", elapsed);
-	cr_assert_eq(peer_finish(&p, false), PEER_OK);
-}
 
 static const step script_long_line[] = {
 	BANNER, EHLO_IN, { SEND, "250-", 0 }, { FLOOD, "AAAAAAAAAAAAAAAA", 0 },
 	{ END, NULL, 0 },
 };
 
-Test(smtp_session, endless_line_is_protocol_error_quickly, .timeout = 10)
-{
-	peer p;
-
-	cr_assert(peer_start(&p, AF_INET, script_long_line));
-	run_session(&p, (run_opts){ .tls = true });
-	expect_outcome(SMTP_OUTCOME_PROTOCOL_ERROR);
-	cr_assert_str_eq(rec.res.reason,
-	    "malformed reply to EHLO: reply line longer than 2048 bytes");
-	cr_assert_leq(elapsed, 2.0, "took %.3f s", elapsed);
-	cr_assert_eq(peer_finish(&p, false), PEER_OK);
-}
-
 static const step script_reset[] = {
 	BANNER, EHLO_IN, { SEND, "250-mx.test\r\n250-PIPE", 0 },
 	{ SLEEP, NULL, 100 }, { RESET, NULL, 0 }, { END, NULL, 0 },
 };
 
-Test(smtp_session, reset_mid_ehlo_is_closed, .timeout = 10)
-{
-	peer p;
-
-	cr_assert(peer_start(&p, AF_INET, script_reset));
-	run_session(&p, (run_opts){ .tls = true });
-	expect_outcome(SMTP_OUTCOME_CLOSED);
-	cr_assert_eq(rec.res.state, SMTP_STATE_EHLO);
-	cr_assert_str_eq(rec.res.reason, "connection reset by server after "
-	    "EHLO (reply incomplete)");
-	cr_assert_eq(peer_finish(&p, false), PEER_OK);
-}
-
 static const step script_close_after_ehlo[] = {
 	BANNER, EHLO_IN, { CLOSE, NULL, 0 }, { END, NULL, 0 },
 };
 
-Test(smtp_session, close_after_ehlo_is_closed, .timeout = 10)
-{
-	peer p;
+/* ---- refusals, protocol errors, closes: one table ----------------------- */
 
-	cr_assert(peer_start(&p, AF_INET, script_close_after_ehlo));
-	run_session(&p, (run_opts){ .tls = true });
-	expect_outcome(SMTP_OUTCOME_CLOSED);
-	cr_assert_str_eq(rec.res.reason,
-	    "server closed the connection after EHLO");
-	cr_assert_eq(peer_finish(&p, false), PEER_OK);
+static void
+check_454(void)
+{
+	cr_assert_geq(rec.res.ms_starttls, 0);
+	cr_assert_not(rec.res.tls_established);
+}
+
+static void
+check_554(void)
+{
+	cr_assert_str_eq(rec.res.banner, "5.7.1 mx.test no SMTP service here");
+	cr_assert_lt(rec.res.ms_ehlo, 0);
+}
+
+/* A session with TLS wanted against a script that ends it early; the
+ * peer must have seen exactly the commands it expected (for the 550 to
+ * EHLO: a QUIT, no HELO fallback). */
+typedef struct ending_case {
+	const char *what;
+	const step *script;
+	smtp_outcome outcome;
+	int state;            /* -1: not checked */
+	const char *reason;
+	double max_elapsed;   /* seconds; 0: not checked */
+	void (*check)(void);  /* more to check, or NULL */
+} ending_case;
+
+static const ending_case ending_cases[] = {
+	{ "starttls 454", script_454, SMTP_OUTCOME_STARTTLS_REFUSED,
+	  SMTP_STATE_STARTTLS,
+	  "STARTTLS refused: 454 4.7.0 TLS not available", 0, check_454 },
+	{ "banner 554", script_554, SMTP_OUTCOME_REJECTED, SMTP_STATE_BANNER,
+	  "server rejected the connection: "
+	  "554 5.7.1 mx.test no SMTP service here", 0, check_554 },
+	{ "ehlo 550", script_ehlo_550, SMTP_OUTCOME_REJECTED, SMTP_STATE_EHLO,
+	  "EHLO rejected: 550 5.5.1 EHLO not welcome", 0, NULL },
+	{ "garbage banner", script_http, SMTP_OUTCOME_PROTOCOL_ERROR, -1,
+	  "malformed banner: malformed reply code \"HTTP/1.1\"", 0, NULL },
+	{ "endless continuation", script_endless, SMTP_OUTCOME_PROTOCOL_ERROR,
+	  -1, "malformed reply to EHLO: reply has more than 128 lines", 2.0,
+	  NULL },
+	{ "endless line", script_long_line, SMTP_OUTCOME_PROTOCOL_ERROR, -1,
+	  "malformed reply to EHLO: reply line longer than 2048 bytes", 2.0,
+	  NULL },
+	{ "reset mid EHLO", script_reset, SMTP_OUTCOME_CLOSED, SMTP_STATE_EHLO,
+	  "connection reset by server after EHLO (reply incomplete)", 0,
+	  NULL },
+	{ "close after EHLO", script_close_after_ehlo, SMTP_OUTCOME_CLOSED, -1,
+	  "server closed the connection after EHLO", 0, NULL },
+};
+
+Test(smtp_session, refusals_protocol_errors_and_closes_end_the_session,
+    .timeout = 30)
+{
+	for (size_t i = 0; i < sizeof(ending_cases) / sizeof(ending_cases[0]);
+	    i++) {
+		const ending_case *c = &ending_cases[i];
+		peer p;
+
+		memset(&rec, 0, sizeof(rec));
+		cr_assert(peer_start(&p, AF_INET, c->script), "%s", c->what);
+		run_session(&p, (run_opts){ .tls = true });
+		expect_outcome(c->outcome);
+		if (c->state >= 0)
+			cr_assert_eq(rec.res.state, c->state, "%s: state %s",
+			    c->what, smtp_state_name(rec.res.state));
+		cr_assert_str_eq(rec.res.reason, c->reason, "%s", c->what);
+		if (c->max_elapsed > 0)
+			cr_assert_leq(elapsed, c->max_elapsed,
+			    "%s: took %.3f s", c->what, elapsed);
+		if (c->check != NULL)
+			c->check();
+		cr_assert_eq(peer_finish(&p, false), PEER_OK,
+		    "%s: the peer saw a wrong command", c->what);
+	}
 }
 
 static const step script_bare_lf[] = {

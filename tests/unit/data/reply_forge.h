@@ -21,6 +21,7 @@
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
 
+#include "dns/dns_answer.h"
 #include "dns/dns_name.h"
 #include "signed_zones.h"
 
@@ -29,6 +30,9 @@
 #define FORGE_SOA 6
 #define FORGE_NSEC 47
 #define FORGE_DNSKEY 48
+
+#define TLSA_VICTIM "_25._tcp.mx.victim.test"
+#define TLSA_EVIL "_25._tcp.mx.evil.test"
 
 /* 2026-12-01, inside the signatures' window. */
 static const time_t forge_now = 1796083200;
@@ -164,5 +168,80 @@ forge_list(void)
 	cr_assert_not_null(l);
 	return l;
 }
+
+/* One RRset of a described reply. */
+typedef struct forge_rrset {
+	const char *owner;    /* NULL ends a section */
+	uint32_t type;
+	bool evil;            /* from evil.test, else from victim.test */
+	bool sig;             /* with its RRSIG */
+} forge_rrset;
+
+/* A reply to (qname, qtype) made of RRsets of the two zones. */
+typedef struct forge_spec {
+	const char *what;
+	const char *qname;
+	uint32_t qtype, rcode;
+	forge_rrset answer[3], authority[3];
+} forge_spec;
+
+static getdns_list *
+forge_section(const forge_rrset *rrs)
+{
+	getdns_list *l;
+
+	if (rrs[0].owner == NULL)
+		return NULL;
+	l = forge_list();
+	for (; rrs->owner != NULL; rrs++)
+		forge_put(l, rrs->evil ? forge_evil : forge_victim, rrs->owner,
+		    rrs->type, rrs->sig);
+	return l;
+}
+
+static getdns_dict *
+forge_spec_reply(const forge_spec *s)
+{
+	return forge_reply(s->qname, s->qtype, s->rcode,
+	    forge_section(s->answer), forge_section(s->authority));
+}
+
+#define FORGE_EVIL(owner, type) { owner, type, true, true }
+#define FORGE_VICTIM(owner, type) { owner, type, false, true }
+
+/* Forged replies that neither the reply check (dns_reply_decode()) nor
+ * the key cache may take as the answer: every RRset in them is validly
+ * signed, only not by the zone of the name asked. */
+static const forge_spec forge_foreign[] = {
+	{ "foreign TLSA in place of the answer", TLSA_VICTIM, DNS_TYPE_TLSA, 0,
+	  { FORGE_EVIL(TLSA_EVIL, DNS_TYPE_TLSA) }, { { NULL } } },
+	{ "foreign TLSA appended to the answer", TLSA_VICTIM, DNS_TYPE_TLSA, 0,
+	  { FORGE_VICTIM(TLSA_VICTIM, DNS_TYPE_TLSA),
+	    FORGE_EVIL(TLSA_EVIL, DNS_TYPE_TLSA) }, { { NULL } } },
+	{ "foreign MX for an unsigned domain", "plain.test", DNS_TYPE_MX, 0,
+	  { FORGE_EVIL("evil.test", DNS_TYPE_MX) }, { { NULL } } },
+	{ "foreign A", "mx.victim.test", DNS_TYPE_A, 0,
+	  { FORGE_EVIL("mx.evil.test", DNS_TYPE_A) }, { { NULL } } },
+	{ "CNAME chain that does not start at the name asked",
+	  "www.victim.test", DNS_TYPE_A, 0,
+	  { FORGE_EVIL("hop.evil.test", DNS_TYPE_CNAME),
+	    FORGE_EVIL("mx.evil.test", DNS_TYPE_A) },
+	  { { NULL } } },
+	/* www points at mx.victim.test; the A RRset is mx.evil.test's. */
+	{ "the victim's own CNAME, then another name's data",
+	  "www.victim.test", DNS_TYPE_A, 0,
+	  { FORGE_VICTIM("www.victim.test", DNS_TYPE_CNAME),
+	    FORGE_EVIL("mx.evil.test", DNS_TYPE_A) }, { { NULL } } },
+	/* Whatever status getdns gave it, nothing in it speaks for
+	 * victim.test -- never "no TLSA records, DANE not applicable". */
+	{ "NXDOMAIN proven by another zone", TLSA_VICTIM, DNS_TYPE_TLSA, 3,
+	  { { NULL } },
+	  { FORGE_EVIL("evil.test", FORGE_SOA),
+	    FORGE_EVIL("evil.test", FORGE_NSEC) } },
+	{ "NODATA proven by another zone", TLSA_VICTIM, DNS_TYPE_TLSA, 0,
+	  { { NULL } },
+	  { FORGE_EVIL("evil.test", FORGE_SOA),
+	    FORGE_EVIL("mx.evil.test", FORGE_NSEC) } },
+};
 
 #endif
