@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "policy/dane_policy.h"
+#include "policy/dane_status.h"
 #include "tls/dane_tls.h"
-#include "probe/probe_result.h"
 #include "smtp/smtp_session.h"
 
 typedef struct dane_verdict_input {
