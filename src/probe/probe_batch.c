@@ -16,6 +16,7 @@
 
 #include "util/ev_compat.h"
 #include "probe/probe_batch.h"
+#include "probe/probe_rollup.h"
 
 typedef struct batch {
 	const probe_batch_params *p;

@@ -42,6 +42,7 @@
 #include "util/ev_compat.h"
 #include "util/log.h"
 #include "probe/probe_engine.h"
+#include "probe/probe_rollup.h"
 #include "smtp/smtp_session.h"
 #include "util/strmap.h"
 

@@ -3,7 +3,8 @@
  * domain -> MX host -> address, each node with a severity and a reason.
  *
  * Probe outcomes are data, not errors: every formatter (text, Nagios,
- * JSON, Prometheus) is a pure function of this tree.
+ * JSON, Prometheus) is a pure function of this tree.  The verdicts in it
+ * come from the policy layer (probe_rollup.h, policy/dane_rollup.h).
  *
  * Ownership: probe_domain_free() frees the whole tree, including the DNS
  * answers it holds.  Strings are owned by their node.
@@ -125,29 +126,6 @@ void probe_domain_free(probe_domain *d);
  * then cleared). */
 int probe_host_copy(probe_host *dst, const probe_host *src);
 void probe_host_clear(probe_host *h);
-
-/* Computes host and domain severities, reasons and the summary from the
- * leaves (address verdicts, host policies, MX result).  Pure.  Options
- * such as --require-dane are already in the address verdicts
- * (dane_verdict_address()); the roll-up takes the worst, and adds the
- * one domain-level judgement: TLSA records reached through an insecure MX
- * RRset make the domain at least WARNING (dane_policy_mx_voids_dane()).
- * A probe_error domain is left as the engine made it, severity UNKNOWN. */
-void probe_domain_finish(probe_domain *d);
-
-/* Host: FAIL policy -> failed; DANE required -> verified when every
- * probed address matched its TLSA records, else failed (unknown when
- * every address was left out by --max-addresses); encrypt-only; none. */
-dane_status dane_status_host(const probe_host *h);
-
-/* Domain: unknown on a probe error (never failed: the fault is ours);
- * null-mx; failed when the MX lookup failed, there is no host or any host
- * failed; insecure-mx when some host is verified but the MX RRset is
- * insecure (dane_policy_mx_voids_dane()); verified when all hosts are;
- * partial when some are; else encrypt-only when any host is; else none.
- * Hosts whose every address was left out by --max-addresses count for
- * nothing (their WARNING is in the severity). */
-dane_status dane_status_domain(const probe_domain *d);
 
 /* Counters used by formatters.  addrs counts the addresses probed;
  * skipped those left out (no route for their family on this host). */

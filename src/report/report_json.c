@@ -18,6 +18,7 @@
 
 #include "util/hex.h"
 #include "report/report_json.h"
+#include "probe/probe_rollup.h"
 
 /* jansson refuses strings that are not UTF-8 (a server's banner may be
  * anything): such a string goes out with its non-ASCII bytes as '?'. */

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "report/report_prometheus.h"
+#include "probe/probe_rollup.h"
 
 /* ---- text format primitives -------------------------------------------- */
 

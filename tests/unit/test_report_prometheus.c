@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "probe/probe_result.h"
+#include "probe/probe_rollup.h"
 #include "report/report_prometheus.h"
 
 /* ---- building trees ----------------------------------------------------- */
