@@ -47,9 +47,9 @@ dane_host_tally_all_skipped(const dane_host_tally *t)
 }
 
 bool
-dane_rollup_rollover_warns(bool breaks_at_renewal, bool rollover_warning)
+dane_rollup_rollover_warns(dane_roll_verdict v, bool rollover_warning)
 {
-	return breaks_at_renewal && rollover_warning;
+	return v == DANE_ROLL_BREAKS_AT_RENEWAL && rollover_warning;
 }
 
 static void
@@ -96,8 +96,8 @@ dane_rollup_host(const dane_host_facts *h, bool rollover_warning,
 	/* Working today but certain to break at the next renewal (x 0 x
 	 * records only): the operator must hear it before it happens --
 	 * unless told the certificate is long-lived on purpose. */
-	if (out->severity == SEVERITY_OK &&
-	    dane_rollup_rollover_warns(h->breaks_at_renewal, rollover_warning)) {
+	if (out->severity == SEVERITY_OK && h->has_rollover &&
+	    dane_rollup_rollover_warns(h->rollover, rollover_warning)) {
 		out->severity = SEVERITY_WARNING;
 		snprintf(out->reason, sizeof(out->reason), "TLSA RRset breaks at "
 		    "the next certificate renewal: %s", h->rollover_reason);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "policy/dane_policy.h"
+#include "policy/dane_rollover.h"
 #include "policy/dane_status.h"
 
 /* One address, as far as the roll-up cares. */
@@ -55,9 +56,9 @@ typedef struct dane_host_facts {
 	dane_level level;          /* its RFC 7672 policy */
 	const char *policy_reason;
 	dane_host_tally addrs;
-	/* The rollover analysis says the TLSA RRset breaks at the next
-	 * certificate renewal (DANE_ROLL_BREAKS_AT_RENEWAL), and why. */
-	bool breaks_at_renewal;
+	/* The rollover analysis of the TLSA RRset, when there is one. */
+	bool has_rollover;
+	dane_roll_verdict rollover;
 	const char *rollover_reason;
 } dane_host_facts;
 
@@ -75,9 +76,10 @@ typedef struct dane_host_verdict {
 void dane_rollup_host(const dane_host_facts *h, bool rollover_warning,
     dane_host_verdict *out);
 
-/* Does a breaks-at-renewal TLSA RRset raise a working host to WARNING?
- * Only when the user did not switch it off (--no-rollover-warning). */
-bool dane_rollup_rollover_warns(bool breaks_at_renewal, bool rollover_warning);
+/* Does a rollover verdict raise a working host to WARNING?  Only a TLSA
+ * RRset that breaks at the next renewal, and only when the user did not
+ * switch it off (--no-rollover-warning); other verdicts are notes. */
+bool dane_rollup_rollover_warns(dane_roll_verdict v, bool rollover_warning);
 
 /* Host: FAIL policy -> failed; DANE required -> verified when every
  * probed address matched its TLSA records, else failed (unknown when

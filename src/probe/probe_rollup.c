@@ -24,8 +24,9 @@ host_facts(const probe_host *h, dane_host_facts *f)
 	f->name = h->name;
 	f->level = h->policy.level;
 	f->policy_reason = h->policy.reason;
-	f->breaks_at_renewal = h->rollover != NULL &&
-	    h->rollover->verdict == DANE_ROLL_BREAKS_AT_RENEWAL;
+	f->has_rollover = h->rollover != NULL;
+	f->rollover = h->rollover != NULL ? h->rollover->verdict :
+	    DANE_ROLL_NO_CHAIN;
 	f->rollover_reason = h->rollover != NULL ? h->rollover->reason : "";
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		const probe_address *pa = &h->addrs[i];

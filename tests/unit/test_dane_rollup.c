@@ -78,7 +78,9 @@ facts_of(const host_case *c, dane_host_facts *f)
 	f->name = c->name;
 	f->level = c->level;
 	f->policy_reason = "policy";
-	f->breaks_at_renewal = c->breaks_at_renewal;
+	f->has_rollover = true;
+	f->rollover = c->breaks_at_renewal ? DANE_ROLL_BREAKS_AT_RENEWAL :
+	    DANE_ROLL_FRAGILE;
 	f->rollover_reason = "roll";
 	for (size_t i = 0; i < c->n; i++)
 		dane_host_tally_add(&f->addrs, &c->addrs[i]);
@@ -228,7 +230,22 @@ Test(dane_rollup, domain_table)
 
 Test(dane_rollup, rollover_warns_only_when_not_switched_off)
 {
-	cr_expect(dane_rollup_rollover_warns(true, true));
-	cr_expect_not(dane_rollup_rollover_warns(true, false));
-	cr_expect_not(dane_rollup_rollover_warns(false, true));
+	static const struct {
+		dane_roll_verdict v;
+		bool enabled, warns;
+	} cases[] = {
+		{ DANE_ROLL_BREAKS_AT_RENEWAL, true, true },
+		{ DANE_ROLL_BREAKS_AT_RENEWAL, false, false },
+		{ DANE_ROLL_ROBUST, true, false },
+		{ DANE_ROLL_FRAGILE, true, false },
+		{ DANE_ROLL_NO_MATCH, true, false },
+		{ DANE_ROLL_NO_USABLE, true, false },
+		{ DANE_ROLL_NO_CHAIN, true, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(dane_rollup_rollover_warns(cases[i].v,
+		    cases[i].enabled), cases[i].warns, "%s, %s",
+		    dane_roll_verdict_name(cases[i].v),
+		    cases[i].enabled ? "enabled" : "switched off");
 }
