@@ -172,6 +172,30 @@ dane_verdict_address(const dane_verdict_input *in, dane_verdict *out)
 }
 
 void
+dane_verdict_not_started(dane_verdict *out, const char *why)
+{
+	memset(out, 0, sizeof(*out));
+	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_UNKNOWN, "not probed: %s", why);
+}
+
+void
+dane_verdict_capped(dane_verdict *out, unsigned cap)
+{
+	memset(out, 0, sizeof(*out));
+	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_WARNING, "not probed: beyond "
+	    "the first %u addresses of this domain (--max-addresses, in MX "
+	    "preference order, then DNS order)", cap);
+}
+
+void
+dane_verdict_overall_timeout(dane_verdict *out, double seconds)
+{
+	memset(out, 0, sizeof(*out));
+	set(out, ADDR_STATE_TIMEOUT, SEVERITY_CRITICAL, "no result within the "
+	    "overall timeout of %.1f s", seconds);
+}
+
+void
 dane_verdict_note_tls_version(dane_verdict *v, bool tls_established,
     const char *tls_version)
 {

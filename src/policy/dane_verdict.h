@@ -41,6 +41,17 @@ typedef struct dane_verdict {
 
 void dane_verdict_address(const dane_verdict_input *in, dane_verdict *out);
 
+/* Addresses the engine could not judge by a session: */
+/* No session could be started (`why`: out of memory, TLS setup): the
+ * fault is ours, UNKNOWN. */
+void dane_verdict_not_started(dane_verdict *out, const char *why);
+/* Left out by the domain's address budget (--max-addresses, `cap`):
+ * never silently dropped and never OK, a WARNING. */
+void dane_verdict_capped(dane_verdict *out, unsigned cap);
+/* No result before the overall deadline of `seconds`: CRITICAL, as a
+ * sender that gives up on the address. */
+void dane_verdict_overall_timeout(dane_verdict *out, double seconds);
+
 /* Obsolete TLS is reported, not judged: DANE still decides.  Appends a
  * note to the reason when the session ended in TLSv1 or TLSv1.1 (RFC
  * 8996). */

@@ -523,11 +523,13 @@ static void
 addr_not_started(host_job *job, addr_probe *ap, const char *why)
 {
 	probe_address *pa = &job->res.addrs[ap->index];
+	dane_verdict v;
 
-	pa->state = ADDR_STATE_NOT_PROBED;
-	pa->severity = SEVERITY_UNKNOWN;
+	dane_verdict_not_started(&v, why);
+	pa->state = v.state;
+	pa->severity = v.severity;
 	pa->complete = true;
-	snprintf(pa->reason, sizeof(pa->reason), "not probed: %s", why);
+	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 	addr_finished(job, ap);
 }
 
@@ -864,19 +866,19 @@ static void
 mark_capped(probe_address *pa, unsigned cap, int port)
 {
 	dns_addr addr = pa->addr;
+	dane_verdict v;
 
+	dane_verdict_capped(&v, cap);
 	memset(pa, 0, sizeof(*pa));
 	pa->addr = addr;
 	pa->port = port;
-	pa->state = ADDR_STATE_NOT_PROBED;
-	pa->severity = SEVERITY_WARNING;
+	pa->state = v.state;
+	pa->severity = v.severity;
 	pa->complete = true;
 	pa->capped = true;
 	pa->ms_connect = pa->ms_banner = pa->ms_ehlo = pa->ms_starttls = -1;
 	pa->ms_tls = pa->ms_total = -1;
-	snprintf(pa->reason, sizeof(pa->reason), "not probed: beyond the "
-	    "first %u addresses of this domain (--max-addresses, in MX "
-	    "preference order, then DNS order)", cap);
+	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 }
 
 /* The domain's view of the master result: its allotment only. */
@@ -1311,14 +1313,15 @@ timeout_host(domain_probe *dp, size_t index)
 	}
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		probe_address *pa = &h->addrs[i];
+		dane_verdict v;
 
 		if (pa->complete)
 			continue;
-		pa->state = ADDR_STATE_TIMEOUT;
-		pa->severity = SEVERITY_CRITICAL;
+		dane_verdict_overall_timeout(&v, t);
+		pa->state = v.state;
+		pa->severity = v.severity;
 		pa->complete = true;
-		snprintf(pa->reason, sizeof(pa->reason),
-		    "no result within the overall timeout of %.1f s", t);
+		snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 	}
 }
 

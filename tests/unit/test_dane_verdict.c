@@ -270,3 +270,35 @@ Test(dane_verdict, obsolete_tls_is_noted_not_judged)
 		cr_expect_eq(v.severity, SEVERITY_OK);
 	}
 }
+
+/* ---- addresses judged without a session --------------------------------- */
+
+Test(dane_verdict, addresses_without_a_session)
+{
+	dane_verdict v[3];
+	static const struct {
+		addr_state state;
+		probe_severity severity;
+		const char *reason;
+	} want[3] = {
+		{ ADDR_STATE_NOT_PROBED, SEVERITY_UNKNOWN,
+		    "not probed: out of memory" },
+		{ ADDR_STATE_NOT_PROBED, SEVERITY_WARNING, "not probed: beyond "
+		    "the first 32 addresses of this domain (--max-addresses, in "
+		    "MX preference order, then DNS order)" },
+		{ ADDR_STATE_TIMEOUT, SEVERITY_CRITICAL, "no result within the "
+		    "overall timeout of 4.5 s" },
+	};
+
+	dane_verdict_not_started(&v[0], "out of memory");
+	dane_verdict_capped(&v[1], 32);
+	dane_verdict_overall_timeout(&v[2], 4.5);
+	for (size_t i = 0; i < 3; i++) {
+		cr_expect_eq(v[i].state, want[i].state, "%zu: %s", i,
+		    addr_state_name(v[i].state));
+		cr_expect_eq(v[i].severity, want[i].severity, "%zu: %s", i,
+		    probe_severity_name(v[i].severity));
+		cr_expect_str_eq(v[i].reason, want[i].reason);
+		cr_expect_not(v[i].skipped);
+	}
+}
