@@ -249,3 +249,48 @@ Test(dane_rollup, rollover_warns_only_when_not_switched_off)
 		    dane_roll_verdict_name(cases[i].v),
 		    cases[i].enabled ? "enabled" : "switched off");
 }
+
+/* ---- one name table per enum -------------------------------------------- */
+
+typedef struct name_table {
+	const char *what;
+	const char *(*name)(size_t);
+	size_t count;
+} name_table;
+
+static const char *sev_n(size_t i) { return probe_severity_name(i); }
+static const char *addr_n(size_t i) { return addr_state_name(i); }
+static const char *status_n(size_t i) { return dane_status_name(i); }
+static const char *level_n(size_t i) { return dane_level_name(i); }
+static const char *roll_n(size_t i) { return dane_roll_verdict_name(i); }
+static const char *sec_n(size_t i) { return dns_security_name(i); }
+
+Test(dane_status, every_value_below_its_count_has_its_own_name)
+{
+	static const name_table tables[] = {
+		{ "severity", sev_n, SEVERITY_COUNT },
+		{ "addr_state", addr_n, ADDR_STATE_COUNT },
+		{ "dane_status", status_n, DANE_STATUS_COUNT },
+		{ "dane_level", level_n, DANE_LEVEL_COUNT },
+		{ "dane_roll_verdict", roll_n, DANE_ROLL_VERDICT_COUNT },
+		{ "dns_security", sec_n, DNS_SECURITY_COUNT },
+	};
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		const name_table *nt = &tables[t];
+
+		for (size_t i = 0; i < nt->count; i++) {
+			const char *n = nt->name(i);
+
+			cr_assert_not_null(n, "%s %zu has no name", nt->what, i);
+			cr_expect_str_neq(n, "unknown", "%s %zu", nt->what, i);
+			for (size_t j = 0; j < i; j++)
+				cr_expect_str_neq(n, nt->name(j), "%s %zu and %zu",
+				    nt->what, i, j);
+		}
+	}
+	/* Outside the set: a word, never a crash. */
+	cr_expect_str_eq(addr_state_name(ADDR_STATE_COUNT), "unknown");
+	cr_expect_str_eq(dane_status_name(DANE_STATUS_UNKNOWN), "unknown");
+	cr_expect_str_eq(probe_severity_name(SEVERITY_COUNT), "UNKNOWN");
+}
