@@ -115,7 +115,7 @@ dns_status_name(dns_status s)
 const char *
 dns_security_name(dns_security s)
 {
-	static const char *const names[] = {
+	static const char *const names[DNS_SECURITY_COUNT] = {
 		[DNS_SECURITY_SECURE] = "secure",
 		[DNS_SECURITY_INSECURE] = "insecure",
 		[DNS_SECURITY_BOGUS] = "bogus",

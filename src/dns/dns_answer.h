@@ -42,6 +42,7 @@ typedef enum dns_security {
 	DNS_SECURITY_INSECURE,
 	DNS_SECURITY_BOGUS,
 	DNS_SECURITY_INDETERMINATE,
+	DNS_SECURITY_COUNT,
 } dns_security;
 
 typedef struct dns_mx {
@@ -83,7 +84,9 @@ void dns_answer_free(dns_answer *a); /* NULL-safe; frees everything owned */
 dns_answer *dns_answer_dup(const dns_answer *a);
 
 const char *dns_status_name(dns_status s);     /* "ok", "nodata", "nxdomain", ... */
-const char *dns_security_name(dns_security s); /* "secure", "insecure", "bogus", "indeterminate" */
+/* "secure", "insecure", "bogus", "indeterminate"; "unknown" outside
+ * [0, DNS_SECURITY_COUNT). */
+const char *dns_security_name(dns_security s);
 const char *dns_type_name(uint16_t qtype);     /* "MX", "A", ... */
 
 #endif

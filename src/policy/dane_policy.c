@@ -11,7 +11,7 @@
 #include "policy/dane_policy.h"
 #include "dns/dns_name.h"
 
-static const char *const level_names[] = {
+static const char *const level_names[DANE_LEVEL_COUNT] = {
 	[DANE_LEVEL_NONE] = "none",
 	[DANE_LEVEL_REQUIRED] = "required",
 	[DANE_LEVEL_ENCRYPT_ONLY] = "encrypt-only",
@@ -21,7 +21,7 @@ static const char *const level_names[] = {
 const char *
 dane_level_name(dane_level l)
 {
-	if ((unsigned)l < sizeof(level_names) / sizeof(level_names[0]))
+	if ((unsigned)l < DANE_LEVEL_COUNT)
 		return level_names[l];
 	return "unknown";
 }

@@ -29,9 +29,12 @@ typedef enum dane_level {
 	/* Bogus, SERVFAIL or timed-out lookup that DANE depends on: a DANE
 	 * client must not deliver to this host (section 2.1.1). */
 	DANE_LEVEL_FAIL,
+	DANE_LEVEL_COUNT,
 } dane_level;
 
-const char *dane_level_name(dane_level l); /* "none", "required", "encrypt-only", "fail" */
+/* "none", "required", "encrypt-only", "fail"; "unknown" outside
+ * [0, DANE_LEVEL_COUNT). */
+const char *dane_level_name(dane_level l);
 
 /* How the next-hop's MX RRset looked. */
 typedef enum dane_mx_status {

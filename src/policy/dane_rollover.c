@@ -22,7 +22,7 @@ static const char *const rec_state_names[] = {
 	[DANE_ROLL_REC_UNUSABLE] = "unusable",
 };
 
-static const char *const verdict_names[] = {
+static const char *const verdict_names[DANE_ROLL_VERDICT_COUNT] = {
 	[DANE_ROLL_ROBUST] = "robust",
 	[DANE_ROLL_FRAGILE] = "fragile",
 	[DANE_ROLL_BREAKS_AT_RENEWAL] = "breaks-at-renewal",

@@ -91,10 +91,12 @@ typedef enum dane_roll_verdict {
 	DANE_ROLL_NO_MATCH,        /* broken now for this chain */
 	DANE_ROLL_NO_USABLE,       /* RRset has no record usable for SMTP */
 	DANE_ROLL_NO_CHAIN,        /* nothing presented to judge */
+	DANE_ROLL_VERDICT_COUNT,
 } dane_roll_verdict;
 
 /* "robust", "fragile", "breaks-at-renewal", "no-match",
- * "no-usable-records", "no-chain" */
+ * "no-usable-records", "no-chain"; "unknown" outside
+ * [0, DANE_ROLL_VERDICT_COUNT). */
 const char *dane_roll_verdict_name(dane_roll_verdict v);
 
 typedef struct dane_roll_chain {

@@ -171,6 +171,109 @@ dane_verdict_address(const dane_verdict_input *in, dane_verdict *out)
 	}
 }
 
+void
+dane_verdict_not_started(dane_verdict *out, const char *why)
+{
+	memset(out, 0, sizeof(*out));
+	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_UNKNOWN, "not probed: %s", why);
+}
+
+void
+dane_verdict_capped(dane_verdict *out, unsigned cap)
+{
+	memset(out, 0, sizeof(*out));
+	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_WARNING, "not probed: beyond "
+	    "the first %u addresses of this domain (--max-addresses, in MX "
+	    "preference order, then DNS order)", cap);
+}
+
+void
+dane_verdict_overall_timeout(dane_verdict *out, double seconds)
+{
+	memset(out, 0, sizeof(*out));
+	set(out, ADDR_STATE_TIMEOUT, SEVERITY_CRITICAL, "no result within the "
+	    "overall timeout of %.1f s", seconds);
+}
+
+void
+dane_verdict_note_tls_version(dane_verdict *v, bool tls_established,
+    const char *tls_version)
+{
+	size_t len = strlen(v->reason);
+
+	if (tls_established && (strcmp(tls_version, "TLSv1") == 0 ||
+	    strcmp(tls_version, "TLSv1.1") == 0))
+		snprintf(v->reason + len, sizeof(v->reason) - len, "; note: only "
+		    "%s, which RFC 8996 deprecates", tls_version);
+}
+
+static bool
+is_null_mx(const dns_answer *mx)
+{
+	return mx->count == 1 && mx->mx[0].exchange[0] == '\0';
+}
+
+static void
+mx_failed(dane_mx_verdict *out, probe_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+mx_failed(dane_mx_verdict *out, probe_severity sev, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->kind = DANE_MX_KIND_FAILED;
+	out->severity = sev;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+}
+
+void
+dane_verdict_mx(const dns_answer *mx, dane_mx_verdict *out)
+{
+	bool secure = mx->security == DNS_SECURITY_SECURE;
+
+	memset(out, 0, sizeof(*out));
+	if (mx->security == DNS_SECURITY_BOGUS) {
+		mx_failed(out, SEVERITY_CRITICAL, "MX RRset is bogus (DNSSEC "
+		    "validation failed): mail to this domain is deferred");
+		return;
+	}
+	switch (mx->status) {
+	case DNS_STATUS_OK:
+		out->status = secure ? DANE_MX_SECURE : DANE_MX_INSECURE;
+		out->kind = is_null_mx(mx) ? DANE_MX_KIND_NULL :
+		    DANE_MX_KIND_HOSTS;
+		return;
+	case DNS_STATUS_NODATA:
+		/* RFC 5321 5.1: no MX, the domain itself is the host. */
+		out->status = secure ? DANE_MX_IMPLICIT_SECURE :
+		    DANE_MX_IMPLICIT_INSECURE;
+		out->kind = DANE_MX_KIND_IMPLICIT;
+		return;
+	case DNS_STATUS_NXDOMAIN:
+		mx_failed(out, SEVERITY_CRITICAL, "domain does not exist "
+		    "(NXDOMAIN, %s)", dns_security_name(mx->security));
+		return;
+	case DNS_STATUS_TIMEOUT:
+		/* A local failure is the prober's outage; otherwise the rest
+		 * of the DNS answers and this domain's servers do not. */
+		mx_failed(out, mx->local_failure ? SEVERITY_UNKNOWN :
+		    SEVERITY_CRITICAL, "MX lookup timed out: %s%s", mx->reason,
+		    mx->local_failure ? "" : ": mail to this domain is deferred");
+		return;
+	case DNS_STATUS_SERVFAIL:
+		mx_failed(out, SEVERITY_CRITICAL, "MX lookup failed: %s",
+		    mx->reason);
+		return;
+	default:
+		mx_failed(out, SEVERITY_UNKNOWN, "MX lookup error: %s",
+		    mx->reason);
+		return;
+	}
+}
+
 long
 dane_verdict_first_expiry(const dane_tls_outcome *tls, time_t now, int *depth)
 {

@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "policy/dane_policy.h"
+#include "policy/dane_status.h"
 #include "tls/dane_tls.h"
-#include "probe/probe_result.h"
 #include "smtp/smtp_session.h"
 
 typedef struct dane_verdict_input {
@@ -40,6 +40,44 @@ typedef struct dane_verdict {
 } dane_verdict;
 
 void dane_verdict_address(const dane_verdict_input *in, dane_verdict *out);
+
+/* Addresses the engine could not judge by a session: */
+/* No session could be started (`why`: out of memory, TLS setup): the
+ * fault is ours, UNKNOWN. */
+void dane_verdict_not_started(dane_verdict *out, const char *why);
+/* Left out by the domain's address budget (--max-addresses, `cap`):
+ * never silently dropped and never OK, a WARNING. */
+void dane_verdict_capped(dane_verdict *out, unsigned cap);
+/* No result before the overall deadline of `seconds`: CRITICAL, as a
+ * sender that gives up on the address. */
+void dane_verdict_overall_timeout(dane_verdict *out, double seconds);
+
+/* Obsolete TLS is reported, not judged: DANE still decides.  Appends a
+ * note to the reason when the session ended in TLSv1 or TLSv1.1 (RFC
+ * 8996). */
+void dane_verdict_note_tls_version(dane_verdict *v, bool tls_established,
+    const char *tls_version);
+
+/* What the MX lookup of a domain means for the probe (RFC 5321 5.1,
+ * RFC 7505, RFC 7672 2.2.1). */
+typedef enum dane_mx_kind {
+	DANE_MX_KIND_HOSTS = 0,  /* an MX RRset: probe its exchanges */
+	DANE_MX_KIND_IMPLICIT,   /* no MX: the domain itself is the host */
+	DANE_MX_KIND_NULL,       /* "MX 0 .": the domain accepts no mail */
+	DANE_MX_KIND_FAILED,     /* no usable answer: severity and reason */
+} dane_mx_kind;
+
+typedef struct dane_mx_verdict {
+	dane_mx_kind kind;
+	dane_mx_status status;     /* unless FAILED */
+	probe_severity severity;   /* FAILED only */
+	char reason[512];          /* FAILED only; follows "DOMAIN: " */
+} dane_mx_verdict;
+
+/* A bogus MX RRset, a non-existent domain and a lookup the domain's
+ * servers did not answer are CRITICAL (mail is deferred); a local
+ * failure (mx->local_failure) or a local error is UNKNOWN. */
+void dane_verdict_mx(const dns_answer *mx, dane_mx_verdict *out);
 
 /* Certificate expiry thresholds (Nagios range "N:" = alert below N days). */
 typedef struct expiry_thresholds {

@@ -16,6 +16,7 @@
 
 #include "util/ev_compat.h"
 #include "probe/probe_batch.h"
+#include "probe/probe_rollup.h"
 
 typedef struct batch {
 	const probe_batch_params *p;
@@ -74,7 +75,8 @@ count_failure(probe_batch_summary *s, const probe_domain *d)
 	for (size_t i = 0; i < d->n_hosts; i++)
 		for (size_t j = 0; j < d->hosts[i].n_addrs; j++)
 			if (d->hosts[i].addrs[j].severity == SEVERITY_CRITICAL &&
-			    (unsigned)d->hosts[i].addrs[j].state < 16) {
+			    (unsigned)d->hosts[i].addrs[j].state <
+			    ADDR_STATE_COUNT) {
 				s->why[d->hosts[i].addrs[j].state]++;
 				return;
 			}
@@ -274,7 +276,7 @@ probe_batch_print_summary(FILE *out, const probe_batch_summary *s)
 	    s->seconds, s->interrupted ? " (INTERRUPTED)" : "");
 	fprintf(out, "  DANE-valid          %zu\n", s->dane_valid);
 	fprintf(out, "  failing             %zu\n", s->failing);
-	for (unsigned i = 0; i < 16; i++)
+	for (unsigned i = 0; i < ADDR_STATE_COUNT; i++)
 		if (s->why[i])
 			fprintf(out, "    %-22s %zu\n",
 			    addr_state_name((addr_state)i), s->why[i]);

@@ -36,7 +36,7 @@ typedef struct probe_batch_summary {
 	size_t probe_error;    /* UNKNOWN: our fault (local DNS outage, ...) */
 	size_t unknown;        /* UNKNOWN otherwise (nothing reachable) */
 	/* Why failing: the worst address state (or DNS) of each failing domain. */
-	size_t why[16];
+	size_t why[ADDR_STATE_COUNT];
 	size_t why_bad_name;   /* an MX exchange that is no valid host name */
 	size_t why_dns;        /* MX/host lookups failed or bogus */
 	double seconds;

@@ -42,6 +42,7 @@
 #include "util/ev_compat.h"
 #include "util/log.h"
 #include "probe/probe_engine.h"
+#include "probe/probe_rollup.h"
 #include "smtp/smtp_session.h"
 #include "util/strmap.h"
 
@@ -539,11 +540,13 @@ static void
 addr_not_started(host_job *job, addr_probe *ap, const char *why)
 {
 	probe_address *pa = &job->res.addrs[ap->index];
+	dane_verdict v;
 
-	pa->state = ADDR_STATE_NOT_PROBED;
-	pa->severity = SEVERITY_UNKNOWN;
+	dane_verdict_not_started(&v, why);
+	pa->state = v.state;
+	pa->severity = v.severity;
 	pa->complete = true;
-	snprintf(pa->reason, sizeof(pa->reason), "not probed: %s", why);
+	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 	addr_finished(job, ap);
 }
 
@@ -764,17 +767,13 @@ judge_address(const probe_engine *e, const probe_host *h, probe_address *pa,
 		dane_verdict_apply_expiry(&v, &pa->tls, days, depth,
 		    &e->cfg.expiry);
 	}
+	dane_verdict_note_tls_version(&v, pa->tls_established,
+	    pa->tls.tls_version);
 	pa->state = v.state;
 	pa->severity = v.severity;
 	pa->skipped = v.skipped;
 	pa->complete = true;
-	/* Obsolete TLS is reported, not judged: DANE still decides. */
-	if (pa->tls_established && (strcmp(pa->tls.tls_version, "TLSv1") == 0 ||
-	    strcmp(pa->tls.tls_version, "TLSv1.1") == 0))
-		snprintf(pa->reason, sizeof(pa->reason), "%s; note: only %s, "
-		    "which RFC 8996 deprecates", v.reason, pa->tls.tls_version);
-	else
-		snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
+	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 }
 
 /* The key algorithm a leaf's key belongs to, and the other one. */
@@ -903,19 +902,19 @@ static void
 mark_capped(probe_address *pa, unsigned cap, int port)
 {
 	dns_addr addr = pa->addr;
+	dane_verdict v;
 
+	dane_verdict_capped(&v, cap);
 	memset(pa, 0, sizeof(*pa));
 	pa->addr = addr;
 	pa->port = port;
-	pa->state = ADDR_STATE_NOT_PROBED;
-	pa->severity = SEVERITY_WARNING;
+	pa->state = v.state;
+	pa->severity = v.severity;
 	pa->complete = true;
 	pa->capped = true;
 	pa->ms_connect = pa->ms_banner = pa->ms_ehlo = pa->ms_starttls = -1;
 	pa->ms_tls = pa->ms_total = -1;
-	snprintf(pa->reason, sizeof(pa->reason), "not probed: beyond the "
-	    "first %u addresses of this domain (--max-addresses, in MX "
-	    "preference order, then DNS order)", cap);
+	snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 }
 
 /* The domain's view of the master result: its allotment only. */
@@ -1206,12 +1205,6 @@ hosts_from_mx(probe_domain *res, dns_answer *mx)
 	return true;
 }
 
-static bool
-is_null_mx(const dns_answer *mx)
-{
-	return mx->count == 1 && mx->mx[0].exchange[0] == '\0';
-}
-
 static void
 start_hosts(domain_probe *dp)
 {
@@ -1235,57 +1228,36 @@ static void
 on_mx(domain_probe *dp, dns_answer *mx)
 {
 	probe_domain *res = dp->res;
+	dane_mx_verdict v;
 
 	res->mx = mx;
-	if (mx->security == DNS_SECURITY_BOGUS) {
-		domain_fail(dp, SEVERITY_CRITICAL, "MX RRset is bogus (DNSSEC "
-		    "validation failed): mail to this domain is deferred");
+	dane_verdict_mx(mx, &v);
+	switch (v.kind) {
+	case DANE_MX_KIND_NULL:
+		res->mx_status = v.status;
+		res->kind = DOMAIN_NULL_MX;
+		domain_finish(dp);
 		return;
-	}
-	switch (mx->status) {
-	case DNS_STATUS_OK:
-		res->mx_status = mx->security == DNS_SECURITY_SECURE
-		    ? DANE_MX_SECURE : DANE_MX_INSECURE;
-		if (is_null_mx(mx)) {
-			res->kind = DOMAIN_NULL_MX;
-			domain_finish(dp);
-			return;
-		}
+	case DANE_MX_KIND_HOSTS:
+		res->mx_status = v.status;
 		res->kind = DOMAIN_MX;
 		if (!hosts_from_mx(res, mx)) {
 			domain_fail(dp, SEVERITY_UNKNOWN, "out of memory");
 			return;
 		}
 		break;
-	case DNS_STATUS_NODATA:
-		/* RFC 5321 5.1: no MX, the domain itself is the host. */
+	case DANE_MX_KIND_IMPLICIT:
+		res->mx_status = v.status;
 		res->kind = DOMAIN_IMPLICIT_MX;
-		res->mx_status = mx->security == DNS_SECURITY_SECURE
-		    ? DANE_MX_IMPLICIT_SECURE : DANE_MX_IMPLICIT_INSECURE;
 		res->hosts = calloc(1, sizeof(*res->hosts));
 		if (res->hosts == NULL || !add_host(res, res->domain, 0)) {
 			domain_fail(dp, SEVERITY_UNKNOWN, "out of memory");
 			return;
 		}
 		break;
-	case DNS_STATUS_NXDOMAIN:
-		domain_fail(dp, SEVERITY_CRITICAL, "domain does not exist "
-		    "(NXDOMAIN, %s)", dns_security_name(mx->security));
-		return;
-	case DNS_STATUS_TIMEOUT:
-		/* Not the prober's outage (mark_probe_error()): the rest of
-		 * the DNS answers, this domain's servers do not. */
-		domain_fail(dp, mx->local_failure ? SEVERITY_UNKNOWN :
-		    SEVERITY_CRITICAL, "MX lookup timed out: %s%s", mx->reason,
-		    mx->local_failure ? "" : ": mail to this domain is deferred");
-		return;
-	case DNS_STATUS_SERVFAIL:
-		domain_fail(dp, SEVERITY_CRITICAL, "MX lookup failed: %s",
-		    mx->reason);
-		return;
+	case DANE_MX_KIND_FAILED:
 	default:
-		domain_fail(dp, SEVERITY_UNKNOWN, "MX lookup error: %s",
-		    mx->reason);
+		domain_fail(dp, v.severity, "%s", v.reason);
 		return;
 	}
 	start_hosts(dp);
@@ -1377,14 +1349,15 @@ timeout_host(domain_probe *dp, size_t index)
 	}
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		probe_address *pa = &h->addrs[i];
+		dane_verdict v;
 
 		if (pa->complete)
 			continue;
-		pa->state = ADDR_STATE_TIMEOUT;
-		pa->severity = SEVERITY_CRITICAL;
+		dane_verdict_overall_timeout(&v, t);
+		pa->state = v.state;
+		pa->severity = v.severity;
 		pa->complete = true;
-		snprintf(pa->reason, sizeof(pa->reason),
-		    "no result within the overall timeout of %.1f s", t);
+		snprintf(pa->reason, sizeof(pa->reason), "%s", v.reason);
 	}
 }
 

@@ -3,7 +3,8 @@
  * domain -> MX host -> address, each node with a severity and a reason.
  *
  * Probe outcomes are data, not errors: every formatter (text, Nagios,
- * JSON, Prometheus) is a pure function of this tree.
+ * JSON, Prometheus) is a pure function of this tree.  The verdicts in it
+ * come from the policy layer (probe_rollup.h, policy/dane_rollup.h).
  *
  * Ownership: probe_domain_free() frees the whole tree, including the DNS
  * answers it holds.  Strings are owned by their node.
@@ -16,41 +17,11 @@
 #include <time.h>
 
 #include "policy/dane_policy.h"
+#include "policy/dane_status.h"
 #include "policy/dane_rollover.h"
 #include "tls/dane_tls.h"
 #include "dns/dns_answer.h"
 #include "smtp/smtp_session.h"
-
-/* Nagios numbering on purpose: the plugin's exit code is the severity. */
-typedef enum probe_severity {
-	SEVERITY_OK = 0,
-	SEVERITY_WARNING = 1,
-	SEVERITY_CRITICAL = 2,
-	SEVERITY_UNKNOWN = 3,
-} probe_severity;
-
-const char *probe_severity_name(probe_severity s); /* "OK", "WARNING", ... */
-
-/* Monitoring Plugins' max_state_alt order: CRITICAL > WARNING > UNKNOWN > OK. */
-probe_severity probe_severity_worst(probe_severity a, probe_severity b);
-
-typedef enum addr_state {
-	ADDR_STATE_DANE_VERIFIED = 0,      /* TLS + DANE authentication ok */
-	ADDR_STATE_MATCHED_BUT_SMTP_FAILED,/* DANE ok, SMTP failed after TLS */
-	ADDR_STATE_ENCRYPTED_UNAUTHENTICATED, /* only unusable TLSA: TLS ok */
-	ADDR_STATE_TLS_NO_DANE,            /* DANE not applicable, TLS ok */
-	ADDR_STATE_CLEARTEXT_NO_DANE,      /* DANE not applicable, no STARTTLS */
-	ADDR_STATE_NO_STARTTLS,            /* TLS required, STARTTLS not offered */
-	ADDR_STATE_STARTTLS_REFUSED,
-	ADDR_STATE_TLS_FAILED,
-	ADDR_STATE_UNTRUSTED,              /* TLS ok, DANE authentication failed */
-	ADDR_STATE_CONNECT_FAILED,
-	ADDR_STATE_TIMEOUT,
-	ADDR_STATE_SMTP_ERROR,             /* rejected, garbage, closed */
-	ADDR_STATE_NOT_PROBED,
-} addr_state;
-
-const char *addr_state_name(addr_state s); /* "dane-verified", ... */
 
 typedef struct probe_address {
 	dns_addr addr;
@@ -112,7 +83,12 @@ typedef enum probe_domain_kind {
 	DOMAIN_IMPLICIT_MX,  /* no MX: the domain itself (RFC 5321 5.1) */
 	DOMAIN_NULL_MX,      /* RFC 7505 "MX 0 .": accepts no mail */
 	DOMAIN_LOOKUP_FAILED,/* MX lookup failed, bogus, or domain absent */
+	DOMAIN_KIND_COUNT,
 } probe_domain_kind;
+
+/* "mx", "implicit-mx", "null-mx", "lookup-failed"; "unknown" outside
+ * [0, DOMAIN_KIND_COUNT). */
+const char *probe_domain_kind_name(probe_domain_kind k);
 
 typedef struct probe_domain {
 	char *domain;
@@ -150,55 +126,6 @@ void probe_domain_free(probe_domain *d);
  * then cleared). */
 int probe_host_copy(probe_host *dst, const probe_host *src);
 void probe_host_clear(probe_host *h);
-
-/* Computes host and domain severities, reasons and the summary from the
- * leaves (address verdicts, host policies, MX result).  Pure.  Options
- * such as --require-dane are already in the address verdicts
- * (dane_verdict_address()); the roll-up takes the worst, and adds the
- * one domain-level judgement: TLSA records reached through an insecure MX
- * RRset make the domain at least WARNING (dane_policy_mx_voids_dane()).
- * A probe_error domain is left as the engine made it, severity UNKNOWN. */
-void probe_domain_finish(probe_domain *d);
-
-/* What a DANE-validating sender gets, summed up in one word. */
-typedef enum dane_status {
-	DANE_STATUS_VERIFIED = 0,  /* every address DANE-authenticated */
-	DANE_STATUS_PARTIAL,       /* some hosts verified, others without DANE */
-	DANE_STATUS_ENCRYPT_ONLY,  /* only unusable TLSA records (TLS, no auth) */
-	DANE_STATUS_NONE,          /* DANE does not apply (insecure / no TLSA) */
-	DANE_STATUS_FAILED,        /* a DANE lookup or authentication failed */
-	DANE_STATUS_NULL_MX,       /* RFC 7505: the domain accepts no mail */
-	/* TLSA records of MX hosts match, but the MX RRset that names those
-	 * hosts is not DNSSEC-signed: an attacker who forges the MX RRset
-	 * sends mail to a host of his choice without TLSA records, so the
-	 * match protects nothing (RFC 7672 2.2.1; Postfix logs such a
-	 * session as "Trusted", not "Verified"). */
-	DANE_STATUS_INSECURE_MX,
-	DANE_STATUS_COUNT,
-	/* Not determined: the probe could not look at the domain for a local
-	 * reason (probe_domain.probe_error).  Deliberately outside the state
-	 * set [0, DANE_STATUS_COUNT): a formatter that writes one series per
-	 * status shows all of them 0, never "failed". */
-	DANE_STATUS_UNKNOWN = DANE_STATUS_COUNT,
-} dane_status;
-
-/* "verified", "partial", "encrypt-only", "none", "failed", "null-mx",
- * "insecure-mx"; "unknown" for DANE_STATUS_UNKNOWN. */
-const char *dane_status_name(dane_status s);
-
-/* Host: FAIL policy -> failed; DANE required -> verified when every
- * probed address matched its TLSA records, else failed (unknown when
- * every address was left out by --max-addresses); encrypt-only; none. */
-dane_status dane_status_host(const probe_host *h);
-
-/* Domain: unknown on a probe error (never failed: the fault is ours);
- * null-mx; failed when the MX lookup failed, there is no host or any host
- * failed; insecure-mx when some host is verified but the MX RRset is
- * insecure (dane_policy_mx_voids_dane()); verified when all hosts are;
- * partial when some are; else encrypt-only when any host is; else none.
- * Hosts whose every address was left out by --max-addresses count for
- * nothing (their WARNING is in the severity). */
-dane_status dane_status_domain(const probe_domain *d);
 
 /* Counters used by formatters.  addrs counts the addresses probed;
  * skipped those left out (no route for their family on this host). */

@@ -18,6 +18,7 @@
 
 #include "util/hex.h"
 #include "report/report_json.h"
+#include "probe/probe_rollup.h"
 
 /* jansson refuses strings that are not UTF-8 (a server's banner may be
  * anything): such a string goes out with its non-ASCII bytes as '?'. */
@@ -384,15 +385,6 @@ host_json(const probe_host *h)
 	return finish(o, f);
 }
 
-static const char *
-kind_name(probe_domain_kind k)
-{
-	static const char *const names[] = { "mx", "implicit-mx", "null-mx",
-	    "lookup-failed" };
-
-	return (unsigned)k < 4 ? names[k] : "unknown";
-}
-
 static json_t *
 counts_json(const probe_domain *d)
 {
@@ -416,7 +408,7 @@ report_json_domain(const probe_domain *d)
 		return finish(o, 1);
 	}
 	f += put(o, "domain", str(d->domain));
-	f += put(o, "kind", str(kind_name(d->kind)));
+	f += put(o, "kind", str(probe_domain_kind_name(d->kind)));
 	/* Without an MX answer there is no MX status to speak of. */
 	f += put(o, "mx_status", d->kind == DOMAIN_LOOKUP_FAILED ? json_null()
 	    : str(dane_mx_status_name(d->mx_status)));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "policy/dane_rollup.h"
 #include "report/report_nagios.h"
 #include "report/report_safe.h"
 
@@ -97,13 +98,14 @@ long_output(FILE *out, const probe_domain *d)
 		    h->bad_name)
 			report_safe_line(out, REPORT_SAFE_PIPE, "[%s] %s: %s",
 			    probe_severity_name(h->severity), h->name, h->reason);
-		/* Rollover readiness: a note unless robust (breaks-at-renewal
-		 * already raised the host to WARNING, unless switched off). */
+		/* Rollover readiness: a note unless robust; WARNING when the
+		 * policy raised the host for it. */
 		if (h->rollover != NULL && h->rollover->verdict != DANE_ROLL_ROBUST)
 			report_safe_line(out, REPORT_SAFE_PIPE,
 			    "[%s] %s rollover: %s: %s%s",
-			    h->rollover->verdict == DANE_ROLL_BREAKS_AT_RENEWAL &&
-			    !d->no_rollover_warning ? "WARNING" : "INFO", h->name,
+			    dane_rollup_rollover_warns(h->rollover->verdict,
+			    !d->no_rollover_warning) ?
+			    probe_severity_name(SEVERITY_WARNING) : "INFO", h->name,
 			    dane_roll_verdict_name(h->rollover->verdict),
 			    h->rollover->reason, h->rollover->n_stale ?
 			    " (stale TLSA records published)" : "");

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "report/report_prometheus.h"
+#include "probe/probe_rollup.h"
 
 /* ---- text format primitives -------------------------------------------- */
 
@@ -97,17 +98,50 @@ put_sample(FILE *out, const char *name, const labels *l, double v)
 	fputc('\n', out);
 }
 
-/* One series per state, 1 for the current one (a Prometheus "state set"). */
+/* One series per state, 1 for the current one (a Prometheus "state set").
+ * The names and their count come from the module that owns the enum. */
 static void
 put_states(FILE *out, const char *name, const labels *base, const char *key,
-    const char *const *names, size_t n, size_t current)
+    const char *(*name_of)(size_t), size_t n, size_t current)
 {
 	for (size_t i = 0; i < n; i++) {
 		labels l = *base;
 
-		labels_add(&l, key, names[i]);
+		labels_add(&l, key, name_of(i));
 		put_sample(out, name, &l, i == current);
 	}
+}
+
+/* put_states() walks the states by index: the owners' name functions,
+ * taking their enums. */
+static const char *
+dane_status_state_name(size_t i)
+{
+	return dane_status_name((dane_status)i);
+}
+
+static const char *
+dns_security_state_name(size_t i)
+{
+	return dns_security_name((dns_security)i);
+}
+
+static const char *
+dane_level_state_name(size_t i)
+{
+	return dane_level_name((dane_level)i);
+}
+
+static const char *
+roll_verdict_state_name(size_t i)
+{
+	return dane_roll_verdict_name((dane_roll_verdict)i);
+}
+
+static const char *
+addr_state_state_name(size_t i)
+{
+	return addr_state_name((addr_state)i);
 }
 
 /* ---- the metrics -------------------------------------------------------- */
@@ -177,25 +211,17 @@ m_domain_severity(FILE *out, const char *name, const node *n)
 static void
 m_dane_status(FILE *out, const char *name, const node *n)
 {
-	const char *names[DANE_STATUS_COUNT];
-
-	for (size_t i = 0; i < DANE_STATUS_COUNT; i++)
-		names[i] = dane_status_name((dane_status)i);
 	/* DANE_STATUS_UNKNOWN (a probe error) is outside the set: all 0. */
-	put_states(out, name, &n->base, "status", names, DANE_STATUS_COUNT,
-	    dane_status_domain(n->d));
+	put_states(out, name, &n->base, "status", dane_status_state_name,
+	    DANE_STATUS_COUNT, dane_status_domain(n->d));
 }
-
-static const char *const kind_names[] = { "mx", "implicit-mx", "null-mx",
-    "lookup-failed" };
 
 static void
 m_domain_info(FILE *out, const char *name, const node *n)
 {
 	labels l = n->base;
 
-	labels_add(&l, "kind", (unsigned)n->d->kind < 4 ?
-	    kind_names[n->d->kind] : "unknown");
+	labels_add(&l, "kind", probe_domain_kind_name(n->d->kind));
 	put_sample(out, name, &l, 1);
 }
 
@@ -208,12 +234,11 @@ m_mx_hosts(FILE *out, const char *name, const node *n)
 static void
 m_mx_dnssec(FILE *out, const char *name, const node *n)
 {
-	static const char *const names[] = { "secure", "insecure", "bogus",
-	    "indeterminate" };
-	/* Out of range (4) when the MX lookup never completed: all zero. */
-	size_t cur = n->d->mx ? (size_t)n->d->mx->security : 4;
+	/* Out of range when the MX lookup never completed: all zero. */
+	size_t cur = n->d->mx ? (size_t)n->d->mx->security : DNS_SECURITY_COUNT;
 
-	put_states(out, name, &n->base, "status", names, 4, cur);
+	put_states(out, name, &n->base, "status", dns_security_state_name,
+	    DNS_SECURITY_COUNT, cur);
 }
 
 static void
@@ -267,11 +292,8 @@ m_mx_severity(FILE *out, const char *name, const node *n)
 static void
 m_mx_dane_level(FILE *out, const char *name, const node *n)
 {
-	static const char *const names[] = { "none", "required",
-	    "encrypt-only", "fail" };
-
-	put_states(out, name, &n->base, "level", names, 4,
-	    (size_t)n->h->policy.level);
+	put_states(out, name, &n->base, "level", dane_level_state_name,
+	    DANE_LEVEL_COUNT, (size_t)n->h->policy.level);
 }
 
 static void
@@ -289,11 +311,9 @@ m_tlsa_unusable(FILE *out, const char *name, const node *n)
 static void
 m_rollover_status(FILE *out, const char *name, const node *n)
 {
-	static const char *const names[] = { "robust", "fragile",
-	    "breaks-at-renewal", "no-match", "no-usable-records", "no-chain" };
-
 	if (n->h->rollover != NULL)
-		put_states(out, name, &n->base, "verdict", names, 6,
+		put_states(out, name, &n->base, "verdict",
+		    roll_verdict_state_name, DANE_ROLL_VERDICT_COUNT,
 		    (size_t)n->h->rollover->verdict);
 }
 
@@ -335,12 +355,8 @@ m_addr_severity(FILE *out, const char *name, const node *n)
 static void
 m_addr_state(FILE *out, const char *name, const node *n)
 {
-	const char *names[ADDR_STATE_NOT_PROBED + 1];
-
-	for (size_t i = 0; i <= ADDR_STATE_NOT_PROBED; i++)
-		names[i] = addr_state_name((addr_state)i);
-	put_states(out, name, &n->base, "state", names,
-	    ADDR_STATE_NOT_PROBED + 1, (size_t)n->a->state);
+	put_states(out, name, &n->base, "state", addr_state_state_name,
+	    ADDR_STATE_COUNT, (size_t)n->a->state);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "probe/probe_result.h"
+#include "probe/probe_rollup.h"
 
 static inline dns_answer *
 rt_answer(const char *qname, uint16_t qtype, dns_security sec)

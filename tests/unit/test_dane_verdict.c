@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "policy/dane_verdict.h"
@@ -167,4 +168,137 @@ Test(dane_verdict, dane_ta_counts_the_chain_up_to_the_anchor)
 	dane_verdict_apply_expiry(&v, &tls, 5, 1, &t);
 	cr_expect_eq(v.severity, SEVERITY_CRITICAL);
 	cr_expect_not_null(strstr(v.reason, "chain certificate at depth 1"));
+}
+
+/* ---- the MX lookup ------------------------------------------------------ */
+
+typedef struct mx_case {
+	const char *what;
+	dns_status status;
+	dns_security security;
+	const char *exchange;   /* one MX record, or NULL for none */
+	bool local_failure;
+	dane_mx_kind kind;
+	dane_mx_status mx_status;   /* unless FAILED */
+	probe_severity severity;    /* FAILED only */
+	const char *reason;         /* FAILED only */
+} mx_case;
+
+static const mx_case mx_cases[] = {
+	{ "secure MX", DNS_STATUS_OK, DNS_SECURITY_SECURE, "mx.test", false,
+	    DANE_MX_KIND_HOSTS, DANE_MX_SECURE, SEVERITY_OK, "" },
+	{ "insecure MX", DNS_STATUS_OK, DNS_SECURITY_INSECURE, "mx.test",
+	    false, DANE_MX_KIND_HOSTS, DANE_MX_INSECURE, SEVERITY_OK, "" },
+	{ "null MX", DNS_STATUS_OK, DNS_SECURITY_SECURE, "", false,
+	    DANE_MX_KIND_NULL, DANE_MX_SECURE, SEVERITY_OK, "" },
+	{ "insecure null MX", DNS_STATUS_OK, DNS_SECURITY_INSECURE, "", false,
+	    DANE_MX_KIND_NULL, DANE_MX_INSECURE, SEVERITY_OK, "" },
+	{ "no MX, secure denial", DNS_STATUS_NODATA, DNS_SECURITY_SECURE, NULL,
+	    false, DANE_MX_KIND_IMPLICIT, DANE_MX_IMPLICIT_SECURE, SEVERITY_OK,
+	    "" },
+	{ "no MX, insecure denial", DNS_STATUS_NODATA, DNS_SECURITY_INSECURE,
+	    NULL, false, DANE_MX_KIND_IMPLICIT, DANE_MX_IMPLICIT_INSECURE,
+	    SEVERITY_OK, "" },
+	{ "bogus beats the status", DNS_STATUS_OK, DNS_SECURITY_BOGUS,
+	    "mx.test", false, DANE_MX_KIND_FAILED, 0, SEVERITY_CRITICAL,
+	    "MX RRset is bogus (DNSSEC validation failed): mail to this domain "
+	    "is deferred" },
+	{ "NXDOMAIN", DNS_STATUS_NXDOMAIN, DNS_SECURITY_SECURE, NULL, false,
+	    DANE_MX_KIND_FAILED, 0, SEVERITY_CRITICAL,
+	    "domain does not exist (NXDOMAIN, secure)" },
+	{ "their servers time out", DNS_STATUS_TIMEOUT,
+	    DNS_SECURITY_INDETERMINATE, NULL, false, DANE_MX_KIND_FAILED, 0,
+	    SEVERITY_CRITICAL, "MX lookup timed out: why: mail to this domain "
+	    "is deferred" },
+	{ "our resolver times out", DNS_STATUS_TIMEOUT,
+	    DNS_SECURITY_INDETERMINATE, NULL, true, DANE_MX_KIND_FAILED, 0,
+	    SEVERITY_UNKNOWN, "MX lookup timed out: why" },
+	{ "SERVFAIL", DNS_STATUS_SERVFAIL, DNS_SECURITY_INDETERMINATE, NULL,
+	    false, DANE_MX_KIND_FAILED, 0, SEVERITY_CRITICAL,
+	    "MX lookup failed: why" },
+	{ "local error", DNS_STATUS_ERROR, DNS_SECURITY_INDETERMINATE, NULL,
+	    false, DANE_MX_KIND_FAILED, 0, SEVERITY_UNKNOWN,
+	    "MX lookup error: why" },
+};
+
+Test(dane_verdict, mx_lookup_table)
+{
+	for (size_t i = 0; i < sizeof(mx_cases) / sizeof(mx_cases[0]); i++) {
+		const mx_case *c = &mx_cases[i];
+		dns_mx rr = { 0, (char *)c->exchange };
+		dns_answer a = { .status = c->status, .security = c->security,
+		    .count = c->exchange ? 1 : 0, .mx = c->exchange ? &rr : NULL,
+		    .local_failure = c->local_failure };
+		dane_mx_verdict v;
+
+		snprintf(a.reason, sizeof(a.reason), "why");
+		dane_verdict_mx(&a, &v);
+		cr_expect_eq(v.kind, c->kind, "%s: kind %d", c->what, v.kind);
+		if (c->kind == DANE_MX_KIND_FAILED) {
+			cr_expect_eq(v.severity, c->severity, "%s: severity %s",
+			    c->what, probe_severity_name(v.severity));
+			cr_expect_str_eq(v.reason, c->reason, "%s", c->what);
+		} else {
+			cr_expect_eq(v.status, c->mx_status, "%s: status %s",
+			    c->what, dane_mx_status_name(v.status));
+		}
+	}
+}
+
+Test(dane_verdict, obsolete_tls_is_noted_not_judged)
+{
+	static const struct {
+		bool established;
+		const char *version;
+		const char *want;
+	} notes[] = {
+		{ true, "TLSv1", "r; note: only TLSv1, which RFC 8996 deprecates" },
+		{ true, "TLSv1.1", "r; note: only TLSv1.1, which RFC 8996 "
+		    "deprecates" },
+		{ true, "TLSv1.2", "r" },
+		{ true, "TLSv1.3", "r" },
+		{ false, "TLSv1", "r" },
+	};
+
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		dane_verdict v = { .state = ADDR_STATE_DANE_VERIFIED,
+		    .severity = SEVERITY_OK, .reason = "r" };
+
+		dane_verdict_note_tls_version(&v, notes[i].established,
+		    notes[i].version);
+		cr_expect_str_eq(v.reason, notes[i].want);
+		cr_expect_eq(v.severity, SEVERITY_OK);
+	}
+}
+
+/* ---- addresses judged without a session --------------------------------- */
+
+Test(dane_verdict, addresses_without_a_session)
+{
+	dane_verdict v[3];
+	static const struct {
+		addr_state state;
+		probe_severity severity;
+		const char *reason;
+	} want[3] = {
+		{ ADDR_STATE_NOT_PROBED, SEVERITY_UNKNOWN,
+		    "not probed: out of memory" },
+		{ ADDR_STATE_NOT_PROBED, SEVERITY_WARNING, "not probed: beyond "
+		    "the first 32 addresses of this domain (--max-addresses, in "
+		    "MX preference order, then DNS order)" },
+		{ ADDR_STATE_TIMEOUT, SEVERITY_CRITICAL, "no result within the "
+		    "overall timeout of 4.5 s" },
+	};
+
+	dane_verdict_not_started(&v[0], "out of memory");
+	dane_verdict_capped(&v[1], 32);
+	dane_verdict_overall_timeout(&v[2], 4.5);
+	for (size_t i = 0; i < 3; i++) {
+		cr_expect_eq(v[i].state, want[i].state, "%zu: %s", i,
+		    addr_state_name(v[i].state));
+		cr_expect_eq(v[i].severity, want[i].severity, "%zu: %s", i,
+		    probe_severity_name(v[i].severity));
+		cr_expect_str_eq(v[i].reason, want[i].reason);
+		cr_expect_not(v[i].skipped);
+	}
 }

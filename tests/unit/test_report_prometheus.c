@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/probe_result.h"
+#include "probe/probe_rollup.h"
 #include "report/report_prometheus.h"
 #include "result_tree.h"
 

@@ -1,0 +1,27 @@
+/*
+ * probe_rollup.h -- the result tree handed to the policy layer's
+ * roll-up (policy/dane_rollup.h): walks the tree, collects the facts the
+ * policy needs and writes its verdicts back.  No decision is taken here.
+ */
+#ifndef DANEPROBE_PROBE_ROLLUP_H
+#define DANEPROBE_PROBE_ROLLUP_H
+
+#include "policy/dane_rollup.h"
+#include "probe/probe_result.h"
+
+/* Computes host and domain severities, reasons and the summary from the
+ * leaves (address verdicts, host policies, MX result), by
+ * dane_rollup_host() and dane_rollup_domain().  Options such as
+ * --require-dane are already in the address verdicts
+ * (dane_verdict_address()); the roll-up takes the worst, and adds the
+ * one domain-level judgement: TLSA records reached through an insecure MX
+ * RRset make the domain at least WARNING (dane_policy_mx_voids_dane()).
+ * A probe_error domain is left as the engine made it, severity UNKNOWN. */
+void probe_domain_finish(probe_domain *d);
+
+/* The one-word DANE status of a host / a domain of a finished tree:
+ * dane_rollup_host_status() / dane_rollup_domain_status() (see there). */
+dane_status dane_status_host(const probe_host *h);
+dane_status dane_status_domain(const probe_domain *d);
+
+#endif
