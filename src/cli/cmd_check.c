@@ -35,7 +35,7 @@
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JSONL, FORMAT_NAGIOS,
     FORMAT_PROMETHEUS };
 enum { OPT_FORMAT = CLI_OPT_FREE, OPT_DEBUG, OPT_CONCURRENCY, OPT_PER_HOST,
-    OPT_PROGRESS, OPT_RESUME };
+    OPT_PROGRESS, OPT_RESUME, OPT_SURVEY };
 
 /* 128 + SIGINT, as shells report an interrupted command. */
 enum { EXIT_INTERRUPTED = 130 };
@@ -69,6 +69,7 @@ static const struct option check_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "survey", no_argument, NULL, OPT_SURVEY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -110,6 +111,9 @@ cmd_check_usage(FILE *out)
 "      --resume FILE         --format jsonl: append to FILE (created if\n"
 "                            missing) instead of stdout, skipping domains\n"
 "                            FILE already has; the summary covers FILE\n"
+"      --survey              no SMTP to MX hosts where DANE does not apply,\n"
+"                            one TLS session per address (see the man page\n"
+"                            for what it does not see)\n"
 "  -f, --domain-file FILE    also probe the domains listed in FILE (\"-\": stdin):\n"
 "                            one per line, '#' comments; may be repeated\n"
 "      --concurrency N       domains probed at once (default 64); every MX\n"
@@ -284,6 +288,9 @@ parse_one(int c, char **argv, cli_options *o, check_args *a)
 		break;
 	case OPT_RESUME:
 		a->resume = optarg;
+		break;
+	case OPT_SURVEY:
+		o->probe.survey = true;
 		break;
 	case OPT_FORMAT:
 		if (parse_format(optarg, &a->format) != 0)

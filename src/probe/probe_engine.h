@@ -41,6 +41,10 @@ typedef struct probe_config {
 	 * The rest are reported as not probed (WARNING).  Each may take two
 	 * sessions (one per key algorithm). */
 	unsigned max_addresses;
+	/* Survey mode (check --survey): no SMTP to hosts where DANE does
+	 * not apply (DANE_LEVEL_NONE), one TLS session per address (no
+	 * second pass with the other key algorithm). */
+	bool survey;
 } probe_config;
 
 typedef struct probe_engine probe_engine;
