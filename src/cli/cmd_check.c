@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <unistd.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/check_resume.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/domain_list.h"
@@ -33,7 +35,7 @@
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JSONL, FORMAT_NAGIOS,
     FORMAT_PROMETHEUS };
 enum { OPT_FORMAT = CLI_OPT_FREE, OPT_DEBUG, OPT_CONCURRENCY, OPT_PER_HOST,
-    OPT_PROGRESS };
+    OPT_PROGRESS, OPT_RESUME, OPT_SURVEY };
 
 /* 128 + SIGINT, as shells report an interrupted command. */
 enum { EXIT_INTERRUPTED = 130 };
@@ -45,6 +47,7 @@ enum { EXIT_INTERRUPTED = 130 };
 typedef struct check_args {
 	enum format format;
 	const char *output;      /* --output FILE, or NULL for stdout */
+	const char *resume;      /* --resume FILE, or NULL */
 	domain_list domains;
 	int verbose;
 	unsigned concurrency;    /* --concurrency: domains in flight */
@@ -65,6 +68,8 @@ static const struct option check_options[] = {
 	{ "per-host", required_argument, NULL, OPT_PER_HOST },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "survey", no_argument, NULL, OPT_SURVEY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -103,6 +108,12 @@ cmd_check_usage(FILE *out)
 "      --format FORMAT       text (default), json, jsonl, nagios, prometheus\n"
 "  -o, --output FILE         write the output to FILE atomically (temporary\n"
 "                            file in the same directory, then rename; mode 0644)\n"
+"      --resume FILE         --format jsonl: append to FILE (created if\n"
+"                            missing) instead of stdout, skipping domains\n"
+"                            FILE already has; the summary covers FILE\n"
+"      --survey              no SMTP to MX hosts where DANE does not apply,\n"
+"                            one TLS session per address (see the man page\n"
+"                            for what it does not see)\n"
 "  -f, --domain-file FILE    also probe the domains listed in FILE (\"-\": stdin):\n"
 "                            one per line, '#' comments; may be repeated\n"
 "      --concurrency N       domains probed at once (default 64); every MX\n"
@@ -247,7 +258,7 @@ static int
 once(check_args *a, int c, char *err, size_t errlen)
 {
 	if (c == 'o' || c == OPT_FORMAT || c == OPT_CONCURRENCY ||
-	    c == OPT_PER_HOST)
+	    c == OPT_PER_HOST || c == OPT_RESUME)
 		return cli_seen_once(&a->seen, check_options, c, err, errlen);
 	return 0;
 }
@@ -274,6 +285,12 @@ parse_one(int c, char **argv, cli_options *o, check_args *a)
 			fprintf(stderr, "daneprobe: %s\n", err);
 			return EXIT_USAGE;
 		}
+		break;
+	case OPT_RESUME:
+		a->resume = optarg;
+		break;
+	case OPT_SURVEY:
+		o->probe.survey = true;
 		break;
 	case OPT_FORMAT:
 		if (parse_format(optarg, &a->format) != 0)
@@ -343,6 +360,10 @@ parse_options(int argc, char **argv, cli_options *o, check_args *a)
 			return usage_error("%s", err);
 	if (a->domains.n == 0)
 		return usage_error("%s", "no domain given");
+	if (a->resume != NULL && (a->format != FORMAT_JSONL ||
+	    a->output != NULL))
+		return usage_error("%s", "--resume needs --format jsonl and "
+		    "no --output (it appends to its own file)");
 	if (a->output != NULL && output_file_check(a->output, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "daneprobe: --output %s\n", err);
@@ -357,6 +378,7 @@ typedef struct check_run {
 	const cli_options *o;
 	size_t next;               /* next domain to hand out */
 	bool stream;               /* write each result as it finishes */
+	check_resume *resume;      /* --resume: results go there */
 	probe_domain **res;        /* collected results (input order) */
 	size_t n_res;
 	int status;                /* worst verdict so far */
@@ -370,6 +392,9 @@ next_domain(void *arg)
 {
 	check_run *r = arg;
 
+	while (r->resume != NULL && r->next < r->a->domains.n &&
+	    check_resume_done(r->resume, r->next))
+		r->next++;
 	return r->next < r->a->domains.n ? r->a->domains.names[r->next++]
 	    : NULL;
 }
@@ -390,7 +415,17 @@ on_result(probe_domain *d, void *arg)
 		r->res[r->n_res++] = d;
 		return;
 	}
-	if (r->a->format == FORMAT_JSONL) {
+	if (r->resume != NULL) {
+		if (check_resume_write(r->resume, d, JSON_COMPACT |
+		    JSON_FLAGS_REAL) != 0 && !r->write_failed) {
+			fprintf(stderr, "daneprobe: --resume %s: %s (no more "
+			    "records are written)\n", r->a->resume,
+			    strerror(errno));
+			r->write_failed = true;
+		}
+		probe_domain_free(d);
+		return;
+	} else if (r->a->format == FORMAT_JSONL) {
 		if (emit_jsonl(stdout, &d, 1) != 0)
 			r->write_failed = true;
 	} else if (r->a->format == FORMAT_NAGIOS) {
@@ -437,6 +472,53 @@ write_collected(check_run *r, const probe_batch_summary *sum)
 	return 0;
 }
 
+/* --resume: finds what FILE already has; 0, or -1 after saying why. */
+static int
+resume_open(check_run *r)
+{
+	char err[600];
+
+	if (r->a->resume == NULL)
+		return 0;
+	if (check_resume_open(r->a->resume, &r->a->domains, stderr, &r->resume,
+	    err, sizeof(err)) != 0) {
+		fprintf(stderr, "daneprobe: --resume %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* --resume: the verdict and the summary cover the whole file; flushes it
+ * to disk.  Returns 0, or -1 when the file could not be flushed. */
+static int
+resume_close(check_run *r, probe_batch_summary *sum)
+{
+	char err[600];
+	size_t n_now;
+	int rc;
+
+	if (r->resume == NULL)
+		return 0;
+	n_now = sum->total;
+	check_resume_add_earlier(r->resume, sum);
+	r->status = probe_severity_worst((probe_severity)r->status,
+	    check_resume_earlier_worst(r->resume));
+	if (!r->a->quiet)
+		fprintf(stderr, "daneprobe: --resume %s: the summary covers "
+		    "the whole file: %zu record(s) from earlier runs, %zu from "
+		    "this one (%.2f s CPU)\n", r->a->resume,
+		    check_resume_n_records(r->resume), n_now,
+		    sum->cpu_seconds);
+	/* Per-domain CPU over the whole file would be meaningless. */
+	if (check_resume_n_records(r->resume) > 0)
+		sum->cpu_seconds = -1;
+	rc = check_resume_close(r->resume, err, sizeof(err));
+	r->resume = NULL;
+	if (rc != 0)
+		fprintf(stderr, "daneprobe: --resume %s\n", err);
+	return rc;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -463,12 +545,17 @@ cmd_check(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (resume_open(&r) != 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	memset(&bp, 0, sizeof(bp));
 	bp.concurrency = a.concurrency;
 	bp.progress = !a.quiet && (a.progress || (a.domains.n > 1 &&
 	    isatty(STDERR_FILENO)));
 	bp.stop_on_signal = true;
-	bp.expected_total = a.domains.n;
+	bp.expected_total = a.domains.n - (r.resume ?
+	    check_resume_n_done(r.resume) : 0);
 	bp.next = next_domain;
 	bp.result = on_result;
 	bp.arg = &r;
@@ -478,6 +565,8 @@ cmd_check(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (resume_close(&r, &sum) != 0)
+		r.write_failed = true;
 	status = r.status;
 	if ((!r.stream && write_collected(&r, &sum) != 0) || r.write_failed)
 		status = EXIT_USAGE;
@@ -491,6 +580,7 @@ cmd_check(int argc, char **argv)
 	if (sum.interrupted)
 		status = EXIT_INTERRUPTED;
 out:
+	check_resume_close(r.resume, NULL, 0);
 	for (size_t i = 0; i < r.n_res; i++)
 		probe_domain_free(r.res[i]);
 	free(r.res);

@@ -143,6 +143,11 @@ dane_verdict_address(const dane_verdict_input *in, dane_verdict *out)
 		    "not probed: the host's DNS lookups failed");
 		return;
 	}
+	if (in->survey && in->level == DANE_LEVEL_NONE) {
+		set(out, ADDR_STATE_NOT_PROBED, no_dane_severity(in),
+		    "not probed (--survey): DANE not applicable");
+		return;
+	}
 	if (!in->tls_established || in->tls == NULL) {
 		verdict_pre_tls(in, out);
 		return;

@@ -28,6 +28,10 @@ typedef struct dane_verdict_input {
 	bool no_route;
 	int family;                   /* AF_INET or AF_INET6, for the reason */
 	bool family_forced;           /* -4/-6: this family was asked for */
+	/* Survey mode: a host where DANE does not apply (level NONE) gets
+	 * no session; its addresses are "not probed", with the severity no
+	 * DANE has (WARNING, CRITICAL with require_dane). */
+	bool survey;
 } dane_verdict_input;
 
 typedef struct dane_verdict {

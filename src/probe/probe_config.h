@@ -40,6 +40,10 @@ typedef struct probe_config {
 	/* An address literal probed instead of the host's addresses (which
 	 * are still looked up: the policy needs them); NULL for those. */
 	const char *connect;
+	/* Survey mode (check --survey): no SMTP to hosts where DANE does
+	 * not apply (DANE_LEVEL_NONE), one TLS session per address (no
+	 * second pass with the other key algorithm). */
+	bool survey;
 } probe_config;
 
 /* How a domain's time budget (seconds) is spent. */

@@ -611,6 +611,15 @@ queue_session(host_job *job, size_t i)
 		addr_finished(job, ap);
 		return;
 	}
+	/* --survey: where DANE does not apply the verdict comes from DNS
+	 * alone.  (Encrypt-only hosts are probed: TLS is mandatory there.) */
+	if (e->cfg.survey && job->res.policy.level == DANE_LEVEL_NONE) {
+		pa->ms_connect = pa->ms_banner = pa->ms_ehlo = -1;
+		pa->ms_starttls = pa->ms_tls = pa->ms_total = -1;
+		judge_address(e, &job->res, pa, false);
+		addr_finished(job, ap);
+		return;
+	}
 	ap->queued = true;
 	snprintf(key, sizeof(key), "[%s]:%d", pa->addr.text, e->cfg.port);
 	if (conn_limiter_acquire(e->limiter, key, &ap->waiter, start_session,
@@ -753,6 +762,7 @@ judge_address(const probe_engine *e, const probe_host *h, probe_address *pa,
 		.no_route = no_route,
 		.family = pa->addr.family,
 		.family_forced = !(e->cfg.use_ipv4 && e->cfg.use_ipv6),
+		.survey = e->cfg.survey,
 	};
 	dane_verdict v;
 
@@ -807,8 +817,9 @@ maybe_probe_other_key(host_job *job, addr_probe *ap)
 	const char *mine = NULL, *other;
 	size_t i = h->n_addrs;
 
-	/* (not for an address no live domain wants any more) */
-	if (ap->family != NULL || !pa->tls_established ||
+	/* (not for an address no live domain wants any more, nor in a
+	 * survey: one session per address) */
+	if (job->eng->cfg.survey || ap->family != NULL || !pa->tls_established ||
 	    !pa->tls.leaf.present || i >= MAX_PROBES_PER_HOST ||
 	    ap->index >= job->want)
 		return;

@@ -97,6 +97,49 @@ Test(dane_verdict, table)
 	}
 }
 
+/* --survey: a host without DANE gets no session, so its addresses are
+ * judged without one; hosts where TLS is mandatory are judged as ever. */
+Test(dane_verdict, survey_judges_no_dane_hosts_without_a_session)
+{
+	dane_tls_outcome tls;
+	dane_verdict v;
+	dane_verdict_input in = {
+		.level = DANE_LEVEL_NONE, .outcome = SMTP_OUTCOME_CONNECT_FAILED,
+		.state = SMTP_STATE_CONNECT, .smtp_reason = "never started",
+		.survey = true,
+	};
+
+	dane_verdict_address(&in, &v);
+	cr_expect_eq(v.state, ADDR_STATE_NOT_PROBED, "%s",
+	    addr_state_name(v.state));
+	cr_expect_eq(v.severity, SEVERITY_WARNING);
+	cr_expect_not_null(strstr(v.reason, "--survey"), "%s", v.reason);
+	cr_expect(!v.skipped, "a not-probed host still counts");
+	in.require_dane = true;
+	dane_verdict_address(&in, &v);
+	cr_expect_eq(v.severity, SEVERITY_CRITICAL);
+
+	in.require_dane = false;
+	in.level = DANE_LEVEL_ENCRYPT_ONLY;
+	in.outcome = SMTP_OUTCOME_NO_STARTTLS;
+	dane_verdict_address(&in, &v);
+	cr_expect_eq(v.state, ADDR_STATE_NO_STARTTLS, "%s",
+	    addr_state_name(v.state));
+	cr_expect_eq(v.severity, SEVERITY_CRITICAL);
+
+	memset(&tls, 0, sizeof(tls));
+	strcpy(tls.verify_reason, "no TLSA record matched");
+	strcpy(tls.tls_version, "TLSv1.3");
+	in.level = DANE_LEVEL_REQUIRED;
+	in.outcome = SMTP_OUTCOME_TLS_OK;
+	in.tls_established = true;
+	in.tls = &tls;
+	dane_verdict_address(&in, &v);
+	cr_expect_eq(v.state, ADDR_STATE_UNTRUSTED, "%s",
+	    addr_state_name(v.state));
+	cr_expect_eq(v.severity, SEVERITY_CRITICAL);
+}
+
 static dane_verdict
 expiry_case(bool auth, int depth, long days)
 {
