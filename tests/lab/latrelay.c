@@ -721,14 +721,20 @@ static void usage(void)
 	      stderr);
 }
 
-/* Room for one descriptor per listener and two per session. */
+/*
+ * Room for one descriptor per listener and two per session: 10,000
+ * listening addresses and thousands of sessions pass a usual hard limit of
+ * 20,000.  Root may raise the hard limit; others get their hard limit.
+ */
 static void raise_fd_limit(void)
 {
-	struct rlimit r;
-	if (getrlimit(RLIMIT_NOFILE, &r) == 0) {
-		r.rlim_cur = r.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &r);
-	}
+	struct rlimit r, want = {1 << 18, 1 << 18};
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+		return;
+	if (r.rlim_max < want.rlim_max && setrlimit(RLIMIT_NOFILE, &want) == 0)
+		return;
+	r.rlim_cur = r.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &r);
 }
 
 static int parse_args(int argc, char **argv, const char **pidfile)
