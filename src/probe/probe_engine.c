@@ -43,6 +43,7 @@
 #include "util/log.h"
 #include "probe/probe_engine.h"
 #include "probe/probe_rollup.h"
+#include "smtp/smtp_route.h"
 #include "smtp/smtp_session.h"
 #include "util/strmap.h"
 
@@ -464,42 +465,6 @@ collect_connect(const char *literal, probe_host *h)
 	h->n_addrs = 1;
 }
 
-static socklen_t
-make_sockaddr(const dns_addr *a, int port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		s6->sin6_addr = a->u.v6;
-		return sizeof(*s6);
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons((uint16_t)port);
-	s4->sin_addr = a->u.v4;
-	return sizeof(*s4);
-}
-
-bool
-probe_engine_no_route(const dns_addr *a, int port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = make_sockaddr(a, port, &ss);
-	int fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return errno == EAFNOSUPPORT;
-	if (connect(fd, (const struct sockaddr *)&ss, len) != 0)
-		err = errno;
-	close(fd);
-	return err == ENETUNREACH || err == EADDRNOTAVAIL ||
-	    err == EAFNOSUPPORT;
-}
-
 /* TLS parameters per RFC 7672 3.2.2: SNI is the TLSA base domain; the
  * reference identifiers are the base domain and the original MX name. */
 static void
@@ -573,7 +538,7 @@ start_session(void *arg)
 		return;
 	}
 	snprintf(id, sizeof(id), "%s[%s]", h->name, pa->addr.text);
-	sp.addrlen = make_sockaddr(&pa->addr, e->cfg.port, &ss);
+	sp.addrlen = smtp_sockaddr(&pa->addr, e->cfg.port, &ss);
 	sp.addr = (const struct sockaddr *)&ss;
 	sp.helo_name = e->helo_name;
 	sp.phase_timeout = e->cfg.phase_timeout;
@@ -604,7 +569,7 @@ queue_session(host_job *job, size_t i)
 	ap->index = i;
 	pa->port = e->cfg.port;
 	/* No slot and no session for an address this host cannot reach. */
-	if (probe_engine_no_route(&pa->addr, e->cfg.port)) {
+	if (smtp_no_route(&pa->addr, e->cfg.port)) {
 		pa->ms_connect = pa->ms_banner = pa->ms_ehlo = -1;
 		pa->ms_starttls = pa->ms_tls = pa->ms_total = -1;
 		judge_address(e, &job->res, pa, true);
@@ -895,7 +860,7 @@ on_session_done(const smtp_session_result *r, void *arg)
 		dane_tls_inspect(r->ssl, &ap->tls, &pa->tls);
 	/* The route may have gone since the check in queue_session(). */
 	judge_address(job->eng, h, pa, r->outcome ==
-	    SMTP_OUTCOME_CONNECT_FAILED && probe_engine_no_route(&pa->addr,
+	    SMTP_OUTCOME_CONNECT_FAILED && smtp_no_route(&pa->addr,
 	    pa->port));
 	judge_second_pass(h, ap, pa);
 	log_debug("%s[%s]%s%s: %s: %s", h->name, pa->addr.text,
@@ -1481,7 +1446,7 @@ probe_engine_free(probe_engine *e)
 	}
 	conn_limiter_free(e->limiter);
 	strmap_free(e->jobs_by_name);
-	SSL_CTX_free(e->ssl_ctx);
+	dane_tls_ctx_free(e->ssl_ctx);
 	free(e->helo_name);
 	free(e);
 }

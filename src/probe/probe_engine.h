@@ -50,10 +50,6 @@ int probe_engine_start_host(probe_engine *e, const char *host,
 /* Probes still running. */
 size_t probe_engine_running(const probe_engine *e);
 
-/* Whether this host has no route to a's family: a UDP connect() to it
- * (which sends nothing) fails with ENETUNREACH, EADDRNOTAVAIL or
- * EAFNOSUPPORT.  Decided per address, not guessed from the interfaces. */
-bool probe_engine_no_route(const dns_addr *a, int port);
 
 /* Counters of shared work, for reports and tests. */
 typedef struct probe_engine_stats {

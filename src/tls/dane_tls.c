@@ -52,6 +52,12 @@ ossl_err(char *err, size_t errlen, const char *what)
 	ERR_clear_error();
 }
 
+void
+dane_tls_ctx_free(SSL_CTX *ctx)
+{
+	SSL_CTX_free(ctx);
+}
+
 SSL_CTX *
 dane_tls_ctx_new(char *err, size_t errlen)
 {

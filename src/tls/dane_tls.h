@@ -8,7 +8,7 @@
  * handshake: the session completes it and dane_tls_inspect() then reads
  * OpenSSL's verdict, so every failure can be reported with its reason.
  *
- * Ownership: the caller frees the SSL_CTX (SSL_CTX_free).  The SSL from
+ * Ownership: the caller frees the SSL_CTX (dane_tls_ctx_free).  The SSL from
  * dane_tls_ssl_new() is handed to smtp_session, which frees it.
  */
 #ifndef DANEPROBE_DANE_TLS_H
@@ -24,7 +24,10 @@
 #include "tls/cert_facts.h"
 #include "dns/tlsa_record.h"
 
+/* One context per run, owned by the caller: dane_tls_ctx_free() (NULL is
+ * fine) releases it once no SSL made from it is left. */
 SSL_CTX *dane_tls_ctx_new(char *err, size_t errlen);
+void dane_tls_ctx_free(SSL_CTX *ctx);
 
 /*
  * The digests of every certificate a peer presented, for the rollover

@@ -29,7 +29,7 @@
 #include "util/hex.h"
 #include "util/log.h"
 #include "util/parse.h"
-#include "probe/probe_engine.h"
+#include "smtp/smtp_route.h"
 #include "smtp/smtp_session.h"
 
 /* Certificate and key files are small; a bound keeps a wrong path (a
@@ -696,7 +696,7 @@ same_leaf(STACK_OF(X509) *a, STACK_OF(X509) *b)
 }
 
 /* An address of a family this host has no route for, none forced: not
- * tried, as daneprobe check leaves it out (probe_engine_no_route()). */
+ * tried, as daneprobe check leaves it out (smtp_no_route()). */
 static bool
 skip_no_route(const tlsa_gen_fetch_params *p, const struct addrinfo *ai)
 {
@@ -712,7 +712,7 @@ skip_no_route(const tlsa_gen_fetch_params *p, const struct addrinfo *ai)
 		a.u.v4 = ((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
 	else
 		return false;
-	return probe_engine_no_route(&a, p->port);
+	return smtp_no_route(&a, p->port);
 }
 
 /* One family: the first address that completes a handshake. */

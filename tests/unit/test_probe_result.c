@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "policy/dane_verdict.h"
-#include "probe/probe_engine.h"
+#include "smtp/smtp_route.h"
 #include "probe/probe_result.h"
 #include "result_tree.h"
 
@@ -286,7 +286,7 @@ no_route(const char *text)
 {
 	dns_addr a = addr_of(text);
 
-	return probe_engine_no_route(&a, 25);
+	return smtp_no_route(&a, 25);
 }
 
 Test(probe_route, loopback_down_has_no_route_for_either_family)
