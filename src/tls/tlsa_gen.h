@@ -14,6 +14,10 @@
  * Ownership: returned stacks hold their own references (free with
  * sk_X509_pop_free(sk, X509_free)); returned keys with EVP_PKEY_free();
  * tlsa_gen_fetch's chains with tlsa_gen_chains_free().
+ *
+ * One header for three files: tlsa_load.c (certificates, keys and
+ * passwords from files), tlsa_gen.c (records, their parameters and output
+ * forms), tlsa_fetch.c (a live server's chains).
  */
 #ifndef DANEPROBE_TLSA_GEN_H
 #define DANEPROBE_TLSA_GEN_H
