@@ -34,6 +34,7 @@
 
 #include "cli/cli_args.h"
 #include "cli/cli_common.h"
+#include "cli/cli_key.h"
 #include "cli/cli_net.h"
 #include "cli/commands.h"
 #include "dns/dns_name.h"
@@ -53,17 +54,13 @@ enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
 enum { EXIT_INTERRUPTED = 130 };
 enum { MAX_HOSTS = 64 };
 
-enum { OPT_CERT = CLI_NET_OPT_FREE, OPT_KEY, OPT_NEXT_KEY, OPT_NEXT_CERT,
-    OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_HOST, OPT_TTL, OPT_FORMAT,
-    OPT_CONNECT, OPT_DEBUG };
+enum { OPT_NEXT_KEY = CLI_KEY_OPT_FREE, OPT_NEXT_CERT, OPT_HOST, OPT_TTL,
+    OPT_FORMAT, OPT_CONNECT, OPT_DEBUG };
 
 static const struct option rollover_options[] = {
-	{ "cert", required_argument, NULL, OPT_CERT },
-	{ "key", required_argument, NULL, OPT_KEY },
+	CLI_KEY_LONG_OPTIONS,
 	{ "next-key", required_argument, NULL, OPT_NEXT_KEY },
 	{ "next-cert", required_argument, NULL, OPT_NEXT_CERT },
-	{ "password", required_argument, NULL, OPT_PASSWORD },
-	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "host", required_argument, NULL, OPT_HOST },
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "format", required_argument, NULL, OPT_FORMAT },
@@ -213,12 +210,11 @@ typedef enum roll_cmd { ROLL_PLAN, ROLL_CHECK, ROLL_STATUS } roll_cmd;
 
 typedef struct roll_opts {
 	roll_cmd cmd;
-	const char *cert, *key, *next_key, *next_cert, *host;
-	const char *password, *password_file, *connect, *format;
+	cli_key_options keys;    /* --cert --key --password(-file) */
+	const char *next_key, *next_cert, *host, *connect, *format;
 	long ttl;
 	cli_net_options net;     /* -p -t --helo -4 -6, DNS options */
 	int verbose;
-	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } roll_opts;
 
@@ -259,7 +255,8 @@ static unsigned
 option_scope(int c)
 {
 	switch (c) {
-	case OPT_CERT: case OPT_KEY: case OPT_PASSWORD: case OPT_PASSWORD_FILE:
+	case CLI_OPT_CERT: case CLI_OPT_KEY: case CLI_OPT_PASSWORD:
+	case CLI_OPT_PASSWORD_FILE:
 		return FOR_PLAN | FOR_CHECK;
 	case OPT_NEXT_KEY: case OPT_NEXT_CERT: case OPT_TTL:
 		return FOR_PLAN;
@@ -308,24 +305,14 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 
 	if ((rc = check_option(c, o)) >= 0)
 		return rc;
-	switch (cli_net_option(&o->net, c, arg, err, sizeof(err))) {
-	case 1:
-		return -1;
-	case -1:
-		return usage_error("%s", err);
-	}
+	rc = cli_net_option(&o->net, c, arg, err, sizeof(err));
+	if (rc == 0)
+		rc = cli_key_option(&o->keys, c, arg, err, sizeof(err));
+	if (rc != 0)
+		return rc > 0 ? -1 : usage_error("%s", err);
 	switch (c) {
-	case OPT_CERT: o->cert = arg; break;
-	case OPT_KEY: o->key = arg; break;
 	case OPT_NEXT_KEY: o->next_key = arg; break;
 	case OPT_NEXT_CERT: o->next_cert = arg; break;
-	case OPT_PASSWORD:
-		if (tlsa_gen_take_password(arg, o->pw, sizeof(o->pw)) != 0)
-			return usage_error("--password: longer than %zu bytes",
-			    sizeof(o->pw) - 1);
-		o->password = o->pw;
-		break;
-	case OPT_PASSWORD_FILE: o->password_file = arg; break;
 	case OPT_HOST: o->host = arg; break;
 	case OPT_FORMAT: o->format = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
@@ -347,7 +334,8 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 static int
 check_stdin(const roll_opts *o)
 {
-	const char *files[] = { o->cert, o->key, o->next_key, o->next_cert };
+	const char *files[] = { o->keys.cert, o->keys.key, o->next_key,
+	    o->next_cert };
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -362,12 +350,9 @@ password(roll_opts *o, int *rc)
 	char err[300];
 
 	*rc = -1;
-	if (o->password_file == NULL)
-		return o->password;
-	if (tlsa_gen_read_password(o->password_file, o->pw, sizeof(o->pw),
-	    err, sizeof(err)) != 0)
+	if (cli_key_read_password(&o->keys, err, sizeof(err)) != 0)
 		*rc = failf(EXIT_USAGE, "%s", err);
-	return o->pw;
+	return o->keys.password;
 }
 
 static void
@@ -513,7 +498,7 @@ run_plan(roll_opts *o)
 
 	memset(&cur, 0, sizeof(cur));
 	memset(&next, 0, sizeof(next));
-	if (!o->cert == !o->key || (!o->next_key == !o->next_cert) ||
+	if (!o->keys.cert == !o->keys.key || (!o->next_key == !o->next_cert) ||
 	    !o->host)
 		return usage_error("%s", "plan needs one of --cert/--key "
 		    "CURRENT, one of --next-key/--next-cert, and MX-HOST");
@@ -521,7 +506,8 @@ run_plan(roll_opts *o)
 	    sizeof(err)) != 0)
 		return usage_error("%s", err);
 	pw = password(o, &rc);
-	if (rc < 0 && (rc = plan_load(o->cert, o->key, pw, &cur)) < 0 &&
+	if (rc < 0 &&
+	    (rc = plan_load(o->keys.cert, o->keys.key, pw, &cur)) < 0 &&
 	    (rc = plan_load(o->next_cert, o->next_key, pw, &next)) < 0) {
 		if (tlsa_record_equal(&cur.item.rec, &next.item.rec))
 			rc = failf(EXIT_USAGE, "the next key is the current "
@@ -529,7 +515,7 @@ run_plan(roll_opts *o)
 		else
 			rc = plan_print(o, owner, &cur, &next);
 	}
-	OPENSSL_cleanse(o->pw, sizeof(o->pw));
+	cli_key_wipe(&o->keys);
 	plan_side_free(&cur);
 	plan_side_free(&next);
 	return rc;
@@ -726,29 +712,30 @@ load_new(roll_opts *o, new_id *id)
 	int rc;
 
 	memset(id, 0, sizeof(*id));
-	if (!o->cert == !o->key)
+	if (!o->keys.cert == !o->keys.key)
 		return usage_error("%s", "check needs one of --cert NEW or "
 		    "--key NEW");
-	if (o->cert) {
+	if (o->keys.cert) {
 		id->label = "certificate";
-		if ((id->certs = tlsa_gen_load_certs(o->cert, err,
+		if ((id->certs = tlsa_gen_load_certs(o->keys.cert, err,
 		    sizeof(err))) == NULL)
 			return failf(EXIT_USAGE, "%s", err);
 		if (dane_chain_digests_from(id->certs, &id->chain) != 0)
 			return failf(EXIT_USAGE, "%s: cannot hash the "
-			    "certificates", o->cert);
+			    "certificates", o->keys.cert);
 		return -1;
 	}
 	id->label = "key";
 	pw = password(o, &rc);
 	if (rc >= 0)
 		return rc;
-	id->key = tlsa_gen_load_key(o->key, pw, err, sizeof(err));
-	OPENSSL_cleanse(o->pw, sizeof(o->pw));
+	id->key = tlsa_gen_load_key(o->keys.key, pw, err, sizeof(err));
+	cli_key_wipe(&o->keys);
 	if (id->key == NULL)
 		return failf(EXIT_USAGE, "%s", err);
 	if (chain_of_key(id->key, &id->chain) != 0)
-		return failf(EXIT_USAGE, "%s: cannot hash the key", o->key);
+		return failf(EXIT_USAGE, "%s: cannot hash the key",
+		    o->keys.key);
 	return -1;
 }
 
@@ -962,6 +949,6 @@ cmd_rollover(int argc, char **argv)
 		return failf(EXIT_USAGE, "out of memory");
 	rc = run(&o, names, n);
 	free(names);
-	OPENSSL_cleanse(o.pw, sizeof(o.pw));  /* a password given needlessly */
+	cli_key_wipe(&o.keys);  /* a password given needlessly */
 	return rc;
 }
