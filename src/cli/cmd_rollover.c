@@ -48,6 +48,7 @@
 #include "tls/tlsa_gen.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "util/utc_time.h"
 
 enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
 /* 128 + SIGINT, as `daneprobe check` and shells report an interruption. */
@@ -355,16 +356,6 @@ password(roll_opts *o, int *rc)
 	return o->keys.password;
 }
 
-static void
-iso_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
 /* ================================================================ plan */
 
 typedef struct plan_side {
@@ -384,7 +375,7 @@ describe_cert(X509 *x, char *buf, size_t len)
 		snprintf(buf, len, "certificate");
 		return;
 	}
-	iso_time(cf.not_after, exp, sizeof(exp));
+	utc_time_format(cf.not_after, exp, sizeof(exp));
 	snprintf(buf, len, "%s key of %s (expires %s)", cf.key_type,
 	    cf.subject, exp);
 }
