@@ -231,6 +231,21 @@ wanted_depth(const tlsa_opts *o)
 	    o->usage == TLSA_USAGE_PKIX_TA ? 1 : 0;
 }
 
+/* A DANE-EE or DANE-TA record of selector 0 names one certificate:
+ * usage 3 the server's own, usage 2 its CA's. */
+static void
+warn_cert_selector(unsigned usage, unsigned mtype)
+{
+	bool ee = usage == TLSA_USAGE_DANE_EE;
+
+	fprintf(stderr, "daneprobe tlsa: warning: a %u 0 %u record names "
+	    "this very %s: it stops matching %s; %u 1 %u (%s) lasts\n",
+	    usage, mtype, ee ? "certificate" : "CA certificate", ee ?
+	    "at every renewal, even one that keeps the key" :
+	    "when the CA re-issues it, even with the same key", usage, mtype,
+	    ee ? "the key" : "the CA's key");
+}
+
 static void
 warn_odd(const tlsa_opts *o, long depth)
 {
@@ -248,17 +263,8 @@ warn_odd(const tlsa_opts *o, long depth)
 	/* Selector 0 hashes the whole certificate, validity dates and all:
 	 * a renewal changes it even when the key stays. */
 	if (o->selector == TLSA_SELECTOR_CERT &&
-	    o->usage == TLSA_USAGE_DANE_EE)
-		fprintf(stderr, "daneprobe tlsa: warning: a 3 0 %u record "
-		    "names this very certificate: it stops matching at every "
-		    "renewal, even one that keeps the key; 3 1 %u (the key) "
-		    "lasts\n", o->mtype, o->mtype);
-	if (o->selector == TLSA_SELECTOR_CERT &&
-	    o->usage == TLSA_USAGE_DANE_TA)
-		fprintf(stderr, "daneprobe tlsa: warning: a 2 0 %u record "
-		    "names this very CA certificate: it stops matching when "
-		    "the CA re-issues it, even with the same key; 2 1 %u (the "
-		    "CA's key) lasts\n", o->mtype, o->mtype);
+	    (o->usage == TLSA_USAGE_DANE_EE || o->usage == TLSA_USAGE_DANE_TA))
+		warn_cert_selector(o->usage, o->mtype);
 }
 
 /* One item from certificate `depth` of a chain. */
