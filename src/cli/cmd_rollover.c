@@ -747,49 +747,71 @@ roll_new_of(const new_id *id, dane_roll_new *out)
 	out->label = id->label;
 }
 
+/* One host's result: rollover check of nid at `now`, or (nid NULL)
+ * rollover status at this moment.  0, or -1 when out of memory. */
+static int
+judge_host(const roll_opts *o, roll_run *r, size_t i,
+    const dane_roll_new *nid, time_t now, probe_roll_host *h)
+{
+	probe_domain *d = r->probes[i];
+
+	r->probes[i] = NULL; /* h owns it from here */
+	if (d == NULL) {
+		not_started_host(r, i, h);
+		return 0;
+	}
+	if (nid != NULL)
+		return probe_rollover_check(d, o->net.port, nid, now, h);
+	return probe_rollover_status(d, o->net.port, time(NULL), h);
+}
+
+/* Judges and prints every probed host (see judge_host()); the exit
+ * status: the worst result. */
+static int
+report_hosts(const roll_opts *o, roll_run *r, const dane_roll_new *nid,
+    time_t now, bool json)
+{
+	probe_roll_host h;
+	int worst = DANE_ROLL_RESULT_PASS;
+	json_t *arr = json ? json_array() : NULL;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (judge_host(o, r, i, nid, now, &h) != 0) {
+			json_decref(arr);
+			return failf(EXIT_USAGE, "out of memory");
+		}
+		if (json)
+			json_array_append_new(arr, nid ?
+			    report_rollover_check_json(&h) :
+			    report_rollover_status_json(&h));
+		else if (nid)
+			report_rollover_check_text(stdout, &h, now);
+		else
+			report_rollover_status_text(stdout, &h);
+		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
+		    h.result);
+		probe_roll_host_clear(&h);
+	}
+	return json ? finish_json(arr, worst) : worst;
+}
+
 static int
 run_check(roll_opts *o, char **names, size_t n)
 {
 	roll_run r;
 	new_id id;
 	dane_roll_new nid;
-	probe_roll_host h;
-	int rc, worst = DANE_ROLL_RESULT_PASS;
+	int rc;
 	bool json = want_json(o, &rc);
-	json_t *arr = json ? json_array() : NULL;
-	time_t now;
 
 	memset(&id, 0, sizeof(id));
 	memset(&r, 0, sizeof(r));
-	if (rc >= 0 || (rc = load_new(o, &id)) >= 0 ||
-	    (rc = names_from_args(names, n, &r)) >= 0 ||
-	    (rc = probe_hosts(o, false, &r)) >= 0)
-		goto out;
-	roll_new_of(&id, &nid);
-	now = time(NULL);
-	for (size_t i = 0; i < n; i++) {
-		if (r.probes[i] == NULL)
-			not_started_host(&r, i, &h);
-		else if (probe_rollover_check(r.probes[i], o->net.port, &nid,
-		    now, &h) != 0) {
-			r.probes[i] = NULL;
-			rc = failf(EXIT_USAGE, "out of memory");
-			goto out;
-		}
-		r.probes[i] = NULL; /* h owns it now */
-		if (json)
-			json_array_append_new(arr,
-			    report_rollover_check_json(&h));
-		else
-			report_rollover_check_text(stdout, &h, now);
-		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
-		    h.result);
-		probe_roll_host_clear(&h);
+	if (rc < 0 && (rc = load_new(o, &id)) < 0 &&
+	    (rc = names_from_args(names, n, &r)) < 0 &&
+	    (rc = probe_hosts(o, false, &r)) < 0) {
+		roll_new_of(&id, &nid);
+		rc = report_hosts(o, &r, &nid, time(NULL), json);
 	}
-	rc = json ? finish_json(arr, worst) : worst;
-	arr = NULL;
-out:
-	json_decref(arr);
 	run_free(&r);
 	new_id_free(&id);
 	return rc;
@@ -801,43 +823,17 @@ static int
 run_status(roll_opts *o, char **names, size_t n)
 {
 	roll_run r;
-	probe_roll_host h;
-	int rc, worst = DANE_ROLL_RESULT_PASS;
+	int rc;
 	bool json = want_json(o, &rc);
-	json_t *arr = json ? json_array() : NULL;
 
 	memset(&r, 0, sizeof(r));
-	if (rc >= 0 || (rc = names_from_args(names, n, &r)) >= 0)
-		goto out;
-	if (o->connect != NULL && n != 1) {
-		rc = usage_error("%s", "--connect works with one host only");
-		goto out;
+	if (rc < 0 && (rc = names_from_args(names, n, &r)) < 0) {
+		if (o->connect != NULL && n != 1)
+			rc = usage_error("%s", "--connect works with one host "
+			    "only");
+		else if ((rc = probe_hosts(o, true, &r)) < 0)
+			rc = report_hosts(o, &r, NULL, 0, json);
 	}
-	if ((rc = probe_hosts(o, true, &r)) >= 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (r.probes[i] == NULL)
-			not_started_host(&r, i, &h);
-		else if (probe_rollover_status(r.probes[i], o->net.port,
-		    time(NULL), &h) != 0) {
-			r.probes[i] = NULL;
-			rc = failf(EXIT_USAGE, "out of memory");
-			goto out;
-		}
-		r.probes[i] = NULL; /* h owns it now */
-		if (json)
-			json_array_append_new(arr,
-			    report_rollover_status_json(&h));
-		else
-			report_rollover_status_text(stdout, &h);
-		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
-		    h.result);
-		probe_roll_host_clear(&h);
-	}
-	rc = json ? finish_json(arr, worst) : worst;
-	arr = NULL;
-out:
-	json_decref(arr);
 	run_free(&r);
 	return rc;
 }
