@@ -106,6 +106,17 @@ plan_help(FILE *out)
 "Exit status: 0 plan printed, 1 output error, 3 usage or bad input.\n");
 }
 
+/* The options check and status share, in their help; the %s is
+ * DEFAULT_TRUST_ANCHOR. */
+#define ROLL_LOOKUP_HELP \
+"  -p, --port PORT            SMTP port (default 25)\n" \
+"  --format FORMAT            text (default), json\n" \
+"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns " \
+    "still\n" \
+"                             validates); default: full recursion\n" \
+"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n" \
+"  --root-hints FILE          recursive mode: start at these root servers\n"
+
 static void
 check_help(FILE *out)
 {
@@ -120,12 +131,7 @@ check_help(FILE *out)
 "                             chain file lets 2 x x records match\n"
 "  --password-file FILE / --password PASS   for encrypted private keys\n"
 "  MX-HOST..., --host MX-HOST  the hosts whose TLSA RRsets must vouch\n"
-"  -p, --port PORT            SMTP port (default 25)\n"
-"  --format FORMAT            text (default), json\n"
-"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns still\n"
-"                             validates); default: full recursion\n"
-"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n"
-"  --root-hints FILE          recursive mode: start at these root servers\n"
+ROLL_LOOKUP_HELP
 "  -t, --timeout SECONDS      per lookup (default 30)\n"
 "  -v, --verbose / --debug    diagnostics on stderr\n"
 "  -h, --help                 this help\n"
@@ -148,12 +154,7 @@ status_help(FILE *out)
 "whether the RRset survives the next renewal.\n"
 "\n"
 "  MX-HOST..., --host MX-HOST  the hosts to look at\n"
-"  -p, --port PORT            SMTP port (default 25)\n"
-"  --format FORMAT            text (default), json\n"
-"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns still\n"
-"                             validates); default: full recursion\n"
-"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n"
-"  --root-hints FILE          recursive mode: start at these root servers\n"
+ROLL_LOOKUP_HELP
 "  --connect ADDR             connect here instead of the host's addresses\n"
 "                             (one host only)\n"
 "  -4, --ipv4 / -6, --ipv6    that address family only (an address of it\n"
