@@ -21,7 +21,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +48,7 @@
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/utc_time.h"
+#include "util/va_format.h"
 
 enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
 /* 128 + SIGINT, as `daneprobe check` and shells report an interruption. */
@@ -240,11 +240,8 @@ static int
 failf(int rc, const char *fmt, ...)
 {
 	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(msg, fmt);
 	report_safe_line(stderr, 0, "daneprobe rollover: %s", msg);
 	return rc;
 }
