@@ -5,12 +5,12 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli_args.h"
 #include "report/report_safe.h"
+#include "util/va_format.h"
 
 static const struct option *
 find_option(const struct option *opts, int c)
@@ -109,11 +109,8 @@ int
 cli_usage_error(const cli_usage *u, const char *fmt, ...)
 {
 	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(msg, fmt);
 	if (u->prefix == NULL) {
 		/* Monitoring Plugins' usage4(): the status line, then how
 		 * the command line goes. */

@@ -108,15 +108,10 @@ value_option(cli_net_options *n, int c, const char *arg, char *err,
 		/* Checked: a host name (253) or a literal (< 66) fits. */
 		snprintf(n->helo, sizeof(n->helo), "%s", arg);
 		return 1;
-	case CLI_OPT_RESOLVER:
-		n->dns.resolver = arg;
-		return 1;
-	case CLI_OPT_ANCHOR:
-		n->dns.trust_anchor_file = arg;
-		return 1;
-	case CLI_OPT_ROOT_HINTS:
-		n->dns.root_hints_file = arg;
-		return 1;
+	/* Taken as given: dns_resolver_new() checks them. */
+	case CLI_OPT_RESOLVER: n->dns.resolver = arg; return 1;
+	case CLI_OPT_ANCHOR: n->dns.trust_anchor_file = arg; return 1;
+	case CLI_OPT_ROOT_HINTS: n->dns.root_hints_file = arg; return 1;
 	default:
 		return 0;
 	}

@@ -21,7 +21,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 
 #include "cli/cli_args.h"
 #include "cli/cli_common.h"
+#include "cli/cli_key.h"
 #include "cli/cli_net.h"
 #include "cli/commands.h"
 #include "dns/dns_name.h"
@@ -47,23 +47,21 @@
 #include "tls/tlsa_gen.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "util/utc_time.h"
+#include "util/va_format.h"
 
 enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
 /* 128 + SIGINT, as `daneprobe check` and shells report an interruption. */
 enum { EXIT_INTERRUPTED = 130 };
 enum { MAX_HOSTS = 64 };
 
-enum { OPT_CERT = CLI_NET_OPT_FREE, OPT_KEY, OPT_NEXT_KEY, OPT_NEXT_CERT,
-    OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_HOST, OPT_TTL, OPT_FORMAT,
-    OPT_CONNECT, OPT_DEBUG };
+enum { OPT_NEXT_KEY = CLI_KEY_OPT_FREE, OPT_NEXT_CERT, OPT_HOST, OPT_TTL,
+    OPT_FORMAT, OPT_CONNECT, OPT_DEBUG };
 
 static const struct option rollover_options[] = {
-	{ "cert", required_argument, NULL, OPT_CERT },
-	{ "key", required_argument, NULL, OPT_KEY },
+	CLI_KEY_LONG_OPTIONS,
 	{ "next-key", required_argument, NULL, OPT_NEXT_KEY },
 	{ "next-cert", required_argument, NULL, OPT_NEXT_CERT },
-	{ "password", required_argument, NULL, OPT_PASSWORD },
-	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "host", required_argument, NULL, OPT_HOST },
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "format", required_argument, NULL, OPT_FORMAT },
@@ -108,6 +106,17 @@ plan_help(FILE *out)
 "Exit status: 0 plan printed, 1 output error, 3 usage or bad input.\n");
 }
 
+/* The options check and status share, in their help; the %s is
+ * DEFAULT_TRUST_ANCHOR. */
+#define ROLL_LOOKUP_HELP \
+"  -p, --port PORT            SMTP port (default 25)\n" \
+"  --format FORMAT            text (default), json\n" \
+"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns " \
+    "still\n" \
+"                             validates); default: full recursion\n" \
+"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n" \
+"  --root-hints FILE          recursive mode: start at these root servers\n"
+
 static void
 check_help(FILE *out)
 {
@@ -122,12 +131,7 @@ check_help(FILE *out)
 "                             chain file lets 2 x x records match\n"
 "  --password-file FILE / --password PASS   for encrypted private keys\n"
 "  MX-HOST..., --host MX-HOST  the hosts whose TLSA RRsets must vouch\n"
-"  -p, --port PORT            SMTP port (default 25)\n"
-"  --format FORMAT            text (default), json\n"
-"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns still\n"
-"                             validates); default: full recursion\n"
-"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n"
-"  --root-hints FILE          recursive mode: start at these root servers\n"
+ROLL_LOOKUP_HELP
 "  -t, --timeout SECONDS      per lookup (default 30)\n"
 "  -v, --verbose / --debug    diagnostics on stderr\n"
 "  -h, --help                 this help\n"
@@ -150,12 +154,7 @@ status_help(FILE *out)
 "whether the RRset survives the next renewal.\n"
 "\n"
 "  MX-HOST..., --host MX-HOST  the hosts to look at\n"
-"  -p, --port PORT            SMTP port (default 25)\n"
-"  --format FORMAT            text (default), json\n"
-"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns still\n"
-"                             validates); default: full recursion\n"
-"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n"
-"  --root-hints FILE          recursive mode: start at these root servers\n"
+ROLL_LOOKUP_HELP
 "  --connect ADDR             connect here instead of the host's addresses\n"
 "                             (one host only)\n"
 "  -4, --ipv4 / -6, --ipv6    that address family only (an address of it\n"
@@ -213,12 +212,11 @@ typedef enum roll_cmd { ROLL_PLAN, ROLL_CHECK, ROLL_STATUS } roll_cmd;
 
 typedef struct roll_opts {
 	roll_cmd cmd;
-	const char *cert, *key, *next_key, *next_cert, *host;
-	const char *password, *password_file, *connect, *format;
+	cli_key_options keys;    /* --cert --key --password(-file) */
+	const char *next_key, *next_cert, *host, *connect, *format;
 	long ttl;
 	cli_net_options net;     /* -p -t --helo -4 -6, DNS options */
 	int verbose;
-	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } roll_opts;
 
@@ -242,11 +240,8 @@ static int
 failf(int rc, const char *fmt, ...)
 {
 	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(msg, fmt);
 	report_safe_line(stderr, 0, "daneprobe rollover: %s", msg);
 	return rc;
 }
@@ -259,7 +254,8 @@ static unsigned
 option_scope(int c)
 {
 	switch (c) {
-	case OPT_CERT: case OPT_KEY: case OPT_PASSWORD: case OPT_PASSWORD_FILE:
+	case CLI_OPT_CERT: case CLI_OPT_KEY: case CLI_OPT_PASSWORD:
+	case CLI_OPT_PASSWORD_FILE:
 		return FOR_PLAN | FOR_CHECK;
 	case OPT_NEXT_KEY: case OPT_NEXT_CERT: case OPT_TTL:
 		return FOR_PLAN;
@@ -308,24 +304,14 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 
 	if ((rc = check_option(c, o)) >= 0)
 		return rc;
-	switch (cli_net_option(&o->net, c, arg, err, sizeof(err))) {
-	case 1:
-		return -1;
-	case -1:
-		return usage_error("%s", err);
-	}
+	rc = cli_net_option(&o->net, c, arg, err, sizeof(err));
+	if (rc == 0)
+		rc = cli_key_option(&o->keys, c, arg, err, sizeof(err));
+	if (rc != 0)
+		return rc > 0 ? -1 : usage_error("%s", err);
 	switch (c) {
-	case OPT_CERT: o->cert = arg; break;
-	case OPT_KEY: o->key = arg; break;
 	case OPT_NEXT_KEY: o->next_key = arg; break;
 	case OPT_NEXT_CERT: o->next_cert = arg; break;
-	case OPT_PASSWORD:
-		if (tlsa_gen_take_password(arg, o->pw, sizeof(o->pw)) != 0)
-			return usage_error("--password: longer than %zu bytes",
-			    sizeof(o->pw) - 1);
-		o->password = o->pw;
-		break;
-	case OPT_PASSWORD_FILE: o->password_file = arg; break;
 	case OPT_HOST: o->host = arg; break;
 	case OPT_FORMAT: o->format = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
@@ -347,7 +333,8 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 static int
 check_stdin(const roll_opts *o)
 {
-	const char *files[] = { o->cert, o->key, o->next_key, o->next_cert };
+	const char *files[] = { o->keys.cert, o->keys.key, o->next_key,
+	    o->next_cert };
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -362,22 +349,9 @@ password(roll_opts *o, int *rc)
 	char err[300];
 
 	*rc = -1;
-	if (o->password_file == NULL)
-		return o->password;
-	if (tlsa_gen_read_password(o->password_file, o->pw, sizeof(o->pw),
-	    err, sizeof(err)) != 0)
+	if (cli_key_read_password(&o->keys, err, sizeof(err)) != 0)
 		*rc = failf(EXIT_USAGE, "%s", err);
-	return o->pw;
-}
-
-static void
-iso_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
+	return o->keys.password;
 }
 
 /* ================================================================ plan */
@@ -399,7 +373,7 @@ describe_cert(X509 *x, char *buf, size_t len)
 		snprintf(buf, len, "certificate");
 		return;
 	}
-	iso_time(cf.not_after, exp, sizeof(exp));
+	utc_time_format(cf.not_after, exp, sizeof(exp));
 	snprintf(buf, len, "%s key of %s (expires %s)", cf.key_type,
 	    cf.subject, exp);
 }
@@ -513,7 +487,7 @@ run_plan(roll_opts *o)
 
 	memset(&cur, 0, sizeof(cur));
 	memset(&next, 0, sizeof(next));
-	if (!o->cert == !o->key || (!o->next_key == !o->next_cert) ||
+	if (!o->keys.cert == !o->keys.key || (!o->next_key == !o->next_cert) ||
 	    !o->host)
 		return usage_error("%s", "plan needs one of --cert/--key "
 		    "CURRENT, one of --next-key/--next-cert, and MX-HOST");
@@ -521,7 +495,8 @@ run_plan(roll_opts *o)
 	    sizeof(err)) != 0)
 		return usage_error("%s", err);
 	pw = password(o, &rc);
-	if (rc < 0 && (rc = plan_load(o->cert, o->key, pw, &cur)) < 0 &&
+	if (rc < 0 &&
+	    (rc = plan_load(o->keys.cert, o->keys.key, pw, &cur)) < 0 &&
 	    (rc = plan_load(o->next_cert, o->next_key, pw, &next)) < 0) {
 		if (tlsa_record_equal(&cur.item.rec, &next.item.rec))
 			rc = failf(EXIT_USAGE, "the next key is the current "
@@ -529,7 +504,7 @@ run_plan(roll_opts *o)
 		else
 			rc = plan_print(o, owner, &cur, &next);
 	}
-	OPENSSL_cleanse(o->pw, sizeof(o->pw));
+	cli_key_wipe(&o->keys);
 	plan_side_free(&cur);
 	plan_side_free(&next);
 	return rc;
@@ -726,29 +701,30 @@ load_new(roll_opts *o, new_id *id)
 	int rc;
 
 	memset(id, 0, sizeof(*id));
-	if (!o->cert == !o->key)
+	if (!o->keys.cert == !o->keys.key)
 		return usage_error("%s", "check needs one of --cert NEW or "
 		    "--key NEW");
-	if (o->cert) {
+	if (o->keys.cert) {
 		id->label = "certificate";
-		if ((id->certs = tlsa_gen_load_certs(o->cert, err,
+		if ((id->certs = tlsa_gen_load_certs(o->keys.cert, err,
 		    sizeof(err))) == NULL)
 			return failf(EXIT_USAGE, "%s", err);
 		if (dane_chain_digests_from(id->certs, &id->chain) != 0)
 			return failf(EXIT_USAGE, "%s: cannot hash the "
-			    "certificates", o->cert);
+			    "certificates", o->keys.cert);
 		return -1;
 	}
 	id->label = "key";
 	pw = password(o, &rc);
 	if (rc >= 0)
 		return rc;
-	id->key = tlsa_gen_load_key(o->key, pw, err, sizeof(err));
-	OPENSSL_cleanse(o->pw, sizeof(o->pw));
+	id->key = tlsa_gen_load_key(o->keys.key, pw, err, sizeof(err));
+	cli_key_wipe(&o->keys);
 	if (id->key == NULL)
 		return failf(EXIT_USAGE, "%s", err);
 	if (chain_of_key(id->key, &id->chain) != 0)
-		return failf(EXIT_USAGE, "%s: cannot hash the key", o->key);
+		return failf(EXIT_USAGE, "%s: cannot hash the key",
+		    o->keys.key);
 	return -1;
 }
 
@@ -769,49 +745,71 @@ roll_new_of(const new_id *id, dane_roll_new *out)
 	out->label = id->label;
 }
 
+/* One host's result: rollover check of nid at `now`, or (nid NULL)
+ * rollover status at this moment.  0, or -1 when out of memory. */
+static int
+judge_host(const roll_opts *o, roll_run *r, size_t i,
+    const dane_roll_new *nid, time_t now, probe_roll_host *h)
+{
+	probe_domain *d = r->probes[i];
+
+	r->probes[i] = NULL; /* h owns it from here */
+	if (d == NULL) {
+		not_started_host(r, i, h);
+		return 0;
+	}
+	if (nid != NULL)
+		return probe_rollover_check(d, o->net.port, nid, now, h);
+	return probe_rollover_status(d, o->net.port, time(NULL), h);
+}
+
+/* Judges and prints every probed host (see judge_host()); the exit
+ * status: the worst result. */
+static int
+report_hosts(const roll_opts *o, roll_run *r, const dane_roll_new *nid,
+    time_t now, bool json)
+{
+	probe_roll_host h;
+	int worst = DANE_ROLL_RESULT_PASS;
+	json_t *arr = json ? json_array() : NULL;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (judge_host(o, r, i, nid, now, &h) != 0) {
+			json_decref(arr);
+			return failf(EXIT_USAGE, "out of memory");
+		}
+		if (json)
+			json_array_append_new(arr, nid ?
+			    report_rollover_check_json(&h) :
+			    report_rollover_status_json(&h));
+		else if (nid)
+			report_rollover_check_text(stdout, &h, now);
+		else
+			report_rollover_status_text(stdout, &h);
+		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
+		    h.result);
+		probe_roll_host_clear(&h);
+	}
+	return json ? finish_json(arr, worst) : worst;
+}
+
 static int
 run_check(roll_opts *o, char **names, size_t n)
 {
 	roll_run r;
 	new_id id;
 	dane_roll_new nid;
-	probe_roll_host h;
-	int rc, worst = DANE_ROLL_RESULT_PASS;
+	int rc;
 	bool json = want_json(o, &rc);
-	json_t *arr = json ? json_array() : NULL;
-	time_t now;
 
 	memset(&id, 0, sizeof(id));
 	memset(&r, 0, sizeof(r));
-	if (rc >= 0 || (rc = load_new(o, &id)) >= 0 ||
-	    (rc = names_from_args(names, n, &r)) >= 0 ||
-	    (rc = probe_hosts(o, false, &r)) >= 0)
-		goto out;
-	roll_new_of(&id, &nid);
-	now = time(NULL);
-	for (size_t i = 0; i < n; i++) {
-		if (r.probes[i] == NULL)
-			not_started_host(&r, i, &h);
-		else if (probe_rollover_check(r.probes[i], o->net.port, &nid,
-		    now, &h) != 0) {
-			r.probes[i] = NULL;
-			rc = failf(EXIT_USAGE, "out of memory");
-			goto out;
-		}
-		r.probes[i] = NULL; /* h owns it now */
-		if (json)
-			json_array_append_new(arr,
-			    report_rollover_check_json(&h));
-		else
-			report_rollover_check_text(stdout, &h, now);
-		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
-		    h.result);
-		probe_roll_host_clear(&h);
+	if (rc < 0 && (rc = load_new(o, &id)) < 0 &&
+	    (rc = names_from_args(names, n, &r)) < 0 &&
+	    (rc = probe_hosts(o, false, &r)) < 0) {
+		roll_new_of(&id, &nid);
+		rc = report_hosts(o, &r, &nid, time(NULL), json);
 	}
-	rc = json ? finish_json(arr, worst) : worst;
-	arr = NULL;
-out:
-	json_decref(arr);
 	run_free(&r);
 	new_id_free(&id);
 	return rc;
@@ -823,43 +821,17 @@ static int
 run_status(roll_opts *o, char **names, size_t n)
 {
 	roll_run r;
-	probe_roll_host h;
-	int rc, worst = DANE_ROLL_RESULT_PASS;
+	int rc;
 	bool json = want_json(o, &rc);
-	json_t *arr = json ? json_array() : NULL;
 
 	memset(&r, 0, sizeof(r));
-	if (rc >= 0 || (rc = names_from_args(names, n, &r)) >= 0)
-		goto out;
-	if (o->connect != NULL && n != 1) {
-		rc = usage_error("%s", "--connect works with one host only");
-		goto out;
+	if (rc < 0 && (rc = names_from_args(names, n, &r)) < 0) {
+		if (o->connect != NULL && n != 1)
+			rc = usage_error("%s", "--connect works with one host "
+			    "only");
+		else if ((rc = probe_hosts(o, true, &r)) < 0)
+			rc = report_hosts(o, &r, NULL, 0, json);
 	}
-	if ((rc = probe_hosts(o, true, &r)) >= 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (r.probes[i] == NULL)
-			not_started_host(&r, i, &h);
-		else if (probe_rollover_status(r.probes[i], o->net.port,
-		    time(NULL), &h) != 0) {
-			r.probes[i] = NULL;
-			rc = failf(EXIT_USAGE, "out of memory");
-			goto out;
-		}
-		r.probes[i] = NULL; /* h owns it now */
-		if (json)
-			json_array_append_new(arr,
-			    report_rollover_status_json(&h));
-		else
-			report_rollover_status_text(stdout, &h);
-		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
-		    h.result);
-		probe_roll_host_clear(&h);
-	}
-	rc = json ? finish_json(arr, worst) : worst;
-	arr = NULL;
-out:
-	json_decref(arr);
 	run_free(&r);
 	return rc;
 }
@@ -962,6 +934,6 @@ cmd_rollover(int argc, char **argv)
 		return failf(EXIT_USAGE, "out of memory");
 	rc = run(&o, names, n);
 	free(names);
-	OPENSSL_cleanse(o.pw, sizeof(o.pw));  /* a password given needlessly */
+	cli_key_wipe(&o.keys);  /* a password given needlessly */
 	return rc;
 }

@@ -14,9 +14,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <openssl/crypto.h>
-
 #include "cli/cli_args.h"
+#include "cli/cli_key.h"
 #include "cli/cli_net.h"
 #include "cli/commands.h"
 #include "dns/dns_name.h"
@@ -25,15 +24,11 @@
 #include "report/report_safe.h"
 #include "tls/tlsa_gen.h"
 
-enum { OPT_CERT = CLI_NET_OPT_FREE, OPT_KEY, OPT_PASSWORD, OPT_PASSWORD_FILE,
-    OPT_SERVER, OPT_CONNECT, OPT_FAMILY, OPT_DEPTH, OPT_HOST, OPT_TTL,
-    OPT_FORMAT, OPT_DEBUG };
+enum { OPT_SERVER = CLI_KEY_OPT_FREE, OPT_CONNECT, OPT_FAMILY, OPT_DEPTH,
+    OPT_HOST, OPT_TTL, OPT_FORMAT, OPT_DEBUG };
 
 static const struct option tlsa_options[] = {
-	{ "cert", required_argument, NULL, OPT_CERT },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "password", required_argument, NULL, OPT_PASSWORD },
-	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	CLI_KEY_LONG_OPTIONS,
 	{ "server", required_argument, NULL, OPT_SERVER },
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "key-family", required_argument, NULL, OPT_FAMILY },
@@ -98,8 +93,8 @@ cmd_tlsa_usage(FILE *out)
 }
 
 typedef struct tlsa_opts {
-	const char *cert, *key, *server, *connect, *family, *host;
-	const char *password, *password_file;
+	const char *server, *connect, *family, *host;
+	cli_key_options keys;    /* --cert --key --password(-file) */
 	uint8_t usage, selector, mtype;
 	long depth;              /* -1: by usage */
 	long ttl;
@@ -107,7 +102,6 @@ typedef struct tlsa_opts {
 	cli_net_options net;     /* -p -t --helo -4 -6 */
 	char server_buf[256];    /* --server as an A-label name */
 	int verbose;
-	char pw[1024];           /* --password, --password-file; wiped */
 	cli_seen seen;           /* value options given so far */
 } tlsa_opts;
 
@@ -127,13 +121,13 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 {
 	const struct option *opt = NULL;
 	char err[300];
+	int rc;
 
-	switch (cli_net_option(&o->net, c, arg, err, sizeof(err))) {
-	case 1:
-		return -1;
-	case -1:
-		return usage_error("%s", err);
-	}
+	rc = cli_net_option(&o->net, c, arg, err, sizeof(err));
+	if (rc == 0)
+		rc = cli_key_option(&o->keys, c, arg, err, sizeof(err));
+	if (rc != 0)
+		return rc > 0 ? -1 : usage_error("%s", err);
 	for (const struct option *p = tlsa_options; p->name != NULL; p++)
 		if (p->val == c)
 			opt = p;
@@ -142,15 +136,6 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 	    cli_seen_once(&o->seen, tlsa_options, c, err, sizeof(err)) != 0)
 		return usage_error("%s", err);
 	switch (c) {
-	case OPT_CERT: o->cert = arg; break;
-	case OPT_KEY: o->key = arg; break;
-	case OPT_PASSWORD:
-		if (tlsa_gen_take_password(arg, o->pw, sizeof(o->pw)) != 0)
-			return usage_error("--password: longer than %zu bytes",
-			    sizeof(o->pw) - 1);
-		o->password = o->pw;
-		break;
-	case OPT_PASSWORD_FILE: o->password_file = arg; break;
 	case OPT_SERVER: o->server = arg; break;
 	case OPT_CONNECT: o->connect = arg; break;
 	case OPT_HOST: o->host = arg; break;
@@ -212,7 +197,7 @@ opts_init(tlsa_opts *o)
 static int
 check_sources(const tlsa_opts *o)
 {
-	int sources = !!o->cert + !!o->key + !!o->server;
+	int sources = !!o->keys.cert + !!o->keys.key + !!o->server;
 
 	if (sources != 1)
 		return usage_error("%s", sources ? "give only one of --cert, "
@@ -222,12 +207,12 @@ check_sources(const tlsa_opts *o)
 		return usage_error("%s", "--connect needs --server");
 	if (o->net.family != 0 && !o->server)
 		return usage_error("%s", "-4/-6 need --server");
-	if (o->key && o->selector != TLSA_SELECTOR_SPKI)
+	if (o->keys.key && o->selector != TLSA_SELECTOR_SPKI)
 		return usage_error("%s", "a key gives selector 1 (spki) only; "
 		    "selector 0 hashes a whole certificate: use --cert");
-	if (o->key && o->depth >= 0)
+	if (o->keys.key && o->depth >= 0)
 		return usage_error("%s", "--depth needs --cert or --server");
-	if (o->password && o->password_file)
+	if (o->keys.password && o->keys.password_file)
 		return usage_error("%s", "--password and --password-file "
 		    "contradict each other (give one)");
 	if (o->format == TLSA_GEN_NSUPDATE && !o->host && !o->server)
@@ -244,6 +229,21 @@ wanted_depth(const tlsa_opts *o)
 		return o->depth;
 	return o->usage == TLSA_USAGE_DANE_TA ||
 	    o->usage == TLSA_USAGE_PKIX_TA ? 1 : 0;
+}
+
+/* A DANE-EE or DANE-TA record of selector 0 names one certificate:
+ * usage 3 the server's own, usage 2 its CA's. */
+static void
+warn_cert_selector(unsigned usage, unsigned mtype)
+{
+	bool ee = usage == TLSA_USAGE_DANE_EE;
+
+	fprintf(stderr, "daneprobe tlsa: warning: a %u 0 %u record names "
+	    "this very %s: it stops matching %s; %u 1 %u (%s) lasts\n",
+	    usage, mtype, ee ? "certificate" : "CA certificate", ee ?
+	    "at every renewal, even one that keeps the key" :
+	    "when the CA re-issues it, even with the same key", usage, mtype,
+	    ee ? "the key" : "the CA's key");
 }
 
 static void
@@ -263,17 +263,8 @@ warn_odd(const tlsa_opts *o, long depth)
 	/* Selector 0 hashes the whole certificate, validity dates and all:
 	 * a renewal changes it even when the key stays. */
 	if (o->selector == TLSA_SELECTOR_CERT &&
-	    o->usage == TLSA_USAGE_DANE_EE)
-		fprintf(stderr, "daneprobe tlsa: warning: a 3 0 %u record "
-		    "names this very certificate: it stops matching at every "
-		    "renewal, even one that keeps the key; 3 1 %u (the key) "
-		    "lasts\n", o->mtype, o->mtype);
-	if (o->selector == TLSA_SELECTOR_CERT &&
-	    o->usage == TLSA_USAGE_DANE_TA)
-		fprintf(stderr, "daneprobe tlsa: warning: a 2 0 %u record "
-		    "names this very CA certificate: it stops matching when "
-		    "the CA re-issues it, even with the same key; 2 1 %u (the "
-		    "CA's key) lasts\n", o->mtype, o->mtype);
+	    (o->usage == TLSA_USAGE_DANE_EE || o->usage == TLSA_USAGE_DANE_TA))
+		warn_cert_selector(o->usage, o->mtype);
 }
 
 /* One item from certificate `depth` of a chain. */
@@ -310,26 +301,23 @@ from_key(tlsa_opts *o, tlsa_gen_item *it)
 	EVP_PKEY *key;
 	int rc = -1;
 
-	if (o->password_file != NULL) {
-		if (tlsa_gen_read_password(o->password_file, o->pw,
-		    sizeof(o->pw), err, sizeof(err)) != 0) {
-			report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
-			return -1;
-		}
-		o->password = o->pw;
+	if (cli_key_read_password(&o->keys, err, sizeof(err)) != 0) {
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
+		return -1;
 	}
-	key = tlsa_gen_load_key(o->key, o->password, err, sizeof(err));
-	OPENSSL_cleanse(o->pw, sizeof(o->pw));
+	key = tlsa_gen_load_key(o->keys.key, o->keys.password, err,
+	    sizeof(err));
+	cli_key_wipe(&o->keys);
 	if (key == NULL)
 		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 	else if (tlsa_gen_record(NULL, key, o->usage, o->selector, o->mtype,
 	    &it->rec, err, sizeof(err)) != 0)
-		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %s", o->key,
-		    err);
+		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %s",
+		    o->keys.key, err);
 	else
 		rc = 0;
 	it->source = "key";
-	it->file = o->key;
+	it->file = o->keys.key;
 	it->depth = -1;
 	warn_odd(o, -1);
 	EVP_PKEY_free(key);
@@ -357,13 +345,14 @@ static int
 run_cert(const tlsa_opts *o)
 {
 	char err[300];
-	STACK_OF(X509) *sk = tlsa_gen_load_certs(o->cert, err, sizeof(err));
-	tlsa_gen_item it = { .source = "cert", .file = o->cert };
+	STACK_OF(X509) *sk = tlsa_gen_load_certs(o->keys.cert, err,
+	    sizeof(err));
+	tlsa_gen_item it = { .source = "cert", .file = o->keys.cert };
 	int rc = 1;
 
 	if (sk == NULL)
 		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
-	else if (item_from_chain(o, sk, o->cert, &it) == 0)
+	else if (item_from_chain(o, sk, o->keys.cert, &it) == 0)
 		rc = emit(o, &it, 1);
 	tlsa_record_clear(&it.rec);
 	sk_X509_pop_free(sk, X509_free);
@@ -463,9 +452,9 @@ run(tlsa_opts *o, int argc, char **argv)
 		return rc;
 	log_set_level(o->verbose >= 2 ? LOG_LEVEL_DEBUG : o->verbose ?
 	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
-	if (o->cert)
+	if (o->keys.cert)
 		return run_cert(o);
-	if (o->key)
+	if (o->keys.key)
 		return run_key(o);
 	return run_server(o);
 }
@@ -479,6 +468,6 @@ cmd_tlsa(int argc, char **argv)
 	opts_init(&o);
 	rc = run(&o, argc, argv);
 	/* Also when an error came before the key was read. */
-	OPENSSL_cleanse(o.pw, sizeof(o.pw));
+	cli_key_wipe(&o.keys);
 	return rc;
 }

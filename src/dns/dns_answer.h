@@ -19,12 +19,24 @@
 
 #include "dns/tlsa_record.h"
 
+/* RR type numbers (IANA DNS parameters): the types we ask for, */
 enum {
 	DNS_TYPE_A = 1,
-	DNS_TYPE_CNAME = 5,
 	DNS_TYPE_MX = 15,
 	DNS_TYPE_AAAA = 28,
 	DNS_TYPE_TLSA = 52,
+};
+/* and the ones replies bring along: aliases, referrals, DNSSEC. */
+enum {
+	DNS_TYPE_NS = 2,
+	DNS_TYPE_CNAME = 5,
+	DNS_TYPE_SOA = 6,
+	DNS_TYPE_DNAME = 39,
+	DNS_TYPE_DS = 43,
+	DNS_TYPE_RRSIG = 46,
+	DNS_TYPE_NSEC = 47,
+	DNS_TYPE_DNSKEY = 48,
+	DNS_TYPE_NSEC3 = 50,
 };
 
 typedef enum dns_status {

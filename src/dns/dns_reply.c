@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "dns/dns_name.h"
 #include "dns/dns_reply.h"
+#include "util/va_format.h"
 
 #define DNS_CLASS_IN 1
 
@@ -36,14 +36,10 @@ fault(dns_reply_shape *s, dns_reply_fault f, const char *fmt, ...)
 static void
 fault(dns_reply_shape *s, dns_reply_fault f, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (s->fault != DNS_REPLY_FINE)
 		return; /* the first fault found is the one reported */
 	s->fault = f;
-	va_start(ap, fmt);
-	vsnprintf(s->detail, sizeof(s->detail), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(s->detail, fmt);
 }
 
 /* ------------------------------------------------------------------ */

@@ -58,17 +58,6 @@
 
 #define DNS_REPLY_MAX_CHAIN 8 /* CNAME links followed, as getdns does */
 
-enum {
-	DNS_TYPE_NS = 2,
-	DNS_TYPE_SOA = 6,
-	DNS_TYPE_DNAME = 39,
-	DNS_TYPE_DS = 43,
-	DNS_TYPE_RRSIG = 46,
-	DNS_TYPE_NSEC = 47,
-	DNS_TYPE_DNSKEY = 48,
-	DNS_TYPE_NSEC3 = 50,
-};
-
 typedef enum dns_reply_fault {
 	DNS_REPLY_FINE = 0,
 	DNS_REPLY_NOT_OURS,  /* not a response to the question asked */

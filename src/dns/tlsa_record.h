@@ -12,17 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The record's three fields (RFC 6698 section 2.1, RFC 7218 names). */
 enum {
 	TLSA_USAGE_PKIX_TA = 0,
 	TLSA_USAGE_PKIX_EE = 1,
 	TLSA_USAGE_DANE_TA = 2,
 	TLSA_USAGE_DANE_EE = 3,
-	TLSA_SELECTOR_CERT = 0,
-	TLSA_SELECTOR_SPKI = 1,
-	TLSA_MTYPE_FULL = 0,
-	TLSA_MTYPE_SHA256 = 1,
-	TLSA_MTYPE_SHA512 = 2,
 };
+enum { TLSA_SELECTOR_CERT = 0, TLSA_SELECTOR_SPKI = 1 };
+enum { TLSA_MTYPE_FULL = 0, TLSA_MTYPE_SHA256 = 1, TLSA_MTYPE_SHA512 = 2 };
 
 typedef struct tlsa_record {
 	uint8_t usage;

@@ -3,13 +3,13 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "policy/dane_policy.h"
 #include "dns/dns_name.h"
+#include "util/va_format.h"
 
 static const char *const level_names[DANE_LEVEL_COUNT] = {
 	[DANE_LEVEL_NONE] = "none",
@@ -79,13 +79,9 @@ static void plan_stop(dane_tlsa_plan *out, dane_level level,
 static void
 plan_stop(dane_tlsa_plan *out, dane_level level, const char *fmt, ...)
 {
-	va_list ap;
-
 	out->n = 0;
 	out->early_level = level;
-	va_start(ap, fmt);
-	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(out->reason, fmt);
 }
 
 /*

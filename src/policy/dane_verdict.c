@@ -9,12 +9,12 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "policy/dane_verdict.h"
+#include "util/va_format.h"
 
 static void set(dane_verdict *out, addr_state st, probe_severity sev,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -23,13 +23,9 @@ static void
 set(dane_verdict *out, addr_state st, probe_severity sev, const char *fmt,
     ...)
 {
-	va_list ap;
-
 	out->state = st;
 	out->severity = sev;
-	va_start(ap, fmt);
-	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(out->reason, fmt);
 }
 
 static bool
@@ -225,13 +221,9 @@ mx_failed(dane_mx_verdict *out, probe_severity sev, const char *fmt, ...)
 static void
 mx_failed(dane_mx_verdict *out, probe_severity sev, const char *fmt, ...)
 {
-	va_list ap;
-
 	out->kind = DANE_MX_KIND_FAILED;
 	out->severity = sev;
-	va_start(ap, fmt);
-	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(out->reason, fmt);
 }
 
 void

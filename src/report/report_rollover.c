@@ -9,16 +9,7 @@
 
 #include "report/report_rollover.h"
 #include "report/report_safe.h"
-
-static void
-iso_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
+#include "util/utc_time.h"
 
 static void
 records_text(FILE *out, const dns_answer *a, const dane_rollover_report *rep)
@@ -49,7 +40,8 @@ report_rollover_check_text(FILE *out, const probe_roll_host *h, time_t now)
 	if (!h->analysed)
 		return;
 	if (h->result == DANE_ROLL_RESULT_PASS) {
-		iso_time(now + (time_t)h->tlsa->ttl, when, sizeof(when));
+		utc_time_format(now + (time_t)h->tlsa->ttl, when,
+		    sizeof(when));
 		/* Visible now; a cache that fetched the RRset just before
 		 * the record appeared keeps the old one for one TTL. */
 		report_safe_line(out, 0, "  switch safe from %s at the latest "

@@ -4,12 +4,12 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "report/report_safe.h"
 #include "util/text_escape.h"
+#include "util/va_format.h"
 
 char *
 report_safe(char *dst, size_t dstlen, const char *src, unsigned flags)
@@ -46,11 +46,8 @@ void
 report_safe_line(FILE *out, unsigned flags, const char *fmt, ...)
 {
 	char raw[4096], safe[4 * sizeof(raw)];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(raw, fmt);
 	fputs(report_safe(safe, sizeof(safe), raw, flags), out);
 	fputc('\n', out);
 }

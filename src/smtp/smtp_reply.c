@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <strings.h>
 
 #include "smtp/smtp_reply.h"
+#include "util/va_format.h"
 
 void
 smtp_reply_parser_init(smtp_reply_parser *p)
@@ -61,11 +61,7 @@ parse_fail(smtp_reply_parser *p, const char *fmt, ...)
 static smtp_parse_status
 parse_fail(smtp_reply_parser *p, const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(p->reason, fmt);
 	if (p->reason[0] == '\0')
 		snprintf(p->reason, sizeof(p->reason), "malformed reply");
 	smtp_reply_clear(&p->pending);

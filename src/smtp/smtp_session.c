@@ -21,7 +21,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +36,7 @@
 #include "util/log.h"
 #include "smtp/smtp_reply.h"
 #include "smtp/smtp_session.h"
+#include "util/va_format.h"
 
 /* A missing 221 is no failure; do not linger for it (seconds). */
 #define SMTP_QUIT_WAIT 2.0
@@ -241,17 +241,13 @@ static void set_outcome(smtp_session *s, smtp_outcome o, const char *fmt, ...)
 static void
 set_outcome(smtp_session *s, smtp_outcome o, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (s->have_outcome)
 		return;
 	phase_end(s);
 	s->have_outcome = true;
 	s->res.outcome = o;
 	s->res.state = s->state;
-	va_start(ap, fmt);
-	vsnprintf(s->res.reason, sizeof(s->res.reason), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(s->res.reason, fmt);
 	log_debug("%s outcome=%s state=%s reason=\"%s\"", s->log_id,
 	    smtp_outcome_name(o), smtp_state_name(s->state), s->res.reason);
 }

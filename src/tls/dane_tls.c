@@ -2,7 +2,6 @@
 
 #include "tls/dane_tls.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "util/log.h"
+#include "util/va_format.h"
 
 /*
  * Signature algorithms per key family.  The server picks its certificate
@@ -348,11 +348,7 @@ static void set_reason(dane_tls_outcome *out, const char *fmt, ...)
 static void
 set_reason(dane_tls_outcome *out, const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out->verify_reason, sizeof(out->verify_reason), fmt, ap);
-	va_end(ap);
+	VA_FORMAT(out->verify_reason, fmt);
 }
 
 static void

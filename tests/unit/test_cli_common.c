@@ -12,6 +12,7 @@
 
 #include "cli/cli_args.h"
 #include "cli/cli_common.h"
+#include "cli/cli_key.h"
 #include "cli/cli_net.h"
 #include "util/parse.h"
 
@@ -293,4 +294,56 @@ Test(cli_args, the_plugin_usage_error_is_an_unknown_status_on_stdout,
 	fflush(stdout);
 	cr_assert_stdout_eq_str("DANE-SMTP UNKNOWN - no domain given\n"
 	    "Usage: check_x -H DOMAIN\n");
+}
+
+Test(cli_key, takes_the_key_options_and_refuses_one_twice)
+{
+	cli_key_options k;
+	char cert[] = "c.pem", pass[] = "secret", err[200] = "";
+
+	memset(&k, 0, sizeof(k));
+	cr_assert_eq(cli_key_option(&k, 't', cert, err, sizeof(err)), 0);
+	cr_assert_eq(cli_key_option(&k, CLI_OPT_CERT, cert, err,
+	    sizeof(err)), 1);
+	cr_assert_str_eq(k.cert, "c.pem");
+	cr_assert_eq(cli_key_option(&k, CLI_OPT_PASSWORD, pass, err,
+	    sizeof(err)), 1);
+	cr_assert_str_eq(k.password, "secret");
+	cr_assert_eq(k.password, k.pw);
+	/* The password leaves argv, so ps no longer shows it. */
+	cr_assert_str_neq(pass, "secret");
+	cr_assert_eq(cli_key_option(&k, CLI_OPT_CERT, cert, err,
+	    sizeof(err)), -1);
+	cr_assert_str_eq(err, "option --cert given twice (it takes one "
+	    "value)");
+	cli_key_wipe(&k);
+	cr_assert_eq(k.pw[0], '\0');
+}
+
+Test(cli_key, refuses_a_password_longer_than_its_buffer)
+{
+	cli_key_options k;
+	char pass[1100], err[200] = "";
+
+	memset(&k, 0, sizeof(k));
+	memset(pass, 'a', sizeof(pass) - 1);
+	pass[sizeof(pass) - 1] = '\0';
+	cr_assert_eq(cli_key_option(&k, CLI_OPT_PASSWORD, pass, err,
+	    sizeof(err)), -1);
+	cr_assert_str_eq(err, "--password: longer than 1023 bytes");
+	cr_assert_null(k.password);
+}
+
+Test(cli_key, without_a_password_file_the_password_stays_as_given)
+{
+	cli_key_options k;
+	char err[200] = "";
+
+	memset(&k, 0, sizeof(k));
+	cr_assert_eq(cli_key_read_password(&k, err, sizeof(err)), 0);
+	cr_assert_null(k.password);
+	k.password_file = "/nonexistent/pw";
+	cr_assert_eq(cli_key_read_password(&k, err, sizeof(err)), -1);
+	cr_assert_neq(err[0], '\0');
+	cr_assert_null(k.password);
 }
