@@ -10,6 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The last entries of a command's option table when it ends with
+ * -v/--verbose, --debug (code `debug`) and -h/--help. */
+#define CLI_END_LONG_OPTIONS(debug) \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "debug", no_argument, NULL, (debug) }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ NULL, 0, NULL, 0 }
+
 /* Which options a command line gave already (by getopt_long() code), to
  * refuse a value option given twice: "-H a -H b" must not quietly drop
  * one of them. */

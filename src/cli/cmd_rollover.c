@@ -68,10 +68,7 @@ static const struct option rollover_options[] = {
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	CLI_NET_LONG_OPTIONS,
 	CLI_NET_DNS_LONG_OPTIONS,
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "debug", no_argument, NULL, OPT_DEBUG },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	CLI_END_LONG_OPTIONS(OPT_DEBUG),
 };
 
 static const char plan_usage[] =

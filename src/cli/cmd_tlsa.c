@@ -41,10 +41,7 @@ static const struct option tlsa_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	/* -p (owner name and --server), -t, --helo, -4/-6 (--server) */
 	CLI_NET_LONG_OPTIONS,
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "debug", no_argument, NULL, OPT_DEBUG },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	CLI_END_LONG_OPTIONS(OPT_DEBUG),
 };
 
 void
