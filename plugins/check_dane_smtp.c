@@ -33,58 +33,57 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-"Usage: check_dane_smtp -H DOMAIN [-t SECONDS] [-p PORT] [-4|-6]\n"
-"       [-w DAYS:] [-c DAYS:] [--resolver ADDR[@PORT]] [--trust-anchor FILE]\n"
-"       [--root-hints FILE] [--require-dane] [--no-rollover-warning]\n"
-"       [--helo NAME] [--max-addresses N] [-v] [-V] [-h]\n"
-"\n"
-"Checks that every address of every MX host of DOMAIN authenticates with\n"
-"DANE (RFC 7672): DNSSEC-validated MX, address and TLSA records, STARTTLS,\n"
-"and a TLS certificate that matches the TLSA records.\n"
-"\n"
-"  -H, --hostname DOMAIN   mail domain to check (its MX hosts are probed);\n"
-"                          bücher.example is checked as xn--bcher-kva.example\n"
-"  -t, --timeout SECONDS   overall time limit (default 30)\n"
-"  -p, --port PORT         SMTP port (default 25)\n"
-"  -4, --ipv4              probe IPv4 addresses only\n"
-"  -6, --ipv6              probe IPv6 addresses only (without -4/-6, addresses\n"
-"                          of a family this host has no route for are listed\n"
-"                          as not probed and do not count)\n"
-"  -w, --warning DAYS:     WARNING when a certificate expires within DAYS\n"
-"                          (default 20:; only noted for DANE-EE matches)\n"
-"  -c, --critical DAYS:    CRITICAL likewise (default 7:)\n"
-"      --resolver ADDR     validate through this upstream in stub mode\n"
-"                          (getdns still validates DNSSEC itself)\n"
-"      --trust-anchor FILE DNSSEC trust anchor (default %s)\n"
-"      --root-hints FILE   recursive mode: start at these root servers\n"
-"      --require-dane      no DANE at all is CRITICAL instead of WARNING\n"
-"      --no-rollover-warning  a TLSA RRset that breaks at the next renewal\n"
-"                          (breaks-at-renewal) is a note, not a WARNING\n"
-"      --helo NAME         EHLO name: a host name or [ADDRESS] (default: this\n"
-"                          host's FQDN)\n"
-"      --max-addresses N   MX addresses probed, in preference order\n"
-"                          (default 32; 0: no limit); the rest WARNING\n"
-"  -v, --verbose           diagnostics on stderr (twice: SMTP/DNS debug)\n"
-"  -V, --version           print version\n"
-"  -h, --help              this help\n"
-"\n"
-"States: OK all addresses DANE-verified; WARNING DANE not applicable, only\n"
-"unusable TLSA records, certificate expiry within -w, or breaks-at-renewal:\n"
-"only certificate-bound TLSA records (x 0 x) match, which stop matching at\n"
-"the next renewal (--no-rollover-warning turns this off); CRITICAL any DANE\n"
-"failure (no match, bogus/SERVFAIL TLSA, no STARTTLS where TLSA exists,\n"
-"unreachable or timed-out address); UNKNOWN bad options, resolver problems,\n"
-"or no MX address reachable from this host (e.g. IPv6-only MX, no IPv6 here).\n",
+	    "Usage: check_dane_smtp -H DOMAIN [-t SECONDS] [-p PORT] [-4|-6]\n"
+	    "       [-w DAYS:] [-c DAYS:] [--resolver ADDR[@PORT]] [--trust-anchor FILE]\n"
+	    "       [--root-hints FILE] [--require-dane] [--no-rollover-warning]\n"
+	    "       [--helo NAME] [--max-addresses N] [-v] [-V] [-h]\n"
+	    "\n"
+	    "Checks that every address of every MX host of DOMAIN authenticates with\n"
+	    "DANE (RFC 7672): DNSSEC-validated MX, address and TLSA records, STARTTLS,\n"
+	    "and a TLS certificate that matches the TLSA records.\n"
+	    "\n"
+	    "  -H, --hostname DOMAIN   mail domain to check (its MX hosts are probed);\n"
+	    "                          bücher.example is checked as xn--bcher-kva.example\n"
+	    "  -t, --timeout SECONDS   overall time limit (default 30)\n"
+	    "  -p, --port PORT         SMTP port (default 25)\n"
+	    "  -4, --ipv4              probe IPv4 addresses only\n"
+	    "  -6, --ipv6              probe IPv6 addresses only (without -4/-6, addresses\n"
+	    "                          of a family this host has no route for are listed\n"
+	    "                          as not probed and do not count)\n"
+	    "  -w, --warning DAYS:     WARNING when a certificate expires within DAYS\n"
+	    "                          (default 20:; only noted for DANE-EE matches)\n"
+	    "  -c, --critical DAYS:    CRITICAL likewise (default 7:)\n"
+	    "      --resolver ADDR     validate through this upstream in stub mode\n"
+	    "                          (getdns still validates DNSSEC itself)\n"
+	    "      --trust-anchor FILE DNSSEC trust anchor (default %s)\n"
+	    "      --root-hints FILE   recursive mode: start at these root servers\n"
+	    "      --require-dane      no DANE at all is CRITICAL instead of WARNING\n"
+	    "      --no-rollover-warning  a TLSA RRset that breaks at the next renewal\n"
+	    "                          (breaks-at-renewal) is a note, not a WARNING\n"
+	    "      --helo NAME         EHLO name: a host name or [ADDRESS] (default: this\n"
+	    "                          host's FQDN)\n"
+	    "      --max-addresses N   MX addresses probed, in preference order\n"
+	    "                          (default 32; 0: no limit); the rest WARNING\n"
+	    "  -v, --verbose           diagnostics on stderr (twice: SMTP/DNS debug)\n"
+	    "  -V, --version           print version\n"
+	    "  -h, --help              this help\n"
+	    "\n"
+	    "States: OK all addresses DANE-verified; WARNING DANE not applicable, only\n"
+	    "unusable TLSA records, certificate expiry within -w, or breaks-at-renewal:\n"
+	    "only certificate-bound TLSA records (x 0 x) match, which stop matching at\n"
+	    "the next renewal (--no-rollover-warning turns this off); CRITICAL any DANE\n"
+	    "failure (no match, bogus/SERVFAIL TLSA, no STARTTLS where TLSA exists,\n"
+	    "unreachable or timed-out address); UNKNOWN bad options, resolver problems,\n"
+	    "or no MX address reachable from this host (e.g. IPv6-only MX, no IPv6 here).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
 
 /* The one line a bad command line gets (Monitoring Plugins' usage4()). */
 static const cli_usage usage_hint = { NULL,
-"Usage: check_dane_smtp -H DOMAIN [options] (check_dane_smtp --help lists "
-"them)" };
+	"Usage: check_dane_smtp -H DOMAIN [options] (check_dane_smtp --help lists "
+	"them)" };
 
-static int unknown(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+static int unknown(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Bad options and setup failures: one UNKNOWN status line on stdout. */
 static int
@@ -113,7 +112,7 @@ bad_usage(const char *why)
 typedef struct plugin_run {
 	const char *domain;
 	probe_domain *res;
-	char not_started[512];  /* why the probe could not start, or "" */
+	char not_started[512]; /* why the probe could not start, or "" */
 } plugin_run;
 
 static const char *
@@ -161,12 +160,13 @@ probe_one(const cli_options *o, const char *domain, probe_domain **res,
 	probe_batch_summary sum;
 
 	*res = NULL;
-	if (probe_batch_run(&o->probe, &o->net.dns, &bp, &sum, err,
-	    errlen) != 0)
+	if (probe_batch_run(&o->probe, &o->net.dns, &bp, &sum, err, errlen) !=
+	    0)
 		return -1;
 	if (r.res == NULL) {
-		snprintf(err, errlen, "%s", r.not_started[0] ? r.not_started
-		    : "internal error: no result");
+		snprintf(err, errlen, "%s",
+		    r.not_started[0] ? r.not_started :
+		                       "internal error: no result");
 		return -1;
 	}
 	*res = r.res;
@@ -176,15 +176,15 @@ probe_one(const cli_options *o, const char *domain, probe_domain **res,
 /* Parses the command line into o and *host; returns -1 to go on, or the
  * exit status. */
 static int
-parse_options(int argc, char **argv, cli_options *o, const char **host,
-    int *verbose)
+parse_options(
+    int argc, char **argv, cli_options *o, const char **host, int *verbose)
 {
 	char err[512];
 	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":H:" CLI_PROBE_SHORT_OPTIONS "vVh",
-	    long_options, NULL)) != -1) {
+	            long_options, NULL)) != -1) {
 		switch (cli_probe_option(o, c, optarg, err, sizeof(err))) {
 		case 1:
 			continue;
@@ -194,7 +194,7 @@ parse_options(int argc, char **argv, cli_options *o, const char **host,
 		switch (c) {
 		case 'H':
 			if (cli_seen_once(&o->seen, long_options, c, err,
-			    sizeof(err)) != 0)
+			        sizeof(err)) != 0)
 				return bad_usage(err);
 			*host = optarg;
 			break;
@@ -214,8 +214,10 @@ parse_options(int argc, char **argv, cli_options *o, const char **host,
 		}
 	}
 	if (optind < argc) {
-		snprintf(err, sizeof(err), "unexpected argument \"%s\" (the "
-		    "domain goes after -H)", argv[optind]);
+		snprintf(err, sizeof(err),
+		    "unexpected argument \"%s\" (the "
+		    "domain goes after -H)",
+		    argv[optind]);
 		return bad_usage(err);
 	}
 	if (*host == NULL)
@@ -237,11 +239,11 @@ main(int argc, char **argv)
 	cli_options_init(&o);
 	if ((status = parse_options(argc, argv, &o, &host, &verbose)) >= 0)
 		return status;
-	if (dns_name_parse(host, domain, sizeof(domain), err,
-	    sizeof(err)) != 0)
+	if (dns_name_parse(host, domain, sizeof(domain), err, sizeof(err)) != 0)
 		return bad_usage(err);
-	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO
-	    : LOG_LEVEL_ERROR);
+	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG :
+	        verbose            ? LOG_LEVEL_INFO :
+	                             LOG_LEVEL_ERROR);
 	cli_options_finish(&o);
 
 	if (probe_one(&o, domain, &res, err, sizeof(err)) != 0)

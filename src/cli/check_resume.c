@@ -21,15 +21,15 @@
 
 struct check_resume {
 	int fd;
-	char *path;                /* owned, for messages */
-	const domain_list *list;   /* borrowed */
-	bool *done;                /* list->n flags */
+	char *path;              /* owned, for messages */
+	const domain_list *list; /* borrowed */
+	bool *done;              /* list->n flags */
 	size_t n_done;
 	size_t n_records;
 	probe_batch_summary earlier;
-	off_t size;                /* end of the last complete record */
-	bool broken;               /* a write failed: append no more */
-	double last_sync;          /* CLOCK_MONOTONIC seconds */
+	off_t size;       /* end of the last complete record */
+	bool broken;      /* a write failed: append no more */
+	double last_sync; /* CLOCK_MONOTONIC seconds */
 };
 
 /* ---- tallying a record, as probe_batch_count() tallies a probe_domain -- */
@@ -57,19 +57,17 @@ json_any_capped(const json_t *rec)
 	json_t *h, *a;
 
 	json_array_foreach(json_object_get(rec, "hosts"), i, h)
-		json_array_foreach(json_object_get(h, "addresses"), j, a)
-			if (is(jstr(a, "state"), "not-probed") &&
-			    is(jstr(a, "severity"), "WARNING"))
-				return true;
+	    json_array_foreach(json_object_get(h, "addresses"), j,
+	        a) if (is(jstr(a, "state"), "not-probed") &&
+	        is(jstr(a, "severity"), "WARNING")) return true;
 	return false;
 }
 
 static void
-json_count_warning(probe_batch_summary *s, const json_t *rec,
-    const char *st)
+json_count_warning(probe_batch_summary *s, const json_t *rec, const char *st)
 {
-	if (is(st, "insecure-mx") || !json_is_null(json_object_get(rec,
-	    "mx_verdict")))
+	if (is(st, "insecure-mx") ||
+	    !json_is_null(json_object_get(rec, "mx_verdict")))
 		s->insecure_mx++;
 	else if (is(st, "none") || is(st, "encrypt-only"))
 		s->not_applicable++;
@@ -99,17 +97,19 @@ json_count_failure(probe_batch_summary *s, const json_t *rec)
 
 	s->failing++;
 	json_array_foreach(json_object_get(rec, "hosts"), i, h)
-		json_array_foreach(json_object_get(h, "addresses"), j, a)
-			if (is(jstr(a, "severity"), "CRITICAL") &&
-			    (k = state_index(jstr(a, "state"))) >= 0) {
-				s->why[k]++;
-				return;
-			}
-	json_array_foreach(json_object_get(rec, "hosts"), i, h)
-		if (!dane_policy_valid_mx_name(jstr(h, "name"))) {
-			s->why_bad_name++;
-			return;
-		}
+	    json_array_foreach(json_object_get(h, "addresses"), j,
+	        a) if (is(jstr(a, "severity"), "CRITICAL") &&
+	        (k = state_index(jstr(a, "state"))) >= 0)
+	{
+		s->why[k]++;
+		return;
+	}
+	json_array_foreach(json_object_get(rec, "hosts"), i,
+	    h) if (!dane_policy_valid_mx_name(jstr(h, "name")))
+	{
+		s->why_bad_name++;
+		return;
+	}
 	s->why_dns++;
 }
 
@@ -128,8 +128,8 @@ json_count(probe_batch_summary *s, const json_t *rec)
 		json_count_warning(s, rec, st);
 	} else if (is(sev, "CRITICAL")) {
 		json_count_failure(s, rec);
-	} else if (is(st, "unknown") && json_is_true(json_object_get(rec,
-	    "probe_error"))) {
+	} else if (is(st, "unknown") &&
+	    json_is_true(json_object_get(rec, "probe_error"))) {
 		s->probe_error++;
 	} else {
 		s->unknown++;
@@ -137,8 +137,8 @@ json_count(probe_batch_summary *s, const json_t *rec)
 }
 
 int
-check_resume_tally_line(probe_batch_summary *s, const char *line,
-    size_t len, char **domain)
+check_resume_tally_line(
+    probe_batch_summary *s, const char *line, size_t len, char **domain)
 {
 	json_t *rec = json_loadb(line, len, 0, NULL);
 	const char *name = json_string_value(json_object_get(rec, "domain"));
@@ -205,7 +205,8 @@ scan(check_resume *r, FILE *in, char *err, size_t errlen)
 		pos += n;
 		if (complete && take_record(r, line, (size_t)n - 1) == 0) {
 			if (bad_line != 0) {
-				snprintf(err, errlen, "%s:%zu: not a daneprobe "
+				snprintf(err, errlen,
+				    "%s:%zu: not a daneprobe "
 				    "jsonl record, and records follow it: not "
 				    "resuming (the file is left as it is)",
 				    r->path, bad_line);
@@ -234,15 +235,18 @@ drop_tail(check_resume *r, FILE *diag, char *err, size_t errlen)
 	if (fstat(r->fd, &st) != 0 || st.st_size <= r->size)
 		return 0;
 	if (ftruncate(r->fd, r->size) != 0 || fdatasync(r->fd) != 0) {
-		snprintf(err, errlen, "%s: cannot cut off a torn last record: "
-		    "%s", r->path, strerror(errno));
+		snprintf(err, errlen,
+		    "%s: cannot cut off a torn last record: "
+		    "%s",
+		    r->path, strerror(errno));
 		return -1;
 	}
 	if (diag != NULL)
-		fprintf(diag, "daneprobe: %s: dropped %lld byte(s) after the "
+		fprintf(diag,
+		    "daneprobe: %s: dropped %lld byte(s) after the "
 		    "last complete record (torn by an interrupted run); that "
-		    "domain is probed again\n", r->path,
-		    (long long)(st.st_size - r->size));
+		    "domain is probed again\n",
+		    r->path, (long long)(st.st_size - r->size));
 	return 0;
 }
 
@@ -255,8 +259,9 @@ open_locked(check_resume *r, char *err, size_t errlen)
 		return -1;
 	}
 	if (flock(r->fd, LOCK_EX | LOCK_NB) != 0) {
-		snprintf(err, errlen, "%s: %s", r->path, errno == EWOULDBLOCK ?
-		    "in use by another daneprobe run" : strerror(errno));
+		snprintf(err, errlen, "%s: %s", r->path,
+		    errno == EWOULDBLOCK ? "in use by another daneprobe run" :
+		                           strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -357,7 +362,8 @@ check_resume_earlier_worst(const check_resume *r)
 	probe_severity w = SEVERITY_OK;
 
 	if (e->insecure_mx + e->not_applicable + e->partial + e->capped +
-	    e->warning > 0)
+	        e->warning >
+	    0)
 		w = SEVERITY_WARNING;
 	if (e->probe_error + e->unknown > 0)
 		w = probe_severity_worst(w, SEVERITY_UNKNOWN);
@@ -381,8 +387,7 @@ maybe_sync(check_resume *r)
 }
 
 int
-check_resume_write(check_resume *r, const probe_domain *d,
-    size_t json_flags)
+check_resume_write(check_resume *r, const probe_domain *d, size_t json_flags)
 {
 	json_t *j = r->broken ? NULL : report_json_domain(d);
 	char *s = j ? json_dumps(j, json_flags) : NULL;
@@ -394,7 +399,7 @@ check_resume_write(check_resume *r, const probe_domain *d,
 	if (r->broken)
 		saved = EIO;
 	if (s != NULL) {
-		s[len - 1] = '\n';   /* over the NUL: json_dumps sized it */
+		s[len - 1] = '\n'; /* over the NUL: json_dumps sized it */
 		w = write(r->fd, s, len);
 		saved = w < 0 ? errno : ENOSPC;
 	}
@@ -422,8 +427,8 @@ check_resume_close(check_resume *r, char *err, size_t errlen)
 		return 0;
 	if (r->fd >= 0 && (fdatasync(r->fd) != 0 || close(r->fd) != 0)) {
 		if (err != NULL)
-			snprintf(err, errlen, "%s: %s", r->path,
-			    strerror(errno));
+			snprintf(
+			    err, errlen, "%s: %s", r->path, strerror(errno));
 		rc = -1;
 	}
 	free(r->done);

@@ -68,8 +68,8 @@ probe_severity check_resume_earlier_worst(const check_resume *r);
 /* Appends one record: `d` rendered with jansson `json_flags` plus a
  * newline, in one write().  Returns 0, or -1 (errno kept) after cutting
  * the file back to its last complete record; later calls then fail too. */
-int check_resume_write(check_resume *r, const probe_domain *d,
-    size_t json_flags);
+int check_resume_write(
+    check_resume *r, const probe_domain *d, size_t json_flags);
 
 /* Flushes to disk (fdatasync), unlocks, closes, frees.  Returns 0, or -1
  * with a reason in err when the flush or close failed.  NULL: 0. */
@@ -79,7 +79,7 @@ int check_resume_close(check_resume *r, char *err, size_t errlen);
  * probe_domain.  Returns 0, or -1 when `line` (len bytes, no newline) is
  * no daneprobe record; *domain (may be NULL) then is NULL, else a copy of
  * its "domain" the caller frees. */
-int check_resume_tally_line(probe_batch_summary *s, const char *line,
-    size_t len, char **domain);
+int check_resume_tally_line(
+    probe_batch_summary *s, const char *line, size_t len, char **domain);
 
 #endif

@@ -22,8 +22,8 @@ find_option(const struct option *opts, int c)
 }
 
 int
-cli_seen_once(cli_seen *s, const struct option *opts, int c, char *err,
-    size_t errlen)
+cli_seen_once(
+    cli_seen *s, const struct option *opts, int c, char *err, size_t errlen)
 {
 	char name[80];
 	unsigned u = (unsigned)c;
@@ -32,8 +32,10 @@ cli_seen_once(cli_seen *s, const struct option *opts, int c, char *err,
 		return 0;
 	if (s->bits[u / 8] & (1u << (u % 8))) {
 		cli_option_name(opts, c, name, sizeof(name));
-		snprintf(err, errlen, "option %s given twice (it takes one "
-		    "value)", name);
+		snprintf(err, errlen,
+		    "option %s given twice (it takes one "
+		    "value)",
+		    name);
 		return -1;
 	}
 	s->bits[u / 8] |= (unsigned char)(1u << (u % 8));
@@ -59,8 +61,7 @@ cli_option_name(const struct option *opts, int c, char *buf, size_t len)
 /* Long options whose name starts with the n bytes of s; *exact when one of
  * them is exactly s. */
 static int
-long_matches(const struct option *opts, const char *s, size_t n,
-    bool *exact)
+long_matches(const struct option *opts, const char *s, size_t n, bool *exact)
 {
 	int count = 0;
 
@@ -76,8 +77,8 @@ long_matches(const struct option *opts, const char *s, size_t n,
 }
 
 void
-cli_bad_option(char **argv, const struct option *opts, int c, char *err,
-    size_t errlen)
+cli_bad_option(
+    char **argv, const struct option *opts, int c, char *err, size_t errlen)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
 	bool exact;
@@ -87,19 +88,26 @@ cli_bad_option(char **argv, const struct option *opts, int c, char *err,
 		int m = long_matches(opts, arg + 2, (size_t)n - 2, &exact);
 
 		if (c == ':')
-			snprintf(err, errlen, "option \"%.*s\" needs an "
-			    "argument", n, arg);
+			snprintf(err, errlen,
+			    "option \"%.*s\" needs an "
+			    "argument",
+			    n, arg);
 		else if (exact && arg[n] == '=')
-			snprintf(err, errlen, "option \"%.*s\" takes no "
-			    "argument", n, arg);
+			snprintf(err, errlen,
+			    "option \"%.*s\" takes no "
+			    "argument",
+			    n, arg);
 		else
-			snprintf(err, errlen, "%s option \"%.*s\"", m > 1 ?
-			    "ambiguous" : "unknown", n, arg);
+			snprintf(err, errlen, "%s option \"%.*s\"",
+			    m > 1 ? "ambiguous" : "unknown", n, arg);
 		return;
 	}
 	if (optopt > 32 && optopt < 127)
-		snprintf(err, errlen, c == ':' ? "option \"-%c\" needs an "
-		    "argument" : "unknown option \"-%c\"", optopt);
+		snprintf(err, errlen,
+		    c == ':' ? "option \"-%c\" needs an "
+		               "argument" :
+		               "unknown option \"-%c\"",
+		    optopt);
 	else
 		snprintf(err, errlen, "unknown option (byte 0x%02x)",
 		    (unsigned)optopt & 0xffu);

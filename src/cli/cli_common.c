@@ -92,16 +92,16 @@ cli_parse_days_threshold(const char *s, long *out)
 
 /* The verdict options and --max-addresses. */
 static int
-verdict_option(cli_options *o, int c, const char *arg, char *err,
-    size_t errlen)
+verdict_option(cli_options *o, int c, const char *arg, char *err, size_t errlen)
 {
 	long v;
 
 	switch (c) {
 	case 'w':
 	case 'c':
-		if (cli_parse_days_threshold(arg, c == 'w' ?
-		    &o->probe.expiry.warn_days : &o->probe.expiry.crit_days) == 0)
+		if (cli_parse_days_threshold(arg,
+		        c == 'w' ? &o->probe.expiry.warn_days :
+		                   &o->probe.expiry.crit_days) == 0)
 			return 1;
 		snprintf(err, errlen, "invalid %s threshold \"%s\" (use DAYS:)",
 		    c == 'w' ? "warning" : "critical", arg);
@@ -118,8 +118,10 @@ verdict_option(cli_options *o, int c, const char *arg, char *err,
 			o->probe.max_addresses = (unsigned)v;
 			return 1;
 		}
-		snprintf(err, errlen, "invalid --max-addresses \"%s\" (0 for "
-		    "no limit)", arg);
+		snprintf(err, errlen,
+		    "invalid --max-addresses \"%s\" (0 for "
+		    "no limit)",
+		    arg);
 		return -1;
 	default:
 		return 0;
@@ -127,15 +129,15 @@ verdict_option(cli_options *o, int c, const char *arg, char *err,
 }
 
 int
-cli_probe_option(cli_options *o, int c, const char *arg, char *err,
-    size_t errlen)
+cli_probe_option(
+    cli_options *o, int c, const char *arg, char *err, size_t errlen)
 {
 	int rc = cli_net_option(&o->net, c, arg, err, errlen);
 
 	if (rc != 0)
 		return rc;
-	if (c != 'w' && c != 'c' && (c < CLI_OPT_REQUIRE_DANE ||
-	    c >= CLI_OPT_FREE))
+	if (c != 'w' && c != 'c' &&
+	    (c < CLI_OPT_REQUIRE_DANE || c >= CLI_OPT_FREE))
 		return 0;
 	/* A value given twice would quietly lose one of them. */
 	if ((c == 'w' || c == 'c' || c == CLI_OPT_MAX_ADDRESSES) &&

@@ -17,9 +17,9 @@
 #include "probe/probe_config.h"
 
 typedef struct cli_options {
-	probe_config probe;          /* complete after cli_options_finish() */
-	cli_net_options net;         /* -t -p -4 -6 --helo, DNS; net.dns */
-	cli_seen seen;               /* other value options given so far */
+	probe_config probe;  /* complete after cli_options_finish() */
+	cli_net_options net; /* -t -p -4 -6 --helo, DNS; net.dns */
+	cli_seen seen;       /* other value options given so far */
 } cli_options;
 
 /*
@@ -58,21 +58,23 @@ enum {
 
 #define CLI_PROBE_SHORT_OPTIONS CLI_NET_SHORT_OPTIONS "w:c:"
 #define CLI_PROBE_LONG_OPTIONS \
-	CLI_NET_LONG_OPTIONS, \
-	CLI_NET_DNS_LONG_OPTIONS, \
-	{ "warning", required_argument, NULL, 'w' }, \
-	{ "critical", required_argument, NULL, 'c' }, \
-	{ "require-dane", no_argument, NULL, CLI_OPT_REQUIRE_DANE }, \
-	{ "no-rollover-warning", no_argument, NULL, \
-	    CLI_OPT_NO_ROLLOVER_WARNING }, \
-	{ "max-addresses", required_argument, NULL, CLI_OPT_MAX_ADDRESSES }
+	CLI_NET_LONG_OPTIONS, CLI_NET_DNS_LONG_OPTIONS, \
+	    { "warning", required_argument, NULL, 'w' }, \
+	    { "critical", required_argument, NULL, 'c' }, \
+	    { "require-dane", no_argument, NULL, CLI_OPT_REQUIRE_DANE }, \
+	    { "no-rollover-warning", no_argument, NULL, \
+		    CLI_OPT_NO_ROLLOVER_WARNING }, \
+	{ \
+		"max-addresses", required_argument, NULL, \
+		    CLI_OPT_MAX_ADDRESSES \
+	}
 
 /* Applies option `c` with `arg` to o.  Returns 1 when handled, 0 when `c`
  * is not a probe option, -1 with a reason in err when `arg` is invalid,
  * a value option comes twice, or -4 and -6 are both given.  `arg` is kept
  * by pointer (argv outlives the run). */
-int cli_probe_option(cli_options *o, int c, const char *arg, char *err,
-    size_t errlen);
+int cli_probe_option(
+    cli_options *o, int c, const char *arg, char *err, size_t errlen);
 
 /* Nagios-style days threshold: "N" or "N:" alert below N days; "~:" or
  * "" disables (-1).  Other range forms are rejected.  0 ok, -1 bad. */

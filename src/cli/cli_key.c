@@ -17,8 +17,7 @@ static const struct option key_options[] = {
 };
 
 int
-cli_key_option(cli_key_options *k, int c, char *arg, char *err,
-    size_t errlen)
+cli_key_option(cli_key_options *k, int c, char *arg, char *err, size_t errlen)
 {
 	if (c < CLI_OPT_CERT || c >= CLI_KEY_OPT_FREE)
 		return 0;
@@ -34,8 +33,10 @@ cli_key_option(cli_key_options *k, int c, char *arg, char *err,
 		return 1;
 	case CLI_OPT_PASSWORD:
 		if (tlsa_gen_take_password(arg, k->pw, sizeof(k->pw)) != 0) {
-			snprintf(err, errlen, "--password: longer than %zu "
-			    "bytes", sizeof(k->pw) - 1);
+			snprintf(err, errlen,
+			    "--password: longer than %zu "
+			    "bytes",
+			    sizeof(k->pw) - 1);
 			return -1;
 		}
 		k->password = k->pw;
@@ -53,8 +54,8 @@ cli_key_read_password(cli_key_options *k, char *err, size_t errlen)
 {
 	if (k->password_file == NULL)
 		return 0;
-	if (tlsa_gen_read_password(k->password_file, k->pw, sizeof(k->pw),
-	    err, errlen) != 0)
+	if (tlsa_gen_read_password(
+	        k->password_file, k->pw, sizeof(k->pw), err, errlen) != 0)
 		return -1;
 	k->password = k->pw;
 	return 0;

@@ -27,24 +27,27 @@ enum {
 
 #define CLI_KEY_LONG_OPTIONS \
 	{ "cert", required_argument, NULL, CLI_OPT_CERT }, \
-	{ "key", required_argument, NULL, CLI_OPT_KEY }, \
-	{ "password", required_argument, NULL, CLI_OPT_PASSWORD }, \
-	{ "password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE }
+	    { "key", required_argument, NULL, CLI_OPT_KEY }, \
+	    { "password", required_argument, NULL, CLI_OPT_PASSWORD }, \
+	{ \
+		"password-file", required_argument, NULL, \
+		    CLI_OPT_PASSWORD_FILE \
+	}
 
 typedef struct cli_key_options {
-	const char *cert, *key;      /* argv strings, borrowed */
-	const char *password_file;   /* argv string, borrowed */
-	const char *password;        /* pw once given or read, else NULL */
-	char pw[1024];               /* the password; cli_key_wipe() it */
-	cli_seen seen;               /* options of the group given */
+	const char *cert, *key;    /* argv strings, borrowed */
+	const char *password_file; /* argv string, borrowed */
+	const char *password;      /* pw once given or read, else NULL */
+	char pw[1024];             /* the password; cli_key_wipe() it */
+	cli_seen seen;             /* options of the group given */
 } cli_key_options;
 
 /* Applies option `c` with `arg`.  Returns 1 when handled, 0 when `c` is
  * not a key option, -1 with a reason in err when an option comes twice or
  * the --password is too long.  --password is copied into k->pw and wiped
  * from argv. */
-int cli_key_option(cli_key_options *k, int c, char *arg, char *err,
-    size_t errlen);
+int cli_key_option(
+    cli_key_options *k, int c, char *arg, char *err, size_t errlen);
 
 /* With --password-file, reads the password into k->pw.  0 (k->password
  * is then the password, or NULL when none was given), or -1 with the

@@ -65,17 +65,19 @@ cli_check_helo(const char *s, char *err, size_t errlen)
 		memcpy(lit, s + 1, len - 2);
 		lit[len - 2] = '\0';
 		if (strncasecmp(lit, "IPv6:", 5) == 0 ?
-		    inet_pton(AF_INET6, lit + 5, a) == 1 :
-		    inet_pton(AF_INET, lit, a) == 1)
+		        inet_pton(AF_INET6, lit + 5, a) == 1 :
+		        inet_pton(AF_INET, lit, a) == 1)
 			return 0;
-		snprintf(err, errlen, "invalid --helo \"%s\": an address "
+		snprintf(err, errlen,
+		    "invalid --helo \"%s\": an address "
 		    "literal is [192.0.2.1] or [IPv6:2001:db8::1]",
 		    dns_name_shown(s, esc, sizeof(esc)));
 		return -1;
 	}
 	if (dns_name_is_hostname(s, false))
 		return 0;
-	snprintf(err, errlen, "invalid --helo \"%s\": give a host name "
+	snprintf(err, errlen,
+	    "invalid --helo \"%s\": give a host name "
 	    "(mail.example.org) or an address literal ([192.0.2.1])",
 	    dns_name_shown(s, esc, sizeof(esc)));
 	return -1;
@@ -83,8 +85,8 @@ cli_check_helo(const char *s, char *err, size_t errlen)
 
 /* The options that take a value: the ones handled below. */
 static int
-value_option(cli_net_options *n, int c, const char *arg, char *err,
-    size_t errlen)
+value_option(
+    cli_net_options *n, int c, const char *arg, char *err, size_t errlen)
 {
 	long v;
 
@@ -109,29 +111,37 @@ value_option(cli_net_options *n, int c, const char *arg, char *err,
 		snprintf(n->helo, sizeof(n->helo), "%s", arg);
 		return 1;
 	/* Taken as given: dns_resolver_new() checks them. */
-	case CLI_OPT_RESOLVER: n->dns.resolver = arg; return 1;
-	case CLI_OPT_ANCHOR: n->dns.trust_anchor_file = arg; return 1;
-	case CLI_OPT_ROOT_HINTS: n->dns.root_hints_file = arg; return 1;
+	case CLI_OPT_RESOLVER:
+		n->dns.resolver = arg;
+		return 1;
+	case CLI_OPT_ANCHOR:
+		n->dns.trust_anchor_file = arg;
+		return 1;
+	case CLI_OPT_ROOT_HINTS:
+		n->dns.root_hints_file = arg;
+		return 1;
 	default:
 		return 0;
 	}
 }
 
 int
-cli_net_option(cli_net_options *n, int c, const char *arg, char *err,
-    size_t errlen)
+cli_net_option(
+    cli_net_options *n, int c, const char *arg, char *err, size_t errlen)
 {
 	if (c == '4' || c == '6') {
 		if (n->family != 0 && n->family != c) {
-			snprintf(err, errlen, "-4 and -6 contradict each other "
-			    "(give neither %s)", n->words->both_families);
+			snprintf(err, errlen,
+			    "-4 and -6 contradict each other "
+			    "(give neither %s)",
+			    n->words->both_families);
 			return -1;
 		}
 		n->family = (char)c;
 		return 1;
 	}
-	if (c != 't' && c != 'p' && (c < CLI_OPT_RESOLVER ||
-	    c >= CLI_NET_OPT_FREE))
+	if (c != 't' && c != 'p' &&
+	    (c < CLI_OPT_RESOLVER || c >= CLI_NET_OPT_FREE))
 		return 0;
 	/* A value given twice would quietly lose one of them. */
 	if (cli_seen_once(&n->seen, net_options, c, err, errlen) != 0)

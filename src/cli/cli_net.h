@@ -29,31 +29,35 @@ enum {
 #define CLI_NET_SHORT_OPTIONS "t:p:46"
 #define CLI_NET_LONG_OPTIONS \
 	{ "timeout", required_argument, NULL, 't' }, \
-	{ "port", required_argument, NULL, 'p' }, \
-	{ "ipv4", no_argument, NULL, '4' }, \
-	{ "ipv6", no_argument, NULL, '6' }, \
-	{ "helo", required_argument, NULL, CLI_OPT_HELO }
+	    { "port", required_argument, NULL, 'p' }, \
+	    { "ipv4", no_argument, NULL, '4' }, \
+	    { "ipv6", no_argument, NULL, '6' }, \
+	{ \
+		"helo", required_argument, NULL, CLI_OPT_HELO \
+	}
 #define CLI_NET_DNS_LONG_OPTIONS \
 	{ "resolver", required_argument, NULL, CLI_OPT_RESOLVER }, \
-	{ "trust-anchor", required_argument, NULL, CLI_OPT_ANCHOR }, \
-	{ "root-hints", required_argument, NULL, CLI_OPT_ROOT_HINTS }
+	    { "trust-anchor", required_argument, NULL, CLI_OPT_ANCHOR }, \
+	{ \
+		"root-hints", required_argument, NULL, CLI_OPT_ROOT_HINTS \
+	}
 
 /* How a command words two refusals; each command keeps its own words. */
 typedef struct cli_net_words {
-	const char *timeout_hint;    /* after `invalid timeout "X"`, or "" */
-	const char *both_families;   /* "-4 and -6 contradict each other
+	const char *timeout_hint;  /* after `invalid timeout "X"`, or "" */
+	const char *both_families; /* "-4 and -6 contradict each other
 	                                (give neither <this>)" */
 } cli_net_words;
 
 typedef struct cli_net_options {
-	int port;                    /* -p: 25 */
-	double timeout;              /* -t: 30 seconds */
-	char helo[256];              /* --helo, else this host's FQDN */
-	char family;                 /* '4' or '6' once -4/-6 given, else 0 */
+	int port;       /* -p: 25 */
+	double timeout; /* -t: 30 seconds */
+	char helo[256]; /* --helo, else this host's FQDN */
+	char family;    /* '4' or '6' once -4/-6 given, else 0 */
 	/* --resolver, --trust-anchor, --root-hints (argv strings, borrowed);
 	 * timeout_ms from cli_net_finish(). */
 	dns_resolver_config dns;
-	cli_seen seen;               /* value options of the group given */
+	cli_seen seen; /* value options of the group given */
 	const cli_net_words *words;
 } cli_net_options;
 
@@ -63,8 +67,8 @@ void cli_net_init(cli_net_options *n, const cli_net_words *words);
 /* Applies option `c` with `arg`.  Returns 1 when handled, 0 when `c` is
  * not a network option, -1 with a reason in err when `arg` is invalid, a
  * value option comes twice, or -4 and -6 are both given. */
-int cli_net_option(cli_net_options *n, int c, const char *arg, char *err,
-    size_t errlen);
+int cli_net_option(
+    cli_net_options *n, int c, const char *arg, char *err, size_t errlen);
 
 /* After parsing: the DNS lookup timeout from the time budget (the rule
  * of probe_dns_timeout_ms(), probe_config.h). */

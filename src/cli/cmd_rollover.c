@@ -55,8 +55,15 @@ enum { EXIT_FAIL = 1, EXIT_TRY_AGAIN = 2 };
 enum { EXIT_INTERRUPTED = 130 };
 enum { MAX_HOSTS = 64 };
 
-enum { OPT_NEXT_KEY = CLI_KEY_OPT_FREE, OPT_NEXT_CERT, OPT_HOST, OPT_TTL,
-    OPT_FORMAT, OPT_CONNECT, OPT_DEBUG };
+enum {
+	OPT_NEXT_KEY = CLI_KEY_OPT_FREE,
+	OPT_NEXT_CERT,
+	OPT_HOST,
+	OPT_TTL,
+	OPT_FORMAT,
+	OPT_CONNECT,
+	OPT_DEBUG
+};
 
 static const struct option rollover_options[] = {
 	CLI_KEY_LONG_OPTIONS,
@@ -72,71 +79,70 @@ static const struct option rollover_options[] = {
 };
 
 static const char plan_usage[] =
-"Usage: daneprobe rollover plan (--cert|--key) CURRENT "
-"(--next-key|--next-cert) NEXT [options] MX-HOST\n";
+    "Usage: daneprobe rollover plan (--cert|--key) CURRENT "
+    "(--next-key|--next-cert) NEXT [options] MX-HOST\n";
 static const char check_usage[] =
-"Usage: daneprobe rollover check (--cert NEW | --key NEW) [options] "
-"MX-HOST...\n";
+    "Usage: daneprobe rollover check (--cert NEW | --key NEW) [options] "
+    "MX-HOST...\n";
 static const char status_usage[] =
-"Usage: daneprobe rollover status [options] MX-HOST...\n";
+    "Usage: daneprobe rollover status [options] MX-HOST...\n";
 
 static void
 plan_help(FILE *out)
 {
 	fprintf(out, "%s", plan_usage);
 	fprintf(out,
-"\n"
-"plan: the TLSA RRset to publish before the change (current + next key)\n"
-"and the steps, as zone-file or nsupdate lines with comments.\n"
-"\n"
-"  --cert FILE / --key FILE   the current certificate or key (\"-\": stdin)\n"
-"  --next-key FILE / --next-cert FILE   the key to switch to (\"-\": stdin)\n"
-"  --password-file FILE / --password PASS   for encrypted private keys\n"
-"                             (ps shows --password until it is read)\n"
-"  MX-HOST, --host MX-HOST    the owner name _PORT._tcp.MX-HOST.\n"
-"  -p, --port PORT            SMTP port (default 25)\n"
-"  --ttl SECONDS              the TLSA RRset's TTL, for the wait\n"
-"  --format FORMAT            zone (default), nsupdate, json\n"
-"  -v, --verbose / --debug    diagnostics on stderr\n"
-"  -h, --help                 this help\n"
-"\n"
-"Exit status: 0 plan printed, 1 output error, 3 usage or bad input.\n");
+	    "\n"
+	    "plan: the TLSA RRset to publish before the change (current + next key)\n"
+	    "and the steps, as zone-file or nsupdate lines with comments.\n"
+	    "\n"
+	    "  --cert FILE / --key FILE   the current certificate or key (\"-\": stdin)\n"
+	    "  --next-key FILE / --next-cert FILE   the key to switch to (\"-\": stdin)\n"
+	    "  --password-file FILE / --password PASS   for encrypted private keys\n"
+	    "                             (ps shows --password until it is read)\n"
+	    "  MX-HOST, --host MX-HOST    the owner name _PORT._tcp.MX-HOST.\n"
+	    "  -p, --port PORT            SMTP port (default 25)\n"
+	    "  --ttl SECONDS              the TLSA RRset's TTL, for the wait\n"
+	    "  --format FORMAT            zone (default), nsupdate, json\n"
+	    "  -v, --verbose / --debug    diagnostics on stderr\n"
+	    "  -h, --help                 this help\n"
+	    "\n"
+	    "Exit status: 0 plan printed, 1 output error, 3 usage or bad input.\n");
 }
 
 /* The options check and status share, in their help; the %s is
  * DEFAULT_TRUST_ANCHOR. */
 #define ROLL_LOOKUP_HELP \
-"  -p, --port PORT            SMTP port (default 25)\n" \
-"  --format FORMAT            text (default), json\n" \
-"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns " \
-    "still\n" \
-"                             validates); default: full recursion\n" \
-"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n" \
-"  --root-hints FILE          recursive mode: start at these root servers\n"
+	"  -p, --port PORT            SMTP port (default 25)\n" \
+	"  --format FORMAT            text (default), json\n" \
+	"  --resolver ADDR[@PORT]     stub mode through this resolver (getdns " \
+	"still\n" \
+	"                             validates); default: full recursion\n" \
+	"  --trust-anchor FILE        DNSSEC trust anchor (default %s)\n" \
+	"  --root-hints FILE          recursive mode: start at these root servers\n"
 
 static void
 check_help(FILE *out)
 {
 	fprintf(out, "%s", check_usage);
 	fprintf(out,
-"\n"
-"check: exit 0 only if every MX-HOST's DNSSEC-secure TLSA RRset already\n"
-"holds a usable record matching the new certificate or key (the gate a\n"
-"certbot deploy hook runs before installing a renewed key).\n"
-"\n"
-"  --cert FILE / --key FILE   the new certificate or key (\"-\": stdin); a\n"
-"                             chain file lets 2 x x records match\n"
-"  --password-file FILE / --password PASS   for encrypted private keys\n"
-"  MX-HOST..., --host MX-HOST  the hosts whose TLSA RRsets must vouch\n"
-ROLL_LOOKUP_HELP
-"  -t, --timeout SECONDS      per lookup (default 30)\n"
-"  -v, --verbose / --debug    diagnostics on stderr\n"
-"  -h, --help                 this help\n"
-"\n"
-"Exit status: 0 all hosts pass, 1 some host fails (the DNS answered and\n"
-"does not vouch for the key), 2 some lookup failed (try again), 3 usage,\n"
-"bad input, or no DNS server answered at all (nothing was checked);\n"
-"130 interrupted by SIGINT/SIGTERM while looking up (nothing checked).\n",
+	    "\n"
+	    "check: exit 0 only if every MX-HOST's DNSSEC-secure TLSA RRset already\n"
+	    "holds a usable record matching the new certificate or key (the gate a\n"
+	    "certbot deploy hook runs before installing a renewed key).\n"
+	    "\n"
+	    "  --cert FILE / --key FILE   the new certificate or key (\"-\": stdin); a\n"
+	    "                             chain file lets 2 x x records match\n"
+	    "  --password-file FILE / --password PASS   for encrypted private keys\n"
+	    "  MX-HOST..., --host MX-HOST  the hosts whose TLSA RRsets must vouch\n" ROLL_LOOKUP_HELP
+	    "  -t, --timeout SECONDS      per lookup (default 30)\n"
+	    "  -v, --verbose / --debug    diagnostics on stderr\n"
+	    "  -h, --help                 this help\n"
+	    "\n"
+	    "Exit status: 0 all hosts pass, 1 some host fails (the DNS answered and\n"
+	    "does not vouch for the key), 2 some lookup failed (try again), 3 usage,\n"
+	    "bad input, or no DNS server answered at all (nothing was checked);\n"
+	    "130 interrupted by SIGINT/SIGTERM while looking up (nothing checked).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
 
@@ -145,28 +151,27 @@ status_help(FILE *out)
 {
 	fprintf(out, "%s", status_usage);
 	fprintf(out,
-"\n"
-"status: what each host presents now (every address, ECDSA and RSA)\n"
-"against its TLSA RRset: matching, stale and unusable records, and\n"
-"whether the RRset survives the next renewal.\n"
-"\n"
-"  MX-HOST..., --host MX-HOST  the hosts to look at\n"
-ROLL_LOOKUP_HELP
-"  --connect ADDR             connect here instead of the host's addresses\n"
-"                             (one host only)\n"
-"  -4, --ipv4 / -6, --ipv6    that address family only (an address of it\n"
-"                             this host has no route for then fails);\n"
-"                             without them such addresses are not probed\n"
-"  -t, --timeout SECONDS      per lookup or SMTP conversation (default 30)\n"
-"  --helo NAME                EHLO name: a host name or [ADDRESS]\n"
-"  -v, --verbose / --debug    diagnostics on stderr\n"
-"  -h, --help                 this help\n"
-"\n"
-"Exit status: 0 all hosts robust, 1 some host is not, 2 some lookup or\n"
-"connection failed (try again), 3 usage, bad input, no DNS server\n"
-"answered at all, or no address of a host reachable from here (nothing\n"
-"was checked); 130 interrupted by SIGINT/SIGTERM\n"
-"while looking up (nothing checked).\n",
+	    "\n"
+	    "status: what each host presents now (every address, ECDSA and RSA)\n"
+	    "against its TLSA RRset: matching, stale and unusable records, and\n"
+	    "whether the RRset survives the next renewal.\n"
+	    "\n"
+	    "  MX-HOST..., --host MX-HOST  the hosts to look at\n" ROLL_LOOKUP_HELP
+	    "  --connect ADDR             connect here instead of the host's addresses\n"
+	    "                             (one host only)\n"
+	    "  -4, --ipv4 / -6, --ipv6    that address family only (an address of it\n"
+	    "                             this host has no route for then fails);\n"
+	    "                             without them such addresses are not probed\n"
+	    "  -t, --timeout SECONDS      per lookup or SMTP conversation (default 30)\n"
+	    "  --helo NAME                EHLO name: a host name or [ADDRESS]\n"
+	    "  -v, --verbose / --debug    diagnostics on stderr\n"
+	    "  -h, --help                 this help\n"
+	    "\n"
+	    "Exit status: 0 all hosts robust, 1 some host is not, 2 some lookup or\n"
+	    "connection failed (try again), 3 usage, bad input, no DNS server\n"
+	    "answered at all, or no address of a host reachable from here (nothing\n"
+	    "was checked); 130 interrupted by SIGINT/SIGTERM\n"
+	    "while looking up (nothing checked).\n",
 	    DEFAULT_TRUST_ANCHOR);
 }
 
@@ -174,11 +179,11 @@ void
 cmd_rollover_usage(FILE *out)
 {
 	fprintf(out,
-"Usage: daneprobe rollover plan|check|status [options] MX-HOST...\n"
-"\n"
-"rollover: change a mail server's key without breaking DANE.  Each\n"
-"subcommand's help alone: daneprobe rollover SUBCOMMAND --help.\n"
-"\n");
+	    "Usage: daneprobe rollover plan|check|status [options] MX-HOST...\n"
+	    "\n"
+	    "rollover: change a mail server's key without breaking DANE.  Each\n"
+	    "subcommand's help alone: daneprobe rollover SUBCOMMAND --help.\n"
+	    "\n");
 	plan_help(out);
 	fputc('\n', out);
 	check_help(out);
@@ -198,8 +203,10 @@ cmd_rollover_help(FILE *out, const char *sub)
 	else if (strcmp(sub, "status") == 0)
 		status_help(out);
 	else {
-		report_safe_line(stderr, 0, "daneprobe help: unknown rollover "
-		    "subcommand \"%s\" (plan, check, status)", sub);
+		report_safe_line(stderr, 0,
+		    "daneprobe help: unknown rollover "
+		    "subcommand \"%s\" (plan, check, status)",
+		    sub);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -209,18 +216,19 @@ typedef enum roll_cmd { ROLL_PLAN, ROLL_CHECK, ROLL_STATUS } roll_cmd;
 
 typedef struct roll_opts {
 	roll_cmd cmd;
-	cli_key_options keys;    /* --cert --key --password(-file) */
+	cli_key_options keys; /* --cert --key --password(-file) */
 	const char *next_key, *next_cert, *host, *connect, *format;
 	long ttl;
-	cli_net_options net;     /* -p -t --helo -4 -6, DNS options */
+	cli_net_options net; /* -p -t --helo -4 -6, DNS options */
 	int verbose;
-	cli_seen seen;           /* value options given so far */
+	cli_seen seen; /* value options given so far */
 } roll_opts;
 
 /* The one-line usage of the subcommand given, for usage errors. */
-static cli_usage roll_usage = { "daneprobe rollover", "Usage: daneprobe "
-    "rollover plan|check|status [options] MX-HOST... (daneprobe rollover "
-    "--help)" };
+static cli_usage roll_usage = { "daneprobe rollover",
+	"Usage: daneprobe "
+	"rollover plan|check|status [options] MX-HOST... (daneprobe rollover "
+	"--help)" };
 #define usage_error(...) cli_usage_error(&roll_usage, __VA_ARGS__)
 
 static const cli_net_words roll_words = {
@@ -251,15 +259,24 @@ static unsigned
 option_scope(int c)
 {
 	switch (c) {
-	case CLI_OPT_CERT: case CLI_OPT_KEY: case CLI_OPT_PASSWORD:
+	case CLI_OPT_CERT:
+	case CLI_OPT_KEY:
+	case CLI_OPT_PASSWORD:
 	case CLI_OPT_PASSWORD_FILE:
 		return FOR_PLAN | FOR_CHECK;
-	case OPT_NEXT_KEY: case OPT_NEXT_CERT: case OPT_TTL:
+	case OPT_NEXT_KEY:
+	case OPT_NEXT_CERT:
+	case OPT_TTL:
 		return FOR_PLAN;
-	case CLI_OPT_RESOLVER: case CLI_OPT_ANCHOR: case CLI_OPT_ROOT_HINTS:
+	case CLI_OPT_RESOLVER:
+	case CLI_OPT_ANCHOR:
+	case CLI_OPT_ROOT_HINTS:
 	case 't':
 		return FOR_CHECK | FOR_STATUS;
-	case OPT_CONNECT: case CLI_OPT_HELO: case '4': case '6':
+	case OPT_CONNECT:
+	case CLI_OPT_HELO:
+	case '4':
+	case '6':
 		return FOR_STATUS;
 	default:
 		return FOR_ALL;
@@ -307,18 +324,34 @@ parse_one(int c, char *arg, char **argv, roll_opts *o)
 	if (rc != 0)
 		return rc > 0 ? -1 : usage_error("%s", err);
 	switch (c) {
-	case OPT_NEXT_KEY: o->next_key = arg; break;
-	case OPT_NEXT_CERT: o->next_cert = arg; break;
-	case OPT_HOST: o->host = arg; break;
-	case OPT_FORMAT: o->format = arg; break;
-	case OPT_CONNECT: o->connect = arg; break;
+	case OPT_NEXT_KEY:
+		o->next_key = arg;
+		break;
+	case OPT_NEXT_CERT:
+		o->next_cert = arg;
+		break;
+	case OPT_HOST:
+		o->host = arg;
+		break;
+	case OPT_FORMAT:
+		o->format = arg;
+		break;
+	case OPT_CONNECT:
+		o->connect = arg;
+		break;
 	case OPT_TTL:
 		if (parse_long(arg, 0, 2147483647L, &o->ttl) != 0)
 			return usage_error("invalid TTL \"%s\"", arg);
 		break;
-	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
-	case OPT_DEBUG: o->verbose = 2; break;
-	case 'h': cmd_rollover_help(stdout, roll_cmd_names[o->cmd]); return 0;
+	case 'v':
+		o->verbose = o->verbose < 1 ? 1 : o->verbose;
+		break;
+	case OPT_DEBUG:
+		o->verbose = 2;
+		break;
+	case 'h':
+		cmd_rollover_help(stdout, roll_cmd_names[o->cmd]);
+		return 0;
 	default:
 		cli_bad_option(argv, rollover_options, c, err, sizeof(err));
 		return usage_error("%s", err);
@@ -331,13 +364,16 @@ static int
 check_stdin(const roll_opts *o)
 {
 	const char *files[] = { o->keys.cert, o->keys.key, o->next_key,
-	    o->next_cert };
+		o->next_cert };
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		n += files[i] != NULL && strcmp(files[i], "-") == 0;
-	return n > 1 ? usage_error("%s", "only one of --cert, --key, "
-	    "--next-key, --next-cert can read standard input (\"-\")") : -1;
+	return n > 1 ?
+	    usage_error("%s",
+	        "only one of --cert, --key, "
+	        "--next-key, --next-cert can read standard input (\"-\")") :
+	    -1;
 }
 
 static const char *
@@ -354,10 +390,10 @@ password(roll_opts *o, int *rc)
 /* ================================================================ plan */
 
 typedef struct plan_side {
-	STACK_OF(X509) *certs;   /* when given a certificate */
-	EVP_PKEY *key;           /* when given a key */
+	STACK_OF(X509) * certs; /* when given a certificate */
+	EVP_PKEY *key;          /* when given a key */
 	tlsa_gen_item item;
-	char what[300];          /* "EC P-256 key of CN=..., expires ..." */
+	char what[300]; /* "EC P-256 key of CN=..., expires ..." */
 } plan_side;
 
 static void
@@ -371,8 +407,8 @@ describe_cert(X509 *x, char *buf, size_t len)
 		return;
 	}
 	utc_time_format(cf.not_after, exp, sizeof(exp));
-	snprintf(buf, len, "%s key of %s (expires %s)", cf.key_type,
-	    cf.subject, exp);
+	snprintf(buf, len, "%s key of %s (expires %s)", cf.key_type, cf.subject,
+	    exp);
 }
 
 /* Loads one side of the plan: a certificate file or a key file. */
@@ -398,12 +434,12 @@ plan_load(const char *cert, const char *key, const char *pw, plan_side *s)
 		s->item.source = "key";
 		s->item.file = key;
 		snprintf(s->what, sizeof(s->what), "%s key in %s",
-		    EVP_PKEY_get0_type_name(s->key), strcmp(key, "-") == 0 ?
-		    "<stdin>" : key);
+		    EVP_PKEY_get0_type_name(s->key),
+		    strcmp(key, "-") == 0 ? "<stdin>" : key);
 	}
 	if (tlsa_gen_record(s->item.cert, s->key, TLSA_USAGE_DANE_EE,
-	    TLSA_SELECTOR_SPKI, TLSA_MTYPE_SHA256, &s->item.rec, err,
-	    sizeof(err)) != 0)
+	        TLSA_SELECTOR_SPKI, TLSA_MTYPE_SHA256, &s->item.rec, err,
+	        sizeof(err)) != 0)
 		return failf(EXIT_USAGE, "%s", err);
 	return -1;
 }
@@ -423,50 +459,55 @@ plan_steps(FILE *out, const roll_opts *o)
 
 	/* A file name is the user's, but a newline in it must not end the
 	 * comment and start a record. */
-	report_safe(next, sizeof(next), o->next_key ? o->next_key :
-	    o->next_cert, 0);
+	report_safe(
+	    next, sizeof(next), o->next_key ? o->next_key : o->next_cert, 0);
 
 	if (o->ttl > 0)
 		snprintf(ttl, sizeof(ttl), "%ld s", o->ttl);
 	else
 		snprintf(ttl, sizeof(ttl), "the RRset's TTL");
 	fprintf(out,
-"; 2. Wait until caches that hold the old RRset have dropped it: %s\n"
-";    after the signed zone with both records is served.  Check with\n"
-";      daneprobe rollover check --%s %s %s\n"
-";    (exit 0 once a validating lookup sees the next record).\n"
-"; 3. Switch the server to the next key, e.g. a certificate for it with\n"
-";      openssl req -new -key NEXT.key -subj /CN=%s -out next.csr\n"
-";      certbot certonly --csr next.csr ...\n"
-";    and install it once `daneprobe rollover check --cert NEW.pem` passes.\n"
-";    (Or let certbot make the key: renew with --reuse-key --new-key and\n"
-";    the contrib/certbot deploy hook installs it only once DNS vouches.)\n"
-"; 4. Once no server presents the old key, remove the first record above.\n"
-";    Publish the key after next in its place to stay ready for the next\n"
-";    rollover (daneprobe rollover plan again).\n",
+	    "; 2. Wait until caches that hold the old RRset have dropped it: %s\n"
+	    ";    after the signed zone with both records is served.  Check with\n"
+	    ";      daneprobe rollover check --%s %s %s\n"
+	    ";    (exit 0 once a validating lookup sees the next record).\n"
+	    "; 3. Switch the server to the next key, e.g. a certificate for it with\n"
+	    ";      openssl req -new -key NEXT.key -subj /CN=%s -out next.csr\n"
+	    ";      certbot certonly --csr next.csr ...\n"
+	    ";    and install it once `daneprobe rollover check --cert NEW.pem` passes.\n"
+	    ";    (Or let certbot make the key: renew with --reuse-key --new-key and\n"
+	    ";    the contrib/certbot deploy hook installs it only once DNS vouches.)\n"
+	    "; 4. Once no server presents the old key, remove the first record above.\n"
+	    ";    Publish the key after next in its place to stay ready for the next\n"
+	    ";    rollover (daneprobe rollover plan again).\n",
 	    ttl, o->next_key ? "key" : "cert", next, o->host, o->host);
 }
 
 static int
-plan_print(const roll_opts *o, const char *owner, plan_side *cur,
-    plan_side *next)
+plan_print(
+    const roll_opts *o, const char *owner, plan_side *cur, plan_side *next)
 {
 	tlsa_gen_format f = TLSA_GEN_ZONE;
 	tlsa_gen_item items[2] = { cur->item, next->item };
 
-	if (o->format != NULL && (tlsa_gen_parse_format(o->format, &f) != 0 ||
-	    f == TLSA_GEN_GENERIC))
+	if (o->format != NULL &&
+	    (tlsa_gen_parse_format(o->format, &f) != 0 ||
+	        f == TLSA_GEN_GENERIC))
 		return usage_error("unknown plan format \"%s\" (zone, "
-		    "nsupdate, json)", o->format);
+		                   "nsupdate, json)",
+		    o->format);
 	if (f == TLSA_GEN_JSON)
-		return tlsa_gen_print(stdout, f, owner, (uint32_t)o->ttl,
-		    items, 2) == 0 ? 0 : EXIT_FAIL;
+		return tlsa_gen_print(
+		           stdout, f, owner, (uint32_t)o->ttl, items, 2) == 0 ?
+		    0 :
+		    EXIT_FAIL;
 	/* Zone-file comments: an escaped line cannot start a record. */
 	report_safe_line(stdout, 0, "; daneprobe rollover plan for %s", owner);
 	report_safe_line(stdout, 0, ";   current: %s", cur->what);
 	report_safe_line(stdout, 0, ";   next:    %s", next->what);
 	report_safe_line(stdout, 0, ";");
-	report_safe_line(stdout, 0, "; 1. Publish both records now (the "
+	report_safe_line(stdout, 0,
+	    "; 1. Publish both records now (the "
 	    "current one stays):");
 	if (tlsa_gen_print(stdout, f, owner, (uint32_t)o->ttl, items, 2) != 0)
 		return EXIT_FAIL;
@@ -486,17 +527,19 @@ run_plan(roll_opts *o)
 	memset(&next, 0, sizeof(next));
 	if (!o->keys.cert == !o->keys.key || (!o->next_key == !o->next_cert) ||
 	    !o->host)
-		return usage_error("%s", "plan needs one of --cert/--key "
+		return usage_error("%s",
+		    "plan needs one of --cert/--key "
 		    "CURRENT, one of --next-key/--next-cert, and MX-HOST");
 	if (tlsa_gen_owner(o->host, o->net.port, owner, sizeof(owner), err,
-	    sizeof(err)) != 0)
+	        sizeof(err)) != 0)
 		return usage_error("%s", err);
 	pw = password(o, &rc);
 	if (rc < 0 &&
 	    (rc = plan_load(o->keys.cert, o->keys.key, pw, &cur)) < 0 &&
 	    (rc = plan_load(o->next_cert, o->next_key, pw, &next)) < 0) {
 		if (tlsa_record_equal(&cur.item.rec, &next.item.rec))
-			rc = failf(EXIT_USAGE, "the next key is the current "
+			rc = failf(EXIT_USAGE,
+			    "the next key is the current "
 			    "key: nothing to roll over");
 		else
 			rc = plan_print(o, owner, &cur, &next);
@@ -515,7 +558,7 @@ run_plan(roll_opts *o)
 typedef struct roll_run {
 	char (*names)[256];
 	size_t n, next;
-	probe_domain **probes;   /* by position; owned until taken */
+	probe_domain **probes; /* by position; owned until taken */
 	char (*not_started)[300];
 } roll_run;
 
@@ -579,8 +622,8 @@ names_from_args(char **names, size_t n, roll_run *r)
 	if (r->names == NULL || r->probes == NULL || r->not_started == NULL)
 		return failf(EXIT_USAGE, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (dns_name_parse(names[i], r->names[i],
-		    sizeof(r->names[i]), err, sizeof(err)) != 0)
+		if (dns_name_parse(names[i], r->names[i], sizeof(r->names[i]),
+		        err, sizeof(err)) != 0)
 			return usage_error("%s", err);
 	}
 	return -1;
@@ -593,8 +636,8 @@ probe_options(const roll_opts *o, bool status, cli_options *co)
 {
 	cli_options_init(co);
 	co->net = o->net;
-	co->probe.sessions = status ? PROBE_SESSIONS_IF_TLSA :
-	    PROBE_SESSIONS_NONE;
+	co->probe.sessions =
+	    status ? PROBE_SESSIONS_IF_TLSA : PROBE_SESSIONS_NONE;
 	co->probe.connect = o->connect;
 	cli_options_finish(co);
 }
@@ -617,8 +660,8 @@ probe_hosts(const roll_opts *o, bool status, roll_run *r)
 	p.result = run_result;
 	p.not_started = run_not_started;
 	p.arg = r;
-	if (probe_batch_run(&co.probe, &co.net.dns, &p, &sum, err,
-	    sizeof(err)) != 0)
+	if (probe_batch_run(
+	        &co.probe, &co.net.dns, &p, &sum, err, sizeof(err)) != 0)
 		return failf(EXIT_USAGE, "%s", err);
 	if (sum.interrupted)
 		return failf(EXIT_INTERRUPTED, "interrupted: nothing checked");
@@ -643,8 +686,8 @@ want_json(const roll_opts *o, int *rc)
 	if (o->format == NULL || strcmp(o->format, "text") == 0)
 		return false;
 	if (strcmp(o->format, "json") != 0)
-		*rc = usage_error("unknown format \"%s\" (text, json)",
-		    o->format);
+		*rc = usage_error(
+		    "unknown format \"%s\" (text, json)", o->format);
 	return true;
 }
 
@@ -660,10 +703,10 @@ finish_json(json_t *arr, int rc)
 /* ============================================================== check */
 
 typedef struct new_id {
-	STACK_OF(X509) *certs;
+	STACK_OF(X509) * certs;
 	EVP_PKEY *key;
 	dane_chain_digests chain;
-	const char *label;       /* "certificate" or "key" */
+	const char *label; /* "certificate" or "key" */
 } new_id;
 
 /* A key alone: a one-certificate "chain" with only the SPKI digests;
@@ -699,16 +742,19 @@ load_new(roll_opts *o, new_id *id)
 
 	memset(id, 0, sizeof(*id));
 	if (!o->keys.cert == !o->keys.key)
-		return usage_error("%s", "check needs one of --cert NEW or "
+		return usage_error("%s",
+		    "check needs one of --cert NEW or "
 		    "--key NEW");
 	if (o->keys.cert) {
 		id->label = "certificate";
-		if ((id->certs = tlsa_gen_load_certs(o->keys.cert, err,
-		    sizeof(err))) == NULL)
+		if ((id->certs = tlsa_gen_load_certs(
+		         o->keys.cert, err, sizeof(err))) == NULL)
 			return failf(EXIT_USAGE, "%s", err);
 		if (dane_chain_digests_from(id->certs, &id->chain) != 0)
-			return failf(EXIT_USAGE, "%s: cannot hash the "
-			    "certificates", o->keys.cert);
+			return failf(EXIT_USAGE,
+			    "%s: cannot hash the "
+			    "certificates",
+			    o->keys.cert);
 		return -1;
 	}
 	id->label = "key";
@@ -720,8 +766,8 @@ load_new(roll_opts *o, new_id *id)
 	if (id->key == NULL)
 		return failf(EXIT_USAGE, "%s", err);
 	if (chain_of_key(id->key, &id->chain) != 0)
-		return failf(EXIT_USAGE, "%s: cannot hash the key",
-		    o->keys.key);
+		return failf(
+		    EXIT_USAGE, "%s: cannot hash the key", o->keys.key);
 	return -1;
 }
 
@@ -745,8 +791,8 @@ roll_new_of(const new_id *id, dane_roll_new *out)
 /* One host's result: rollover check of nid at `now`, or (nid NULL)
  * rollover status at this moment.  0, or -1 when out of memory. */
 static int
-judge_host(const roll_opts *o, roll_run *r, size_t i,
-    const dane_roll_new *nid, time_t now, probe_roll_host *h)
+judge_host(const roll_opts *o, roll_run *r, size_t i, const dane_roll_new *nid,
+    time_t now, probe_roll_host *h)
 {
 	probe_domain *d = r->probes[i];
 
@@ -776,15 +822,15 @@ report_hosts(const roll_opts *o, roll_run *r, const dane_roll_new *nid,
 			return failf(EXIT_USAGE, "out of memory");
 		}
 		if (json)
-			json_array_append_new(arr, nid ?
-			    report_rollover_check_json(&h) :
-			    report_rollover_status_json(&h));
+			json_array_append_new(arr,
+			    nid ? report_rollover_check_json(&h) :
+			          report_rollover_status_json(&h));
 		else if (nid)
 			report_rollover_check_text(stdout, &h, now);
 		else
 			report_rollover_status_text(stdout, &h);
-		worst = (int)dane_roll_result_worse((dane_roll_result)worst,
-		    h.result);
+		worst = (int)dane_roll_result_worse(
+		    (dane_roll_result)worst, h.result);
 		probe_roll_host_clear(&h);
 	}
 	return json ? finish_json(arr, worst) : worst;
@@ -824,7 +870,8 @@ run_status(roll_opts *o, char **names, size_t n)
 	memset(&r, 0, sizeof(r));
 	if (rc < 0 && (rc = names_from_args(names, n, &r)) < 0) {
 		if (o->connect != NULL && n != 1)
-			rc = usage_error("%s", "--connect works with one host "
+			rc = usage_error("%s",
+			    "--connect works with one host "
 			    "only");
 		else if ((rc = probe_hosts(o, true, &r)) < 0)
 			rc = report_hosts(o, &r, NULL, 0, json);
@@ -871,8 +918,8 @@ parse_sub(const char *sub, roll_opts *o)
 		cmd_rollover_usage(stdout);
 		return 0;
 	}
-	return usage_error("unknown subcommand \"%s\" (plan, check, status)",
-	    sub);
+	return usage_error(
+	    "unknown subcommand \"%s\" (plan, check, status)", sub);
 }
 
 static int
@@ -880,9 +927,11 @@ run(roll_opts *o, char **names, size_t n)
 {
 	if (o->cmd == ROLL_PLAN) {
 		if (n != 1)
-			return usage_error("%s", n ? "plan takes one MX host "
-			    "(MX-HOST or --host MX-HOST)" : "plan needs the MX "
-			    "host: MX-HOST or --host MX-HOST");
+			return usage_error("%s",
+			    n ? "plan takes one MX host "
+			        "(MX-HOST or --host MX-HOST)" :
+			        "plan needs the MX "
+			        "host: MX-HOST or --host MX-HOST");
 		o->host = names[0];
 		return run_plan(o);
 	}
@@ -897,7 +946,7 @@ int
 cmd_rollover(int argc, char **argv)
 {
 	static const char *const usage_lines[] = { plan_usage, check_usage,
-	    status_usage };
+		status_usage };
 	static char usage_line[300];
 	char **names;
 	roll_opts o;
@@ -909,28 +958,32 @@ cmd_rollover(int argc, char **argv)
 		return usage_error("%s", "give plan, check or status");
 	if ((rc = parse_sub(argv[1], &o)) >= 0)
 		return rc;
-	snprintf(usage_line, sizeof(usage_line), "%.*s (daneprobe rollover "
-	    "%s --help)", (int)strcspn(usage_lines[o.cmd], "\n"),
-	    usage_lines[o.cmd], roll_cmd_names[o.cmd]);
+	snprintf(usage_line, sizeof(usage_line),
+	    "%.*s (daneprobe rollover "
+	    "%s --help)",
+	    (int)strcspn(usage_lines[o.cmd], "\n"), usage_lines[o.cmd],
+	    roll_cmd_names[o.cmd]);
 	roll_usage.line = usage_line;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":" CLI_NET_SHORT_OPTIONS
-	    "vh", rollover_options, NULL)) != -1)
+	while (
+	    (c = getopt_long(argc - 1, argv + 1, ":" CLI_NET_SHORT_OPTIONS "vh",
+	         rollover_options, NULL)) != -1)
 		if ((rc = parse_one(c, optarg, argv + 1, &o)) >= 0)
 			return rc;
 	if ((rc = check_stdin(&o)) >= 0)
 		return rc;
 	/* The DNS timeout from -t, with check's floor and ceiling. */
 	cli_net_finish(&o.net);
-	log_set_level(o.verbose >= 2 ? LOG_LEVEL_DEBUG : o.verbose ?
-	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
-	names = host_names(argv + 1 + optind, (size_t)(argc - 1 - optind),
-	    o.host, &n);
+	log_set_level(o.verbose >= 2 ? LOG_LEVEL_DEBUG :
+	        o.verbose            ? LOG_LEVEL_INFO :
+	                               LOG_LEVEL_WARN);
+	names = host_names(
+	    argv + 1 + optind, (size_t)(argc - 1 - optind), o.host, &n);
 	if (names == NULL)
 		return failf(EXIT_USAGE, "out of memory");
 	rc = run(&o, names, n);
 	free(names);
-	cli_key_wipe(&o.keys);  /* a password given needlessly */
+	cli_key_wipe(&o.keys); /* a password given needlessly */
 	return rc;
 }

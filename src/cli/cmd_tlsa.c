@@ -24,8 +24,16 @@
 #include "report/report_safe.h"
 #include "tls/tlsa_gen.h"
 
-enum { OPT_SERVER = CLI_KEY_OPT_FREE, OPT_CONNECT, OPT_FAMILY, OPT_DEPTH,
-    OPT_HOST, OPT_TTL, OPT_FORMAT, OPT_DEBUG };
+enum {
+	OPT_SERVER = CLI_KEY_OPT_FREE,
+	OPT_CONNECT,
+	OPT_FAMILY,
+	OPT_DEPTH,
+	OPT_HOST,
+	OPT_TTL,
+	OPT_FORMAT,
+	OPT_DEBUG
+};
 
 static const struct option tlsa_options[] = {
 	CLI_KEY_LONG_OPTIONS,
@@ -48,62 +56,63 @@ void
 cmd_tlsa_usage(FILE *out)
 {
 	fprintf(out,
-"Usage: daneprobe tlsa (--cert FILE | --key FILE | --server HOST) [options]\n"
-"\n"
-"tlsa: print the TLSA record that authenticates a certificate or key\n"
-"(default 3 1 1: DANE-EE, public key, SHA-256): the zone line with --host\n"
-"or --server, else the record data alone (\"3 1 1 <hex>\").\n"
-"\n"
-"  --cert FILE            certificate or chain, PEM or DER (the leaf, or\n"
-"                         the issuer for usages 0 and 2, unless --depth);\n"
-"                         \"-\" reads standard input\n"
-"  --key FILE             public or private key, PEM or DER (selector 1);\n"
-"                         \"-\" reads standard input\n"
-"  --password-file FILE   password of an encrypted private key (first line)\n"
-"  --password PASS        the same on the command line (ps shows it until\n"
-"                         daneprobe has read it: prefer --password-file)\n"
-"  --server HOST          fetch the chain over SMTP STARTTLS, once per key\n"
-"                         family the server has (ECDSA, RSA)\n"
-"  --connect ADDR         connect to ADDR instead of resolving HOST\n"
-"  -4, -6                 --server: that address family only (else an\n"
-"                         address this host has no route for is skipped)\n"
-"  --key-family ecdsa|rsa only that key family's certificate\n"
-"  -u, --usage U          0-3 or pkix-ta, pkix-ee, dane-ta, dane-ee\n"
-"  -s, --selector S       0-1 or cert, spki\n"
-"  -m, --mtype M          0-2 or full, sha256, sha512\n"
-"      --depth N          certificate N of the chain (0 = leaf)\n"
-"      --host HOST        owner name _PORT._tcp.HOST. (default: --server;\n"
-"                         without either: the record data only)\n"
-"  -p, --port PORT        SMTP port (default 25), for the owner and --server\n"
-"      --ttl SECONDS      TTL in the output (nsupdate: default 3600)\n"
-"      --format FORMAT    zone (default), nsupdate, generic (RFC 3597), json\n"
-"  -t, --timeout SECONDS  for --server (default 30)\n"
-"      --helo NAME        EHLO name for --server (host name or [ADDRESS])\n"
-"  -v, --verbose / --debug  diagnostics on stderr\n"
-"  -h, --help             this help\n"
-"\n"
-"Warnings on stderr: records SMTP ignores (usages 0, 1), and records of\n"
-"a whole certificate (3 0 x: breaks at every renewal; 2 0 x: breaks when\n"
-"the CA re-issues its certificate) where 3 1 1 / 2 1 1 would last.\n"
-"\n"
-"Exit status: 0 printed, 1 bad input or server unreachable, 3 usage.\n");
+	    "Usage: daneprobe tlsa (--cert FILE | --key FILE | --server HOST) [options]\n"
+	    "\n"
+	    "tlsa: print the TLSA record that authenticates a certificate or key\n"
+	    "(default 3 1 1: DANE-EE, public key, SHA-256): the zone line with --host\n"
+	    "or --server, else the record data alone (\"3 1 1 <hex>\").\n"
+	    "\n"
+	    "  --cert FILE            certificate or chain, PEM or DER (the leaf, or\n"
+	    "                         the issuer for usages 0 and 2, unless --depth);\n"
+	    "                         \"-\" reads standard input\n"
+	    "  --key FILE             public or private key, PEM or DER (selector 1);\n"
+	    "                         \"-\" reads standard input\n"
+	    "  --password-file FILE   password of an encrypted private key (first line)\n"
+	    "  --password PASS        the same on the command line (ps shows it until\n"
+	    "                         daneprobe has read it: prefer --password-file)\n"
+	    "  --server HOST          fetch the chain over SMTP STARTTLS, once per key\n"
+	    "                         family the server has (ECDSA, RSA)\n"
+	    "  --connect ADDR         connect to ADDR instead of resolving HOST\n"
+	    "  -4, -6                 --server: that address family only (else an\n"
+	    "                         address this host has no route for is skipped)\n"
+	    "  --key-family ecdsa|rsa only that key family's certificate\n"
+	    "  -u, --usage U          0-3 or pkix-ta, pkix-ee, dane-ta, dane-ee\n"
+	    "  -s, --selector S       0-1 or cert, spki\n"
+	    "  -m, --mtype M          0-2 or full, sha256, sha512\n"
+	    "      --depth N          certificate N of the chain (0 = leaf)\n"
+	    "      --host HOST        owner name _PORT._tcp.HOST. (default: --server;\n"
+	    "                         without either: the record data only)\n"
+	    "  -p, --port PORT        SMTP port (default 25), for the owner and --server\n"
+	    "      --ttl SECONDS      TTL in the output (nsupdate: default 3600)\n"
+	    "      --format FORMAT    zone (default), nsupdate, generic (RFC 3597), json\n"
+	    "  -t, --timeout SECONDS  for --server (default 30)\n"
+	    "      --helo NAME        EHLO name for --server (host name or [ADDRESS])\n"
+	    "  -v, --verbose / --debug  diagnostics on stderr\n"
+	    "  -h, --help             this help\n"
+	    "\n"
+	    "Warnings on stderr: records SMTP ignores (usages 0, 1), and records of\n"
+	    "a whole certificate (3 0 x: breaks at every renewal; 2 0 x: breaks when\n"
+	    "the CA re-issues its certificate) where 3 1 1 / 2 1 1 would last.\n"
+	    "\n"
+	    "Exit status: 0 printed, 1 bad input or server unreachable, 3 usage.\n");
 }
 
 typedef struct tlsa_opts {
 	const char *server, *connect, *family, *host;
-	cli_key_options keys;    /* --cert --key --password(-file) */
+	cli_key_options keys; /* --cert --key --password(-file) */
 	uint8_t usage, selector, mtype;
-	long depth;              /* -1: by usage */
+	long depth; /* -1: by usage */
 	long ttl;
 	tlsa_gen_format format;
-	cli_net_options net;     /* -p -t --helo -4 -6 */
-	char server_buf[256];    /* --server as an A-label name */
+	cli_net_options net;  /* -p -t --helo -4 -6 */
+	char server_buf[256]; /* --server as an A-label name */
 	int verbose;
-	cli_seen seen;           /* value options given so far */
+	cli_seen seen; /* value options given so far */
 } tlsa_opts;
 
-#define TLSA_USAGE "Usage: daneprobe tlsa (--cert FILE | --key FILE | " \
-    "--server HOST) [options] (daneprobe tlsa --help lists them)"
+#define TLSA_USAGE \
+	"Usage: daneprobe tlsa (--cert FILE | --key FILE | " \
+	"--server HOST) [options] (daneprobe tlsa --help lists them)"
 static const cli_usage tlsa_usage = { "daneprobe tlsa", TLSA_USAGE };
 #define usage_error(...) cli_usage_error(&tlsa_usage, __VA_ARGS__)
 
@@ -133,13 +142,22 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 	    cli_seen_once(&o->seen, tlsa_options, c, err, sizeof(err)) != 0)
 		return usage_error("%s", err);
 	switch (c) {
-	case OPT_SERVER: o->server = arg; break;
-	case OPT_CONNECT: o->connect = arg; break;
-	case OPT_HOST: o->host = arg; break;
+	case OPT_SERVER:
+		o->server = arg;
+		break;
+	case OPT_CONNECT:
+		o->connect = arg;
+		break;
+	case OPT_HOST:
+		o->host = arg;
+		break;
 	case OPT_FAMILY:
-		if (strcasecmp(arg, "ecdsa") != 0 && strcasecmp(arg, "rsa") != 0)
-			return usage_error("unknown key family \"%s\" (ecdsa or "
-			    "rsa)", arg);
+		if (strcasecmp(arg, "ecdsa") != 0 &&
+		    strcasecmp(arg, "rsa") != 0)
+			return usage_error(
+			    "unknown key family \"%s\" (ecdsa or "
+			    "rsa)",
+			    arg);
 		o->family = strcasecmp(arg, "ecdsa") == 0 ? "ECDSA" : "RSA";
 		break;
 	case 'u':
@@ -147,8 +165,8 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 			return usage_error("%s", err);
 		break;
 	case 's':
-		if (tlsa_gen_parse_selector(arg, &o->selector, err,
-		    sizeof(err)))
+		if (tlsa_gen_parse_selector(
+		        arg, &o->selector, err, sizeof(err)))
 			return usage_error("%s", err);
 		break;
 	case 'm':
@@ -166,11 +184,18 @@ parse_one(int c, char *arg, char **argv, tlsa_opts *o)
 	case OPT_FORMAT:
 		if (tlsa_gen_parse_format(arg, &o->format) != 0)
 			return usage_error("unknown format \"%s\" (zone, "
-			    "nsupdate, generic, json)", arg);
+			                   "nsupdate, generic, json)",
+			    arg);
 		break;
-	case 'v': o->verbose = o->verbose < 1 ? 1 : o->verbose; break;
-	case OPT_DEBUG: o->verbose = 2; break;
-	case 'h': cmd_tlsa_usage(stdout); return 0;
+	case 'v':
+		o->verbose = o->verbose < 1 ? 1 : o->verbose;
+		break;
+	case OPT_DEBUG:
+		o->verbose = 2;
+		break;
+	case 'h':
+		cmd_tlsa_usage(stdout);
+		return 0;
 	default:
 		cli_bad_option(argv, tlsa_options, c, err, sizeof(err));
 		return usage_error("%s", err);
@@ -197,23 +222,28 @@ check_sources(const tlsa_opts *o)
 	int sources = !!o->keys.cert + !!o->keys.key + !!o->server;
 
 	if (sources != 1)
-		return usage_error("%s", sources ? "give only one of --cert, "
-		    "--key, --server" : "give --cert FILE, --key FILE or "
-		    "--server HOST");
+		return usage_error("%s",
+		    sources ? "give only one of --cert, "
+		              "--key, --server" :
+		              "give --cert FILE, --key FILE or "
+		              "--server HOST");
 	if (o->connect && !o->server)
 		return usage_error("%s", "--connect needs --server");
 	if (o->net.family != 0 && !o->server)
 		return usage_error("%s", "-4/-6 need --server");
 	if (o->keys.key && o->selector != TLSA_SELECTOR_SPKI)
-		return usage_error("%s", "a key gives selector 1 (spki) only; "
+		return usage_error("%s",
+		    "a key gives selector 1 (spki) only; "
 		    "selector 0 hashes a whole certificate: use --cert");
 	if (o->keys.key && o->depth >= 0)
 		return usage_error("%s", "--depth needs --cert or --server");
 	if (o->keys.password && o->keys.password_file)
-		return usage_error("%s", "--password and --password-file "
+		return usage_error("%s",
+		    "--password and --password-file "
 		    "contradict each other (give one)");
 	if (o->format == TLSA_GEN_NSUPDATE && !o->host && !o->server)
-		return usage_error("%s", "--format nsupdate needs an owner "
+		return usage_error("%s",
+		    "--format nsupdate needs an owner "
 		    "name: give --host MX-HOST");
 	return -1;
 }
@@ -225,7 +255,9 @@ wanted_depth(const tlsa_opts *o)
 	if (o->depth >= 0)
 		return o->depth;
 	return o->usage == TLSA_USAGE_DANE_TA ||
-	    o->usage == TLSA_USAGE_PKIX_TA ? 1 : 0;
+	        o->usage == TLSA_USAGE_PKIX_TA ?
+	    1 :
+	    0;
 }
 
 /* A DANE-EE or DANE-TA record of selector 0 names one certificate:
@@ -235,27 +267,31 @@ warn_cert_selector(unsigned usage, unsigned mtype)
 {
 	bool ee = usage == TLSA_USAGE_DANE_EE;
 
-	fprintf(stderr, "daneprobe tlsa: warning: a %u 0 %u record names "
+	fprintf(stderr,
+	    "daneprobe tlsa: warning: a %u 0 %u record names "
 	    "this very %s: it stops matching %s; %u 1 %u (%s) lasts\n",
-	    usage, mtype, ee ? "certificate" : "CA certificate", ee ?
-	    "at every renewal, even one that keeps the key" :
-	    "when the CA re-issues it, even with the same key", usage, mtype,
-	    ee ? "the key" : "the CA's key");
+	    usage, mtype, ee ? "certificate" : "CA certificate",
+	    ee ? "at every renewal, even one that keeps the key" :
+	         "when the CA re-issues it, even with the same key",
+	    usage, mtype, ee ? "the key" : "the CA's key");
 }
 
 static void
 warn_odd(const tlsa_opts *o, long depth)
 {
 	if (o->usage == TLSA_USAGE_PKIX_TA || o->usage == TLSA_USAGE_PKIX_EE)
-		fprintf(stderr, "daneprobe tlsa: warning: SMTP ignores usage "
-		    "%u (%s) records (RFC 7672 section 3.1.3)\n", o->usage,
-		    o->usage ? "PKIX-EE" : "PKIX-TA");
+		fprintf(stderr,
+		    "daneprobe tlsa: warning: SMTP ignores usage "
+		    "%u (%s) records (RFC 7672 section 3.1.3)\n",
+		    o->usage, o->usage ? "PKIX-EE" : "PKIX-TA");
 	if (o->usage == TLSA_USAGE_DANE_TA && depth == 0)
-		fprintf(stderr, "daneprobe tlsa: warning: a DANE-TA record of "
+		fprintf(stderr,
+		    "daneprobe tlsa: warning: a DANE-TA record of "
 		    "the leaf never matches: DANE-TA names a CA that issued "
 		    "it\n");
 	if (o->usage == TLSA_USAGE_DANE_EE && depth > 0)
-		fprintf(stderr, "daneprobe tlsa: warning: a DANE-EE record of "
+		fprintf(stderr,
+		    "daneprobe tlsa: warning: a DANE-EE record of "
 		    "a CA certificate never matches: DANE-EE names the leaf\n");
 	/* Selector 0 hashes the whole certificate, validity dates and all:
 	 * a renewal changes it even when the key stays. */
@@ -266,7 +302,7 @@ warn_odd(const tlsa_opts *o, long depth)
 
 /* One item from certificate `depth` of a chain. */
 static int
-item_from_chain(const tlsa_opts *o, STACK_OF(X509) *sk, const char *name,
+item_from_chain(const tlsa_opts *o, STACK_OF(X509) * sk, const char *name,
     tlsa_gen_item *it)
 {
 	long d = wanted_depth(o);
@@ -274,17 +310,22 @@ item_from_chain(const tlsa_opts *o, STACK_OF(X509) *sk, const char *name,
 	char err[300];
 
 	if (d >= n) {
-		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %d "
-		    "certificate%s, no depth %ld%s", name, n, n == 1 ? "" : "s",
-		    d, o->depth < 0 ? " (the issuer, for usage 0/2): give the "
-		    "whole chain, e.g. fullchain.pem, or --depth" : "");
+		report_safe_line(stderr, 0,
+		    "daneprobe tlsa: %s: %d "
+		    "certificate%s, no depth %ld%s",
+		    name, n, n == 1 ? "" : "s", d,
+		    o->depth < 0 ?
+		        " (the issuer, for usage 0/2): give the "
+		        "whole chain, e.g. fullchain.pem, or --depth" :
+		        "");
 		return -1;
 	}
 	it->cert = sk_X509_value(sk, (int)d);
 	it->depth = (int)d;
 	if (tlsa_gen_record(it->cert, NULL, o->usage, o->selector, o->mtype,
-	    &it->rec, err, sizeof(err)) != 0) {
-		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %s", name, err);
+	        &it->rec, err, sizeof(err)) != 0) {
+		report_safe_line(
+		    stderr, 0, "daneprobe tlsa: %s: %s", name, err);
 		return -1;
 	}
 	warn_odd(o, d);
@@ -302,15 +343,15 @@ from_key(tlsa_opts *o, tlsa_gen_item *it)
 		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 		return -1;
 	}
-	key = tlsa_gen_load_key(o->keys.key, o->keys.password, err,
-	    sizeof(err));
+	key =
+	    tlsa_gen_load_key(o->keys.key, o->keys.password, err, sizeof(err));
 	cli_key_wipe(&o->keys);
 	if (key == NULL)
 		report_safe_line(stderr, 0, "daneprobe tlsa: %s", err);
 	else if (tlsa_gen_record(NULL, key, o->usage, o->selector, o->mtype,
-	    &it->rec, err, sizeof(err)) != 0)
-		report_safe_line(stderr, 0, "daneprobe tlsa: %s: %s",
-		    o->keys.key, err);
+	             &it->rec, err, sizeof(err)) != 0)
+		report_safe_line(
+		    stderr, 0, "daneprobe tlsa: %s: %s", o->keys.key, err);
 	else
 		rc = 0;
 	it->source = "key";
@@ -327,11 +368,13 @@ emit(const tlsa_opts *o, const tlsa_gen_item *items, size_t n)
 	char owner[300] = "", err[200];
 	const char *host = o->host ? o->host : o->server;
 
-	if (host != NULL && tlsa_gen_owner(host, o->net.port, owner,
-	    sizeof(owner), err, sizeof(err)) != 0)
+	if (host != NULL &&
+	    tlsa_gen_owner(
+	        host, o->net.port, owner, sizeof(owner), err, sizeof(err)) != 0)
 		return usage_error("--host: %s", err);
 	if (tlsa_gen_print(stdout, o->format, host ? owner : NULL,
-	    (uint32_t)o->ttl, items, n) != 0 || fflush(stdout) != 0) {
+	        (uint32_t)o->ttl, items, n) != 0 ||
+	    fflush(stdout) != 0) {
 		fprintf(stderr, "daneprobe tlsa: cannot write output\n");
 		return 1;
 	}
@@ -342,8 +385,8 @@ static int
 run_cert(const tlsa_opts *o)
 {
 	char err[300];
-	STACK_OF(X509) *sk = tlsa_gen_load_certs(o->keys.cert, err,
-	    sizeof(err));
+	STACK_OF(X509) *sk =
+	    tlsa_gen_load_certs(o->keys.cert, err, sizeof(err));
 	tlsa_gen_item it = { .source = "cert", .file = o->keys.cert };
 	int rc = 1;
 
@@ -382,8 +425,10 @@ static int
 run_server(const tlsa_opts *o)
 {
 	tlsa_gen_fetch_params p = { o->server, o->connect, o->net.port,
-	    o->net.timeout, o->net.helo, o->family, o->net.family == '4' ?
-	    AF_INET : o->net.family == '6' ? AF_INET6 : AF_UNSPEC };
+		o->net.timeout, o->net.helo, o->family,
+		o->net.family == '4'     ? AF_INET :
+		    o->net.family == '6' ? AF_INET6 :
+		                           AF_UNSPEC };
 	tlsa_gen_chain *chains = NULL;
 	tlsa_gen_item items[2];
 	char err[400];
@@ -400,8 +445,8 @@ run_server(const tlsa_opts *o)
 
 		it->source = "server";
 		it->file = o->server;
-		it->key_family = chains[i].key_family[0] ?
-		    chains[i].key_family : NULL;
+		it->key_family =
+		    chains[i].key_family[0] ? chains[i].key_family : NULL;
 		if (item_from_chain(o, chains[i].certs, o->server, it) != 0)
 			goto out;
 		if (seen(items, n, &it->rec))
@@ -425,8 +470,8 @@ normalize_server(tlsa_opts *o)
 
 	if (o->server == NULL)
 		return -1;
-	if (dns_name_parse(o->server, o->server_buf,
-	    sizeof(o->server_buf), err, sizeof(err)) != 0)
+	if (dns_name_parse(o->server, o->server_buf, sizeof(o->server_buf), err,
+	        sizeof(err)) != 0)
 		return usage_error("--server: %s", err);
 	o->server = o->server_buf;
 	return -1;
@@ -439,16 +484,18 @@ run(tlsa_opts *o, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:s:m:" CLI_NET_SHORT_OPTIONS
-	    "vh", tlsa_options, NULL)) != -1)
+	while (
+	    (c = getopt_long(argc, argv, ":u:s:m:" CLI_NET_SHORT_OPTIONS "vh",
+	         tlsa_options, NULL)) != -1)
 		if ((rc = parse_one(c, optarg, argv, o)) >= 0)
 			return rc;
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
 	if ((rc = check_sources(o)) >= 0 || (rc = normalize_server(o)) >= 0)
 		return rc;
-	log_set_level(o->verbose >= 2 ? LOG_LEVEL_DEBUG : o->verbose ?
-	    LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+	log_set_level(o->verbose >= 2 ? LOG_LEVEL_DEBUG :
+	        o->verbose            ? LOG_LEVEL_INFO :
+	                                LOG_LEVEL_WARN);
 	if (o->keys.cert)
 		return run_cert(o);
 	if (o->keys.key)

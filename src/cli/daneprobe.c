@@ -14,15 +14,15 @@ static void
 overview(FILE *out)
 {
 	fprintf(out,
-"Usage: daneprobe COMMAND [options] ...\n"
-"\n"
-"Commands:\n"
-"  check DOMAIN...   audit the inbound-mail DANE of domains (RFC 7672)\n"
-"  tlsa              print the TLSA record for a certificate, key or server\n"
-"  rollover plan|check|status  change keys without breaking DANE\n"
-"  version           print the version (also -V, --version)\n"
-"  help [COMMAND [SUBCOMMAND]]  all of this help, or one command's\n"
-"                    (also COMMAND --help, rollover SUBCOMMAND --help)\n");
+	    "Usage: daneprobe COMMAND [options] ...\n"
+	    "\n"
+	    "Commands:\n"
+	    "  check DOMAIN...   audit the inbound-mail DANE of domains (RFC 7672)\n"
+	    "  tlsa              print the TLSA record for a certificate, key or server\n"
+	    "  rollover plan|check|status  change keys without breaking DANE\n"
+	    "  version           print the version (also -V, --version)\n"
+	    "  help [COMMAND [SUBCOMMAND]]  all of this help, or one command's\n"
+	    "                    (also COMMAND --help, rollover SUBCOMMAND --help)\n");
 }
 
 static void
@@ -49,7 +49,8 @@ help(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 4 || (sub != NULL && strcmp(cmd, "rollover") != 0)) {
-		fprintf(stderr, "daneprobe help: too many arguments\n"
+		fprintf(stderr,
+		    "daneprobe help: too many arguments\n"
 		    "Usage: daneprobe help [COMMAND [SUBCOMMAND]]\n");
 		return EXIT_USAGE;
 	}
@@ -62,8 +63,10 @@ help(int argc, char **argv)
 	else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "help") == 0)
 		overview(stdout);
 	else {
-		fprintf(stderr, "daneprobe help: unknown command \"%s\" "
-		    "(check, tlsa, rollover)\n", cmd);
+		fprintf(stderr,
+		    "daneprobe help: unknown command \"%s\" "
+		    "(check, tlsa, rollover)\n",
+		    cmd);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -98,8 +101,10 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "daneprobe: unknown command \"%s\"\n"
+	fprintf(stderr,
+	    "daneprobe: unknown command \"%s\"\n"
 	    "Usage: daneprobe COMMAND [options] (check, tlsa, rollover, "
-	    "version; daneprobe help lists them)\n", cmd);
+	    "version; daneprobe help lists them)\n",
+	    cmd);
 	return EXIT_USAGE;
 }

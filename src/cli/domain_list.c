@@ -67,8 +67,8 @@ domain_list_add(domain_list *l, const char *name, char *err, size_t errlen)
 	if (strmap_get(l->index, norm) != NULL)
 		return 0;
 	if (l->n >= DOMAIN_LIST_MAX_NAMES) {
-		snprintf(err, errlen, "more than %d domains",
-		    DOMAIN_LIST_MAX_NAMES);
+		snprintf(
+		    err, errlen, "more than %d domains", DOMAIN_LIST_MAX_NAMES);
 		return -1;
 	}
 	if (l->n == l->cap && grow_names(l) != 0)
@@ -153,12 +153,12 @@ report_bad(FILE *diag, const char *label, size_t lineno, const char *why,
 	char label_esc[1024], why_esc[DOMAIN_LIST_MAX_ECHO + 4];
 
 	if (diag != NULL) {
-		text_escape(label, sizeof(label_esc) - 4, true,
-		    label_esc, sizeof(label_esc));
+		text_escape(label, sizeof(label_esc) - 4, true, label_esc,
+		    sizeof(label_esc));
 		/* A bad name is quoted escaped already (dns_name_parse):
 		 * its backslashes are escapes, not to be doubled. */
-		text_escape(why, DOMAIN_LIST_MAX_ECHO, false, why_esc,
-		    sizeof(why_esc));
+		text_escape(
+		    why, DOMAIN_LIST_MAX_ECHO, false, why_esc, sizeof(why_esc));
 		fprintf(diag, "daneprobe: %s:%zu: %s; line skipped\n",
 		    label_esc, lineno, why_esc);
 	}
@@ -180,8 +180,9 @@ domain_list_read(domain_list *l, FILE *in, const char *label, FILE *diag,
 	while (read_line(in, &lb)) {
 		lineno++;
 		if (lb.too_long || lb.has_nul) {
-			report_bad(diag, label, lineno, lb.too_long ?
-			    "line too long" : "NUL byte in line", n_bad);
+			report_bad(diag, label, lineno,
+			    lb.too_long ? "line too long" : "NUL byte in line",
+			    n_bad);
 			continue;
 		}
 		if ((word = line_word(lb.text, &reason)) == NULL) {
@@ -201,23 +202,23 @@ domain_list_read(domain_list *l, FILE *in, const char *label, FILE *diag,
 		}
 	}
 	if (ferror(in)) {
-		snprintf(err, errlen, "%s: read error: %s", label,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "%s: read error: %s", label, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
 int
-domain_list_load(domain_list *l, const char *path, FILE *diag,
-    size_t *n_bad, char *err, size_t errlen)
+domain_list_load(domain_list *l, const char *path, FILE *diag, size_t *n_bad,
+    char *err, size_t errlen)
 {
 	FILE *in;
 	int rc;
 
 	if (strcmp(path, "-") == 0)
-		return domain_list_read(l, stdin, "-", diag, n_bad, err,
-		    errlen);
+		return domain_list_read(
+		    l, stdin, "-", diag, n_bad, err, errlen);
 	if ((in = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;

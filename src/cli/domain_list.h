@@ -34,7 +34,7 @@
 #define DOMAIN_LIST_MAX_NAMES 100000
 
 typedef struct domain_list {
-	char **names;   /* owned, normalized */
+	char **names; /* owned, normalized */
 	size_t n;
 	size_t cap;
 	/* name -> index + 1 (as a pointer), so duplicate detection stays
@@ -50,8 +50,7 @@ void domain_list_free(domain_list *l); /* frees the names; NULL-safe */
  * added, 0 when it was a duplicate, -1 with a reason in err when the name
  * is invalid, the list is full, or memory ran out.
  */
-int domain_list_add(domain_list *l, const char *name, char *err,
-    size_t errlen);
+int domain_list_add(domain_list *l, const char *name, char *err, size_t errlen);
 
 /*
  * Reads names from `in` (not closed).  `label` names the source in
@@ -60,8 +59,8 @@ int domain_list_add(domain_list *l, const char *name, char *err,
  * Returns 0, or -1 with a reason in err on a read error or when memory ran
  * out; names read before the error stay in the list.
  */
-int domain_list_read(domain_list *l, FILE *in, const char *label,
-    FILE *diag, size_t *n_bad, char *err, size_t errlen);
+int domain_list_read(domain_list *l, FILE *in, const char *label, FILE *diag,
+    size_t *n_bad, char *err, size_t errlen);
 
 /* Position of a (normalized) name in the list, or l->n when absent.
  * O(1): lets results that finish out of order be put back in list order. */

@@ -50,7 +50,8 @@ dup_records(dns_answer *d, const dns_answer *s)
 			return -1;
 		for (i = 0; i < n; i++) {
 			d->mx[i].preference = s->mx[i].preference;
-			if ((d->mx[i].exchange = dup_str(s->mx[i].exchange)) == NULL &&
+			if ((d->mx[i].exchange = dup_str(s->mx[i].exchange)) ==
+			        NULL &&
 			    s->mx[i].exchange != NULL)
 				return -1;
 		}
@@ -86,7 +87,7 @@ dns_answer_dup(const dns_answer *a)
 	d->tlsa = NULL;
 	if ((a->qname != NULL && (d->qname = strdup(a->qname)) == NULL) ||
 	    (a->canonical_name != NULL &&
-	    (d->canonical_name = strdup(a->canonical_name)) == NULL) ||
+	        (d->canonical_name = strdup(a->canonical_name)) == NULL) ||
 	    dup_records(d, a) < 0) {
 		dns_answer_free(d);
 		return NULL;

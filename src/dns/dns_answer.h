@@ -40,13 +40,13 @@ enum {
 };
 
 typedef enum dns_status {
-	DNS_STATUS_OK = 0,   /* NOERROR with at least one record of qtype */
-	DNS_STATUS_NODATA,   /* NOERROR, name exists, no record of qtype */
-	DNS_STATUS_NXDOMAIN, /* name does not exist */
-	DNS_STATUS_SERVFAIL, /* server failure, refused, or other rcode */
-	DNS_STATUS_TIMEOUT,  /* no answer in time */
-	DNS_STATUS_ERROR,    /* local error (bad name, out of memory, ...) */
-	DNS_STATUS_CANCELLED,/* resolver torn down; callback must not use arg */
+	DNS_STATUS_OK = 0,    /* NOERROR with at least one record of qtype */
+	DNS_STATUS_NODATA,    /* NOERROR, name exists, no record of qtype */
+	DNS_STATUS_NXDOMAIN,  /* name does not exist */
+	DNS_STATUS_SERVFAIL,  /* server failure, refused, or other rcode */
+	DNS_STATUS_TIMEOUT,   /* no answer in time */
+	DNS_STATUS_ERROR,     /* local error (bad name, out of memory, ...) */
+	DNS_STATUS_CANCELLED, /* resolver torn down; callback must not use arg */
 } dns_status;
 
 typedef enum dns_security {
@@ -59,31 +59,33 @@ typedef enum dns_security {
 
 typedef struct dns_mx {
 	uint16_t preference;
-	char *exchange;  /* owned; presentation form without trailing dot, "" for the null MX "." */
+	char *
+	    exchange; /* owned; presentation form without trailing dot, "" for the null MX "." */
 } dns_mx;
 
 typedef struct dns_addr {
-	int family;      /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;
 	} u;
-	char text[46];   /* INET6_ADDRSTRLEN */
+	char text[46]; /* INET6_ADDRSTRLEN */
 } dns_addr;
 
 typedef struct dns_answer {
-	char *qname;          /* owned; as asked, no trailing dot, lowercase */
-	char *canonical_name; /* owned; after CNAME expansion (== qname if none) */
+	char *qname; /* owned; as asked, no trailing dot, lowercase */
+	char *
+	    canonical_name; /* owned; after CNAME expansion (== qname if none) */
 	uint16_t qtype;
 	dns_status status;
 	dns_security security;
-	uint32_t ttl;         /* TTL of the answer RRset (0 when none) */
-	size_t count;         /* number of entries in the array matching qtype */
-	dns_mx *mx;           /* qtype MX */
-	dns_addr *addrs;      /* qtype A or AAAA */
-	tlsa_record *tlsa;    /* qtype TLSA */
-	double elapsed_ms;    /* time the lookup took */
-	char reason[160];     /* human words when status is not OK */
+	uint32_t ttl;      /* TTL of the answer RRset (0 when none) */
+	size_t count;      /* number of entries in the array matching qtype */
+	dns_mx *mx;        /* qtype MX */
+	dns_addr *addrs;   /* qtype A or AAAA */
+	tlsa_record *tlsa; /* qtype TLSA */
+	double elapsed_ms; /* time the lookup took */
+	char reason[160];  /* human words when status is not OK */
 	/* Failed (TIMEOUT, ERROR, SERVFAIL) because no DNS server answered
 	 * anything, not even for the root: the prober's own outage, not the
 	 * name's fault (dns_resolver.h).  The reason then says what to check. */
@@ -95,10 +97,10 @@ void dns_answer_free(dns_answer *a); /* NULL-safe; frees everything owned */
 /* Deep copy for sharing one answer between several consumers; NULL on OOM. */
 dns_answer *dns_answer_dup(const dns_answer *a);
 
-const char *dns_status_name(dns_status s);     /* "ok", "nodata", "nxdomain", ... */
+const char *dns_status_name(dns_status s); /* "ok", "nodata", "nxdomain", ... */
 /* "secure", "insecure", "bogus", "indeterminate"; "unknown" outside
  * [0, DNS_SECURITY_COUNT). */
 const char *dns_security_name(dns_security s);
-const char *dns_type_name(uint16_t qtype);     /* "MX", "A", ... */
+const char *dns_type_name(uint16_t qtype); /* "MX", "A", ... */
 
 #endif

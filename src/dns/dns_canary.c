@@ -16,14 +16,13 @@
 #include "dns/dns_resolver_internal.h"
 #include "util/log.h"
 
-static void on_canary_deadline(struct ev_loop *loop, ev_timer *w,
-    int revents);
+static void on_canary_deadline(struct ev_loop *loop, ev_timer *w, int revents);
 
 void
 dns_canary_init(dns_resolver *r)
 {
-	ev_timer_init(&r->canary.deadline, on_canary_deadline,
-	    r->timeout_ms / 1e3, 0.);
+	ev_timer_init(
+	    &r->canary.deadline, on_canary_deadline, r->timeout_ms / 1e3, 0.);
 	r->canary.deadline.data = r;
 }
 
@@ -94,17 +93,23 @@ set_local_failure(const dns_resolver *r, dns_answer *a)
 
 	a->local_failure = true;
 	if (r->upstream[0] == '\0')
-		snprintf(a->reason, sizeof(a->reason), "no DNS server answered "
+		snprintf(a->reason, sizeof(a->reason),
+		    "no DNS server answered "
 		    "within %.1f s, not even a root server: check outbound "
-		    "port 53 (UDP and TCP), or use --resolver", s);
+		    "port 53 (UDP and TCP), or use --resolver",
+		    s);
 	else if (a->status == DNS_STATUS_TIMEOUT)
-		snprintf(a->reason, sizeof(a->reason), "no answer from "
+		snprintf(a->reason, sizeof(a->reason),
+		    "no answer from "
 		    "resolver %s within %.1f s, not even for the root: is it "
-		    "running, and open to this host over TCP?", r->upstream, s);
+		    "running, and open to this host over TCP?",
+		    r->upstream, s);
 	else
-		snprintf(a->reason, sizeof(a->reason), "no answer from "
+		snprintf(a->reason, sizeof(a->reason),
+		    "no answer from "
 		    "resolver %s (TCP connection failed): is it running, and "
-		    "open to this host over TCP?", r->upstream);
+		    "open to this host over TCP?",
+		    r->upstream);
 }
 
 /* Holds q's failure until the canary has spoken, unless the answer is
@@ -159,14 +164,14 @@ canary_done(dns_resolver *r, bool answered)
 		r->last_reply = c->ended;
 		r->heard = true;
 	}
-	log_debug("dns: canary \". NS\": %s", answered ? "answered" :
-	    "no answer");
+	log_debug(
+	    "dns: canary \". NS\": %s", answered ? "answered" : "no answer");
 	release_held(r);
 }
 
 static void
-on_canary(getdns_context *ctx, getdns_callback_type_t type,
-    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+on_canary(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp,
+    void *userarg, getdns_transaction_t tid)
 {
 	dns_resolver *r = userarg;
 	dns_answer *a;
@@ -211,8 +216,8 @@ canary_start(dns_resolver *r)
 	ev_timer_set(&c->deadline, r->timeout_ms / 1e3, 0.);
 	ev_now_update(r->loop);
 	ev_timer_start(r->loop, &c->deadline);
-	gr = getdns_general(r->ctx, ".", DNS_TYPE_NS, NULL, r, &c->tid,
-	    on_canary);
+	gr = getdns_general(
+	    r->ctx, ".", DNS_TYPE_NS, NULL, r, &c->tid, on_canary);
 	if (gr != GETDNS_RETURN_GOOD && c->state == CANARY_RUNNING)
 		canary_done(r, false);
 }

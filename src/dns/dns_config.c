@@ -59,8 +59,7 @@ parse_port(const char *s, unsigned *port)
 /* Splits "ADDR", "ADDR@PORT", "[V6]", "[V6]:PORT", "V6@PORT" and the
  * unambiguous "V4:PORT" into host and port text. */
 static int
-split_upstream(const char *spec, char *host, size_t hostlen,
-    const char **port)
+split_upstream(const char *spec, char *host, size_t hostlen, const char **port)
 {
 	const char *begin = spec, *end, *sep;
 
@@ -99,8 +98,10 @@ parse_upstream(const char *spec, upstream *u, char *err, size_t errlen)
 	memset(u, 0, sizeof(*u));
 	u->port = 53;
 	if (split_upstream(spec, host, sizeof(host), &port) < 0) {
-		dns_errf(err, errlen, "bad resolver \"%s\": expected ADDR, ADDR@PORT "
-		    "or [IPV6]:PORT", spec);
+		dns_errf(err, errlen,
+		    "bad resolver \"%s\": expected ADDR, ADDR@PORT "
+		    "or [IPV6]:PORT",
+		    spec);
 		return -1;
 	}
 	if (inet_pton(AF_INET, host, u->addr) == 1)
@@ -108,13 +109,15 @@ parse_upstream(const char *spec, upstream *u, char *err, size_t errlen)
 	else if (inet_pton(AF_INET6, host, u->addr) == 1)
 		u->family = AF_INET6;
 	else {
-		dns_errf(err, errlen, "bad resolver \"%s\": \"%s\" is not an IP "
-		    "address", spec, host);
+		dns_errf(err, errlen,
+		    "bad resolver \"%s\": \"%s\" is not an IP "
+		    "address",
+		    spec, host);
 		return -1;
 	}
 	if (port != NULL && parse_port(port, &u->port) < 0) {
-		dns_errf(err, errlen, "bad resolver \"%s\": bad port \"%s\"", spec,
-		    port);
+		dns_errf(err, errlen, "bad resolver \"%s\": bad port \"%s\"",
+		    spec, port);
 		return -1;
 	}
 	if (u->port == 53)
@@ -125,12 +128,10 @@ parse_upstream(const char *spec, upstream *u, char *err, size_t errlen)
 }
 
 static int
-set_upstream(getdns_context *ctx, const upstream *u, char *err,
-    size_t errlen)
+set_upstream(getdns_context *ctx, const upstream *u, char *err, size_t errlen)
 {
-	getdns_bindata data = {
-		u->family == AF_INET ? 4 : 16, (uint8_t *)u->addr
-	};
+	getdns_bindata data = { u->family == AF_INET ? 4 : 16,
+		(uint8_t *)u->addr };
 	getdns_dict *d = getdns_dict_create();
 	getdns_list *l = getdns_list_create();
 	getdns_return_t gr = GETDNS_RETURN_MEMORY_ERROR;
@@ -138,7 +139,7 @@ set_upstream(getdns_context *ctx, const upstream *u, char *err,
 	if (d == NULL || l == NULL)
 		;
 	else if ((gr = getdns_dict_util_set_string(d, "address_type",
-	    u->family == AF_INET ? "IPv4" : "IPv6")))
+	              u->family == AF_INET ? "IPv4" : "IPv6")))
 		;
 	else if ((gr = getdns_dict_set_bindata(d, "address_data", &data)))
 		;
@@ -164,8 +165,9 @@ count_anchor_rrs(const getdns_list *rrs)
 	size_t i, n = 0;
 
 	for (i = 0; getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD;
-	    i++)
-		if (getdns_dict_get_int(rr, "type", &type) == GETDNS_RETURN_GOOD &&
+	     i++)
+		if (getdns_dict_get_int(rr, "type", &type) ==
+		        GETDNS_RETURN_GOOD &&
 		    (type == DNS_TYPE_DNSKEY || type == DNS_TYPE_DS))
 			n++;
 	return n;
@@ -210,8 +212,8 @@ read_rr_file(const char *path, const char *what, bool fifo_ok,
 }
 
 static int
-set_trust_anchors(getdns_context *ctx, const char *path, char *err,
-    size_t errlen)
+set_trust_anchors(
+    getdns_context *ctx, const char *path, char *err, size_t errlen)
 {
 	getdns_list *rrs;
 	getdns_return_t gr;
@@ -219,12 +221,14 @@ set_trust_anchors(getdns_context *ctx, const char *path, char *err,
 	if (read_rr_file(path, "trust anchor", true, &rrs, err, errlen) < 0)
 		return -1;
 	if (count_anchor_rrs(rrs) == 0) {
-		dns_errf(err, errlen, "no DNSKEY or DS records in trust anchor "
-		    "file %s", path);
+		dns_errf(err, errlen,
+		    "no DNSKEY or DS records in trust anchor "
+		    "file %s",
+		    path);
 		gr = GETDNS_RETURN_GENERIC_ERROR;
 	} else if ((gr = getdns_context_set_dnssec_trust_anchors(ctx, rrs))) {
-		dns_errf(err, errlen, "cannot use trust anchors from %s: %s", path,
-		    getdns_get_errorstr_by_id(gr));
+		dns_errf(err, errlen, "cannot use trust anchors from %s: %s",
+		    path, getdns_get_errorstr_by_id(gr));
 	}
 	getdns_list_destroy(rrs);
 	return gr ? -1 : 0;
@@ -250,9 +254,9 @@ append_root_server(getdns_list *servers, const getdns_dict *rr)
 	if ((srv = getdns_dict_create()) == NULL)
 		return -1;
 	if (getdns_dict_util_set_string(srv, "address_type",
-	    type == DNS_TYPE_A ? "IPv4" : "IPv6") == GETDNS_RETURN_GOOD &&
+	        type == DNS_TYPE_A ? "IPv4" : "IPv6") == GETDNS_RETURN_GOOD &&
 	    getdns_dict_set_bindata(srv, "address_data", ip) ==
-	    GETDNS_RETURN_GOOD &&
+	        GETDNS_RETURN_GOOD &&
 	    getdns_list_get_length(servers, &n) == GETDNS_RETURN_GOOD &&
 	    getdns_list_set_dict(servers, n, srv) == GETDNS_RETURN_GOOD)
 		rc = 1;
@@ -263,8 +267,7 @@ append_root_server(getdns_list *servers, const getdns_dict *rr)
 /* Recursion starts at the servers of a root-hints file instead of the
  * real root: the lab's own signed root, or a private root. */
 static int
-set_root_hints(getdns_context *ctx, const char *path, char *err,
-    size_t errlen)
+set_root_hints(getdns_context *ctx, const char *path, char *err, size_t errlen)
 {
 	getdns_list *rrs, *servers;
 	getdns_dict *rr;
@@ -278,16 +281,17 @@ set_root_hints(getdns_context *ctx, const char *path, char *err,
 		dns_errf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; k >= 0 &&
-	    getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD; i++)
+	for (size_t i = 0;
+	     k >= 0 && getdns_list_get_dict(rrs, i, &rr) == GETDNS_RETURN_GOOD;
+	     i++)
 		if ((k = append_root_server(servers, rr)) > 0)
 			n += k;
 	if (k < 0)
-		dns_errf(err, errlen, "bad address record in root hints file %s",
-		    path);
+		dns_errf(err, errlen,
+		    "bad address record in root hints file %s", path);
 	else if (n == 0)
-		dns_errf(err, errlen, "no A or AAAA records in root hints file %s",
-		    path);
+		dns_errf(err, errlen,
+		    "no A or AAAA records in root hints file %s", path);
 	else if ((gr = getdns_context_set_dns_root_servers(ctx, servers)))
 		dns_errf(err, errlen, "cannot use root hints from %s: %s", path,
 		    getdns_get_errorstr_by_id(gr));
@@ -326,15 +330,17 @@ configure_mode(dns_resolver *r, const char *spec, bool full_validation,
 	upstream u;
 
 	if (spec == NULL) {
-		snprintf(r->from, sizeof(r->from), "during recursive resolution");
+		snprintf(
+		    r->from, sizeof(r->from), "during recursive resolution");
 		snprintf(r->silent, sizeof(r->silent),
 		    "no answer from the authoritative servers");
 		snprintf(r->failed, sizeof(r->failed),
 		    "getdns could not complete the lookup");
-		gr = getdns_context_set_resolution_type(r->ctx,
-		    GETDNS_RESOLUTION_RECURSING);
+		gr = getdns_context_set_resolution_type(
+		    r->ctx, GETDNS_RESOLUTION_RECURSING);
 		if (gr)
-			dns_errf(err, errlen, "cannot select recursive mode: %s",
+			dns_errf(err, errlen,
+			    "cannot select recursive mode: %s",
 			    getdns_get_errorstr_by_id(gr));
 		return gr ? -1 : 0;
 	}
@@ -342,14 +348,14 @@ configure_mode(dns_resolver *r, const char *spec, bool full_validation,
 		return -1;
 	snprintf(r->from, sizeof(r->from), "from %s", u.text);
 	snprintf(r->upstream, sizeof(r->upstream), "%s", u.text);
-	snprintf(r->silent, sizeof(r->silent), "no answer from resolver %s",
-	    u.text);
+	snprintf(
+	    r->silent, sizeof(r->silent), "no answer from resolver %s", u.text);
 	/* Over TCP only, an unreachable resolver is a failed connection,
 	 * which getdns reports as ERROR at once rather than as a timeout. */
 	snprintf(r->failed, sizeof(r->failed),
 	    "no answer from resolver %s (TCP connection failed)", u.text);
-	if ((gr = getdns_context_set_resolution_type(r->ctx,
-	    GETDNS_RESOLUTION_STUB))) {
+	if ((gr = getdns_context_set_resolution_type(
+	         r->ctx, GETDNS_RESOLUTION_STUB))) {
 		dns_errf(err, errlen, "cannot select stub mode: %s",
 		    getdns_get_errorstr_by_id(gr));
 		return -1;
@@ -390,7 +396,7 @@ make_do_bit_extensions(void)
 	bool ok = ext != NULL && opt != NULL &&
 	    getdns_dict_set_int(opt, "do_bit", 1) == GETDNS_RETURN_GOOD &&
 	    getdns_dict_set_dict(ext, "add_opt_parameters", opt) ==
-	    GETDNS_RETURN_GOOD;
+	        GETDNS_RETURN_GOOD;
 
 	getdns_dict_destroy(opt);
 	if (!ok) {
@@ -408,7 +414,7 @@ make_extensions(dns_resolver *r, char *err, size_t errlen)
 	 * with all statuses they come back marked BOGUS. */
 	if ((r->extensions = getdns_dict_create()) == NULL ||
 	    getdns_dict_set_int(r->extensions, "dnssec_return_all_statuses",
-	    GETDNS_EXTENSION_TRUE)) {
+	        GETDNS_EXTENSION_TRUE)) {
 		dns_errf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -436,42 +442,46 @@ zeroed_malloc(size_t n)
 }
 
 int
-dns_config_context(dns_resolver *r, const dns_resolver_config *cfg,
-    char *err, size_t errlen)
+dns_config_context(
+    dns_resolver *r, const dns_resolver_config *cfg, char *err, size_t errlen)
 {
 	const char *anchors = cfg->trust_anchor_file != NULL ?
-	    cfg->trust_anchor_file : DEFAULT_TRUST_ANCHOR;
+	    cfg->trust_anchor_file :
+	    DEFAULT_TRUST_ANCHOR;
 	getdns_return_t gr;
 
 	/* set_from_os = 0: neither /etc/resolv.conf nor /etc/hosts may steer
 	 * a DANE probe; the upstream (if any) comes from cfg alone. */
-	if ((gr = getdns_context_create_with_memory_functions(&r->ctx, 0,
-	    zeroed_malloc, realloc, free)))
+	if ((gr = getdns_context_create_with_memory_functions(
+	         &r->ctx, 0, zeroed_malloc, realloc, free)))
 		dns_errf(err, errlen, "cannot create getdns context: %s",
 		    getdns_get_errorstr_by_id(gr));
-	else if ((gr = getdns_context_set_eventloop(r->ctx,
-	    dns_evloop_base(r->evloop))))
+	else if ((gr = getdns_context_set_eventloop(
+	              r->ctx, dns_evloop_base(r->evloop))))
 		dns_errf(err, errlen, "cannot attach getdns to libev: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = getdns_context_set_timeout(r->ctx,
-	    (uint64_t)r->timeout_ms + DNS_GETDNS_TIMEOUT_SLACK_MS)))
+	              (uint64_t)r->timeout_ms + DNS_GETDNS_TIMEOUT_SLACK_MS)))
 		dns_errf(err, errlen, "cannot set DNS timeout: %s",
 		    getdns_get_errorstr_by_id(gr));
 	else if ((gr = disable_zero_config(r->ctx)))
-		dns_errf(err, errlen, "cannot disable trust anchor fetching: %s",
+		dns_errf(err, errlen,
+		    "cannot disable trust anchor fetching: %s",
 		    getdns_get_errorstr_by_id(gr));
 	if (gr)
 		return -1;
 	if (cfg->root_hints_file != NULL && cfg->resolver != NULL) {
-		dns_errf(err, errlen, "root hints are for recursive mode; "
+		dns_errf(err, errlen,
+		    "root hints are for recursive mode; "
 		    "with a resolver given they would not be used");
 		return -1;
 	}
 	if (set_trust_anchors(r->ctx, anchors, err, errlen) < 0 ||
 	    (cfg->root_hints_file != NULL &&
-	    set_root_hints(r->ctx, cfg->root_hints_file, err, errlen) < 0) ||
+	        set_root_hints(r->ctx, cfg->root_hints_file, err, errlen) <
+	            0) ||
 	    configure_mode(r, cfg->resolver,
-	    getenv("DANEPROBE_FULL_VALIDATION") != NULL, err, errlen) < 0 ||
+	        getenv("DANEPROBE_FULL_VALIDATION") != NULL, err, errlen) < 0 ||
 	    make_extensions(r, err, errlen) < 0)
 		return -1;
 	return 0;

@@ -69,7 +69,7 @@ dns_decode_anchor_zones(getdns_context *ctx)
 		return NULL;
 	}
 	for (i = 0; getdns_list_get_dict(tas, i, &rr) == GETDNS_RETURN_GOOD;
-	    i++) {
+	     i++) {
 		if (getdns_dict_get_bindata(rr, "name", &b) ||
 		    (z = dns_name_from_wire(b)) == NULL)
 			continue;
@@ -100,7 +100,8 @@ decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 	uint32_t status;
 
 	if (getdns_dict_get_int(resp, "status", &status)) {
-		dns_decode_error(a, "getdns returned a response without status");
+		dns_decode_error(
+		    a, "getdns returned a response without status");
 		return;
 	}
 	if (status == GETDNS_RESPSTATUS_ALL_TIMEOUT ||
@@ -111,8 +112,8 @@ decode_complete(const dns_resolver *r, dns_answer *a, const getdns_dict *resp)
 	}
 	/* Which records of the reply answer our question, and how secure
 	 * they are: dns_reply.h. */
-	dns_reply_decode(a, reply, r->from,
-	    (const char *const *)r->anchor_zones);
+	dns_reply_decode(
+	    a, reply, r->from, (const char *const *)r->anchor_zones);
 }
 
 void

@@ -26,15 +26,15 @@
 
 typedef struct watchers watchers;
 struct watchers {
-	watchers *prev, *next;   /* el->scheduled */
+	watchers *prev, *next; /* el->scheduled */
 	getdns_eventloop_event *gev;
-	ev_io io;                /* EV_READ and/or EV_WRITE */
+	ev_io io; /* EV_READ and/or EV_WRITE */
 	ev_timer timer;
-	bool *alive;             /* set while on_io() runs: stopping resets it */
+	bool *alive; /* set while on_io() runs: stopping resets it */
 };
 
 struct dns_evloop {
-	getdns_eventloop base;   /* first: getdns hands us this pointer */
+	getdns_eventloop base; /* first: getdns hands us this pointer */
 	struct ev_loop *loop;
 	watchers *scheduled;
 	unsigned n_scheduled;
@@ -143,12 +143,16 @@ el_run(getdns_eventloop *base)
 static void
 el_run_once(getdns_eventloop *base, int blocking)
 {
-	ev_run(((dns_evloop *)base)->loop, blocking ? EVRUN_ONCE :
-	    EVRUN_NOWAIT);
+	ev_run(
+	    ((dns_evloop *)base)->loop, blocking ? EVRUN_ONCE : EVRUN_NOWAIT);
 }
 
 static getdns_eventloop_vmt el_vmt = {
-	el_cleanup, el_schedule, el_clear, el_run, el_run_once,
+	el_cleanup,
+	el_schedule,
+	el_clear,
+	el_run,
+	el_run_once,
 };
 
 dns_evloop *

@@ -12,12 +12,12 @@
 
 typedef struct key_entry {
 	dns_key_state state;
-	time_t expires;      /* VALID and FAILED only */
-	getdns_list *keys;   /* VALID only; owned */
+	time_t expires;    /* VALID and FAILED only */
+	getdns_list *keys; /* VALID only; owned */
 } key_entry;
 
 struct dns_keycache {
-	strmap *zones;       /* zone name -> key_entry, owned through the map */
+	strmap *zones; /* zone name -> key_entry, owned through the map */
 };
 
 dns_keycache *
@@ -54,8 +54,8 @@ dns_keycache_free(dns_keycache *c)
 }
 
 dns_key_state
-dns_keycache_get(dns_keycache *c, const char *zone, time_t now,
-    const getdns_list **keys)
+dns_keycache_get(
+    dns_keycache *c, const char *zone, time_t now, const getdns_list **keys)
 {
 	key_entry *e = strmap_get(c->zones, zone);
 
@@ -120,8 +120,8 @@ dns_keycache_set_valid(dns_keycache *c, const char *zone, getdns_list *keys,
 int
 dns_keycache_set_failed(dns_keycache *c, const char *zone, time_t now)
 {
-	return set_state(c, zone, DNS_KEY_FAILED, NULL,
-	    now + DNS_KEYCACHE_FAILED_TTL);
+	return set_state(
+	    c, zone, DNS_KEY_FAILED, NULL, now + DNS_KEYCACHE_FAILED_TTL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -149,13 +149,15 @@ keys_signed_until(const dns_reply_shape *s, const char *zone, time_t now)
 		uint32_t inc, exp;
 		time_t ti, te;
 
-		if (ri->type != DNS_TYPE_RRSIG || ri->covered != DNS_TYPE_DNSKEY ||
-		    strcmp(ri->owner, zone) != 0 || strcmp(ri->signer, zone) != 0)
+		if (ri->type != DNS_TYPE_RRSIG ||
+		    ri->covered != DNS_TYPE_DNSKEY ||
+		    strcmp(ri->owner, zone) != 0 ||
+		    strcmp(ri->signer, zone) != 0)
 			continue;
-		if (getdns_dict_get_int(ri->rr, "/rdata/signature_inception",
-		    &inc) ||
-		    getdns_dict_get_int(ri->rr, "/rdata/signature_expiration",
-		    &exp))
+		if (getdns_dict_get_int(
+		        ri->rr, "/rdata/signature_inception", &inc) ||
+		    getdns_dict_get_int(
+		        ri->rr, "/rdata/signature_expiration", &exp))
 			return 0;
 		ti = sig_time(inc, now);
 		te = sig_time(exp, now);
@@ -186,7 +188,8 @@ zone_keys(const dns_reply_shape *s, const char *zone, uint32_t *ttl)
 			getdns_list_destroy(keys);
 			return NULL;
 		}
-		if (!getdns_dict_get_int(ri->rr, "ttl", &t) && (n == 1 || t < *ttl))
+		if (!getdns_dict_get_int(ri->rr, "ttl", &t) &&
+		    (n == 1 || t < *ttl))
 			*ttl = t;
 	}
 	if (n == 0) {
@@ -197,8 +200,8 @@ zone_keys(const dns_reply_shape *s, const char *zone, uint32_t *ttl)
 }
 
 int
-dns_keycache_take_keys(dns_keycache *c, const char *zone,
-    const getdns_dict *reply, time_t now)
+dns_keycache_take_keys(
+    dns_keycache *c, const char *zone, const getdns_dict *reply, time_t now)
 {
 	dns_reply_shape s;
 	getdns_list *keys = NULL;
@@ -208,7 +211,8 @@ dns_keycache_take_keys(dns_keycache *c, const char *zone,
 	dns_reply_examine(reply, zone, DNS_TYPE_DNSKEY, &s);
 	if (s.fault == DNS_REPLY_FINE && s.rcode == 0 && s.n_chain == 1 &&
 	    getdns_dict_get_int(reply, "dnssec_status", &st) ==
-	    GETDNS_RETURN_GOOD && st == GETDNS_DNSSEC_SECURE &&
+	        GETDNS_RETURN_GOOD &&
+	    st == GETDNS_DNSSEC_SECURE &&
 	    (until = keys_signed_until(&s, zone, now)) != 0)
 		keys = zone_keys(&s, zone, &ttl);
 	dns_reply_shape_clear(&s);
@@ -262,11 +266,10 @@ add_signer(signer_set *f, const char *zone)
  * signature over `name` is not the one that counts.  (Only validated keys
  * say that a name is a zone apex: any reply can name any signer.) */
 static bool
-zone_between(dns_keycache *c, const char *name, const char *zone,
-    time_t now)
+zone_between(dns_keycache *c, const char *name, const char *zone, time_t now)
 {
 	for (const char *n = name; n != NULL && strcmp(n, zone) != 0;
-	    n = dns_name_parent(n))
+	     n = dns_name_parent(n))
 		if (n != name &&
 		    dns_keycache_get(c, n, now, NULL) == DNS_KEY_VALID)
 			return true;
@@ -276,8 +279,8 @@ zone_between(dns_keycache *c, const char *name, const char *zone,
 /* Whether an RRSIG's signer may sign for its owner: it encloses it, and
  * no zone known to lie in between does. */
 static bool
-signer_holds(dns_keycache *c, const dns_rr_info *sig, const char *owner,
-    time_t now)
+signer_holds(
+    dns_keycache *c, const dns_rr_info *sig, const char *owner, time_t now)
 {
 	return dns_name_within(owner, sig->signer) &&
 	    !zone_between(c, owner, sig->signer, now);
@@ -322,8 +325,7 @@ encloses_chain(const dns_reply_shape *s, const char *zone)
  * names asked about (a wildcard or denial proof for some name of the
  * chain), each from the zone that holds its owner. */
 static bool
-authority_signed_in_place(dns_keycache *c, const dns_reply_shape *s,
-    time_t now)
+authority_signed_in_place(dns_keycache *c, const dns_reply_shape *s, time_t now)
 {
 	for (size_t i = 0; i < s->n_authority; i++) {
 		const dns_rr_info *sig = &s->authority[i];
@@ -386,7 +388,8 @@ anchors_for(const getdns_list *keys[], size_t n, bool *owned)
 	*owned = true;
 	for (i = 0; i < n; i++)
 		for (j = 0; getdns_list_get_dict(keys[i], j, &rr) ==
-		    GETDNS_RETURN_GOOD; j++)
+		     GETDNS_RETURN_GOOD;
+		     j++)
 			if (getdns_list_set_dict(all, len++, rr)) {
 				getdns_list_destroy(all);
 				return NULL;
@@ -395,8 +398,8 @@ anchors_for(const getdns_list *keys[], size_t n, bool *owned)
 }
 
 static dns_keycheck
-validate_with(const getdns_dict *reply, const getdns_list *keys[], size_t n,
-    time_t now)
+validate_with(
+    const getdns_dict *reply, const getdns_list *keys[], size_t n, time_t now)
 {
 	getdns_list *to_validate, *anchors;
 	getdns_return_t st = GETDNS_DNSSEC_INDETERMINATE;
@@ -411,22 +414,21 @@ validate_with(const getdns_dict *reply, const getdns_list *keys[], size_t n,
 		 * again for every answer.  The reply's question is the one
 		 * asked (checked by dns_reply_examine()), so the denial
 		 * proofs getdns checks are for the right name. */
-		st = getdns_validate_dnssec2(to_validate, anchors, anchors,
-		    now, 0);
+		st = getdns_validate_dnssec2(
+		    to_validate, anchors, anchors, now, 0);
 	if (owned)
 		getdns_list_destroy(anchors);
 	getdns_list_destroy(to_validate);
 	return st == GETDNS_DNSSEC_SECURE ? DNS_KEYCHECK_SECURE :
-	    DNS_KEYCHECK_FULL;
+	                                    DNS_KEYCHECK_FULL;
 }
 
 /* Sorts the signers by cache state: the keys of VALID ones into keys[],
  * MISSING ones moved into missing[] (may_wait) -- or the verdict when it
  * is already clear. */
 static dns_keycheck
-classify_signers(dns_keycache *c, signer_set *f, time_t now,
-    bool may_wait, const getdns_list *keys[], char *missing[],
-    size_t *n_missing)
+classify_signers(dns_keycache *c, signer_set *f, time_t now, bool may_wait,
+    const getdns_list *keys[], char *missing[], size_t *n_missing)
 {
 	dns_keycheck verdict = DNS_KEYCHECK_SECURE;
 	size_t i;
@@ -455,8 +457,7 @@ classify_signers(dns_keycache *c, signer_set *f, time_t now,
 
 /* Whether the reply is of a shape the cache may judge at all. */
 static bool
-checkable(dns_keycache *c, const getdns_dict *reply, time_t now,
-    signer_set *f)
+checkable(dns_keycache *c, const getdns_dict *reply, time_t now, signer_set *f)
 {
 	dns_reply_shape s;
 	char *qname = NULL;
@@ -468,7 +469,8 @@ checkable(dns_keycache *c, const getdns_dict *reply, time_t now,
 	dns_reply_examine(reply, qname, qtype, &s);
 	free(qname);
 	ok = s.fault == DNS_REPLY_FINE && (s.rcode == 0 || s.rcode == 3) &&
-	    answer_signed(c, &s, now) && authority_signed_in_place(c, &s, now) &&
+	    answer_signed(c, &s, now) &&
+	    authority_signed_in_place(c, &s, now) &&
 	    (s.n_data > 0 || denial_in_place(c, &s, now)) &&
 	    collect_signers(f, s.answer, s.n_answer) &&
 	    collect_signers(f, s.authority, s.n_authority) && f->n > 0;
@@ -489,8 +491,8 @@ dns_keycache_check(dns_keycache *c, const getdns_dict *reply, time_t now,
 	if (!checkable(c, reply, now, &f))
 		verdict = DNS_KEYCHECK_FULL;
 	else
-		verdict = classify_signers(c, &f, now, may_wait, keys,
-		    missing, n_missing);
+		verdict = classify_signers(
+		    c, &f, now, may_wait, keys, missing, n_missing);
 	if (verdict == DNS_KEYCHECK_SECURE)
 		verdict = validate_with(reply, keys, f.n, now);
 	if (verdict == DNS_KEYCHECK_FULL) {

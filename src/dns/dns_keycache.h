@@ -45,20 +45,20 @@ typedef enum dns_key_state {
 #define DNS_KEYCACHE_MAX_TTL 3600
 #define DNS_KEYCACHE_FAILED_TTL 60
 
-dns_keycache *dns_keycache_new(void);       /* NULL on allocation failure */
-void dns_keycache_free(dns_keycache *c);    /* NULL-safe */
+dns_keycache *dns_keycache_new(void);    /* NULL on allocation failure */
+void dns_keycache_free(dns_keycache *c); /* NULL-safe */
 
 /* State of `zone` (lowercase, no trailing dot, "" for the root) at `now`;
  * an expired entry reads as MISSING.  For VALID, *keys (if keys != NULL) is
  * the zone's DNSKEY RR dicts, borrowed. */
-dns_key_state dns_keycache_get(dns_keycache *c, const char *zone, time_t now,
-    const getdns_list **keys);
+dns_key_state dns_keycache_get(
+    dns_keycache *c, const char *zone, time_t now, const getdns_list **keys);
 
 /* Each returns 0, or -1 on allocation failure (then the zone stays as it
  * was, except that set_valid() has still taken and freed `keys`). */
 int dns_keycache_set_pending(dns_keycache *c, const char *zone);
-int dns_keycache_set_valid(dns_keycache *c, const char *zone,
-    getdns_list *keys, uint32_t ttl, time_t now);
+int dns_keycache_set_valid(dns_keycache *c, const char *zone, getdns_list *keys,
+    uint32_t ttl, time_t now);
 int dns_keycache_set_failed(dns_keycache *c, const char *zone, time_t now);
 
 /*
@@ -71,8 +71,8 @@ int dns_keycache_set_failed(dns_keycache *c, const char *zone, time_t now);
  * keys whose signature is not valid yet, or no longer, are not taken.
  * Returns 0 (VALID), or -1: then the zone is FAILED.
  */
-int dns_keycache_take_keys(dns_keycache *c, const char *zone,
-    const getdns_dict *reply, time_t now);
+int dns_keycache_take_keys(
+    dns_keycache *c, const char *zone, const getdns_dict *reply, time_t now);
 
 /* What dns_keycache_check() makes of one reply. */
 typedef enum dns_keycheck {

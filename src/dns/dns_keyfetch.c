@@ -17,13 +17,13 @@
 
 /* A DNSKEY lookup for the key cache; queued until the loop starts it. */
 struct key_fetch {
-	key_fetch *next;          /* r->fetch_queue */
+	key_fetch *next; /* r->fetch_queue */
 	dns_resolver *r;
-	char *zone;               /* owned */
-	ev_timer deadline;        /* running while getdns has it */
+	char *zone;        /* owned */
+	ev_timer deadline; /* running while getdns has it */
 	getdns_transaction_t tid;
-	bool starting;            /* inside getdns_general(): on_key() must not free */
-	bool done;                /* on_key() ran while starting */
+	bool starting; /* inside getdns_general(): on_key() must not free */
+	bool done;     /* on_key() ran while starting */
 };
 
 static void
@@ -49,8 +49,8 @@ key_fetch_queue(dns_resolver *r, char *zone)
 /* What the key cache makes of q's reply; true when q is no longer the
  * caller's business (waiting for keys, or asked again). */
 bool
-dns_keyfetch_check(dns_resolver *r, dns_query *q, getdns_dict *resp,
-    bool may_wait)
+dns_keyfetch_check(
+    dns_resolver *r, dns_query *q, getdns_dict *resp, bool may_wait)
 {
 	char *missing[DNS_KEYCHECK_MAX_SIGNERS];
 	getdns_dict *reply;
@@ -66,12 +66,12 @@ dns_keyfetch_check(dns_resolver *r, dns_query *q, getdns_dict *resp,
 		dns_query_retry_full(r, q);
 		return true;
 	}
-	switch (dns_keycache_check(r->keys, reply, time(NULL), may_wait,
-	    missing, &n)) {
+	switch (dns_keycache_check(
+	    r->keys, reply, time(NULL), may_wait, missing, &n)) {
 	case DNS_KEYCHECK_SECURE:
 		r->stats.cached_keys++;
-		getdns_dict_set_int(reply, "dnssec_status",
-		    GETDNS_DNSSEC_SECURE);
+		getdns_dict_set_int(
+		    reply, "dnssec_status", GETDNS_DNSSEC_SECURE);
 		return false;
 	case DNS_KEYCHECK_WAIT:
 		for (i = 0; i < n; i++)
@@ -107,8 +107,8 @@ wake_key_waiters(dns_resolver *r)
 }
 
 static void
-on_key(getdns_context *ctx, getdns_callback_type_t type,
-    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+on_key(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp,
+    void *userarg, getdns_transaction_t tid)
 {
 	key_fetch *kf = userarg;
 	dns_resolver *r = kf->r;
@@ -122,13 +122,13 @@ on_key(getdns_context *ctx, getdns_callback_type_t type,
 	if (!r->closing) {
 		if (type == GETDNS_CALLBACK_COMPLETE &&
 		    !getdns_dict_get_dict(resp, "/replies_tree/0", &reply))
-			valid = dns_keycache_take_keys(r->keys, kf->zone, reply,
-			    now) == 0;
+			valid = dns_keycache_take_keys(
+			            r->keys, kf->zone, reply, now) == 0;
 		else
 			dns_keycache_set_failed(r->keys, kf->zone, now);
 		log_debug("dns: keys of zone \"%s\": %s", kf->zone,
 		    valid ? "validated, cached" :
-		    "not validated, answers in full");
+		            "not validated, answers in full");
 		wake_key_waiters(r);
 	}
 	getdns_dict_destroy(resp);
@@ -162,8 +162,8 @@ dns_keyfetch_start(dns_resolver *r)
 	while (!r->closing && (kf = r->fetch_queue) != NULL) {
 		r->fetch_queue = kf->next;
 		r->stats.key_fetches++;
-		ev_timer_init(&kf->deadline, on_key_deadline,
-		    r->timeout_ms / 1e3, 0.);
+		ev_timer_init(
+		    &kf->deadline, on_key_deadline, r->timeout_ms / 1e3, 0.);
 		kf->deadline.data = kf;
 		ev_now_update(r->loop);
 		ev_timer_start(r->loop, &kf->deadline);

@@ -163,8 +163,8 @@ parse_ascii(const char *in, const char *shown, char *out, size_t outlen,
 
 	if (len == 0 || len > 253 || len >= outlen) {
 		snprintf(err, errlen, "invalid domain name \"%s\": %s",
-		    dns_name_shown(shown, esc, sizeof(esc)), len == 0 ?
-		    "empty" : "too long");
+		    dns_name_shown(shown, esc, sizeof(esc)),
+		    len == 0 ? "empty" : "too long");
 		return -1;
 	}
 	if (!labels_ok(in, len)) {
@@ -184,8 +184,8 @@ parse_ascii(const char *in, const char *shown, char *out, size_t outlen,
  * A-label.
  */
 int
-dns_name_parse(const char *in, char *out, size_t outlen, char *err,
-    size_t errlen)
+dns_name_parse(
+    const char *in, char *out, size_t outlen, char *err, size_t errlen)
 {
 	char *alabel = NULL, esc[104];
 	int rc;
@@ -194,10 +194,11 @@ dns_name_parse(const char *in, char *out, size_t outlen, char *err,
 		return parse_ascii(in, in, out, outlen, err, errlen);
 	rc = idn2_to_ascii_8z(in, &alabel, IDN2_NONTRANSITIONAL);
 	if (rc != IDN2_OK) {
-		snprintf(err, errlen, "invalid domain name \"%s\": %s "
+		snprintf(err, errlen,
+		    "invalid domain name \"%s\": %s "
 		    "(internationalized names must be UTF-8 and valid "
-		    "IDNA2008)", dns_name_shown(in, esc, sizeof(esc)),
-		    idn2_strerror(rc));
+		    "IDNA2008)",
+		    dns_name_shown(in, esc, sizeof(esc)), idn2_strerror(rc));
 		return -1;
 	}
 	rc = parse_ascii(alabel, in, out, outlen, err, errlen);

@@ -30,8 +30,8 @@ char *dns_name_from_wire(const getdns_bindata *wire);
  * input names; dns_name_normalize() applies the same case and dot rule
  * to names that come from the DNS.
  */
-int dns_name_parse(const char *in, char *out, size_t outlen, char *err,
-    size_t errlen);
+int dns_name_parse(
+    const char *in, char *out, size_t outlen, char *err, size_t errlen);
 
 /* A name for a diagnostic to quote (at most 100 characters; buf of
  * 104): as typed when it is plain text (an IDN such as "ü.xn--zz" stays

@@ -29,9 +29,8 @@ dns_reply_fault_name(dns_reply_fault f)
 	return names[f];
 }
 
-static void
-fault(dns_reply_shape *s, dns_reply_fault f, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void fault(dns_reply_shape *s, dns_reply_fault f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 fault(dns_reply_shape *s, dns_reply_fault f, const char *fmt, ...)
@@ -53,14 +52,22 @@ type_text(uint32_t type, char buf[16])
 	if (type <= 0xffff && strcmp(name, "unknown") != 0)
 		return name;
 	switch (type) {
-	case DNS_TYPE_NS: return "NS";
-	case DNS_TYPE_SOA: return "SOA";
-	case DNS_TYPE_DNAME: return "DNAME";
-	case DNS_TYPE_DS: return "DS";
-	case DNS_TYPE_RRSIG: return "RRSIG";
-	case DNS_TYPE_NSEC: return "NSEC";
-	case DNS_TYPE_DNSKEY: return "DNSKEY";
-	case DNS_TYPE_NSEC3: return "NSEC3";
+	case DNS_TYPE_NS:
+		return "NS";
+	case DNS_TYPE_SOA:
+		return "SOA";
+	case DNS_TYPE_DNAME:
+		return "DNAME";
+	case DNS_TYPE_DS:
+		return "DS";
+	case DNS_TYPE_RRSIG:
+		return "RRSIG";
+	case DNS_TYPE_NSEC:
+		return "NSEC";
+	case DNS_TYPE_DNSKEY:
+		return "DNSKEY";
+	case DNS_TYPE_NSEC3:
+		return "NSEC3";
 	default:
 		snprintf(buf, 16, "TYPE%u", (unsigned)type);
 		return buf;
@@ -143,8 +150,10 @@ read_section(dns_reply_shape *s, const getdns_dict *reply, const char *name,
 		*n_out = i + 1;
 		if (getdns_list_get_dict(rrs, i, &rr) ||
 		    rr_info_fill(&(*out)[i], rr) < 0) {
-			fault(s, DNS_REPLY_MALFORMED, "unreadable record in the "
-			    "%s section", name);
+			fault(s, DNS_REPLY_MALFORMED,
+			    "unreadable record in the "
+			    "%s section",
+			    name);
 			return;
 		}
 	}
@@ -174,8 +183,8 @@ dns_reply_question(const getdns_dict *reply, char **qname, uint16_t *qtype)
  * reply to another lookup (an insecure NODATA for "ns-dead.<zone> AAAA"
  * given to a TLSA lookup); either would read as "no records here". */
 static void
-check_question(dns_reply_shape *s, const getdns_dict *reply,
-    const char *qname, uint16_t qtype)
+check_question(dns_reply_shape *s, const getdns_dict *reply, const char *qname,
+    uint16_t qtype)
 {
 	uint32_t qr = 0, qclass = 0;
 	uint16_t t = 0;
@@ -188,8 +197,10 @@ check_question(dns_reply_shape *s, const getdns_dict *reply,
 		fault(s, DNS_REPLY_NOT_OURS, "a response without a question");
 	else if (t != qtype || qclass != DNS_CLASS_IN ||
 	    strcmp(name, qname) != 0)
-		fault(s, DNS_REPLY_NOT_OURS, "a response to \"%s\" %s%s, not "
-		    "the question asked", name, type_text(t, buf),
+		fault(s, DNS_REPLY_NOT_OURS,
+		    "a response to \"%s\" %s%s, not "
+		    "the question asked",
+		    name, type_text(t, buf),
 		    qclass != DNS_CLASS_IN ? " (not class IN)" : "");
 	free(name);
 }
@@ -256,8 +267,10 @@ follow_chain(dns_reply_shape *s, const char *qname)
 			return;
 		}
 		if (s->n_chain == DNS_REPLY_MAX_CHAIN + 1) {
-			fault(s, DNS_REPLY_MALFORMED, "more than %d CNAMEs in "
-			    "a row", DNS_REPLY_MAX_CHAIN);
+			fault(s, DNS_REPLY_MALFORMED,
+			    "more than %d CNAMEs in "
+			    "a row",
+			    DNS_REPLY_MAX_CHAIN);
 			return;
 		}
 		if ((s->chain[s->n_chain] = strdup(cn->target)) == NULL) {
@@ -283,7 +296,7 @@ is_used(const dns_reply_shape *s, const char *owner, uint32_t type)
 		if (strcmp(owner, s->chain[i]) != 0)
 			continue;
 		return i + 1 < s->n_chain ? type == DNS_TYPE_CNAME :
-		    type == s->qtype;
+		                            type == s->qtype;
 	}
 	return false;
 }
@@ -322,8 +335,8 @@ check_answer_section(dns_reply_shape *s)
 
 	for (size_t i = 0; i < s->n_answer; i++) {
 		const dns_rr_info *ri = &s->answer[i];
-		uint32_t type = ri->type == DNS_TYPE_RRSIG ? ri->covered :
-		    ri->type;
+		uint32_t type =
+		    ri->type == DNS_TYPE_RRSIG ? ri->covered : ri->type;
 
 		if (rr_class(ri) == DNS_CLASS_IN && allowed(s, ri->owner, type))
 			continue;
@@ -354,9 +367,10 @@ check_authority_section(dns_reply_shape *s)
 			encloses = dns_name_within(s->chain[j], ri->signer);
 		if (encloses && dns_name_within(ri->owner, ri->signer))
 			continue;
-		fault(s, DNS_REPLY_FOREIGN, "a proof signed by \"%s\" (RRSIG "
-		    "over %s at \"%s\")", ri->signer,
-		    type_text(ri->covered, buf), ri->owner);
+		fault(s, DNS_REPLY_FOREIGN,
+		    "a proof signed by \"%s\" (RRSIG "
+		    "over %s at \"%s\")",
+		    ri->signer, type_text(ri->covered, buf), ri->owner);
 		return;
 	}
 }
@@ -403,8 +417,8 @@ denial_signed(const dns_reply_shape *s)
 
 		if (ri->type == DNS_TYPE_RRSIG &&
 		    (ri->covered == DNS_TYPE_SOA ||
-		    ri->covered == DNS_TYPE_NSEC ||
-		    ri->covered == DNS_TYPE_NSEC3) &&
+		        ri->covered == DNS_TYPE_NSEC ||
+		        ri->covered == DNS_TYPE_NSEC3) &&
 		    dns_name_within(final, ri->signer) &&
 		    dns_name_within(ri->owner, ri->signer))
 			return true;
@@ -421,15 +435,14 @@ weigh_signatures(dns_reply_shape *s)
 	for (size_t i = 0; i + 1 < s->n_chain; i++)
 		if (!link_signed(s, s->chain[i]))
 			s->signed_chain = false;
-	if (s->n_data > 0 &&
-	    !has_sig(s->answer, s->n_answer, final, s->qtype))
+	if (s->n_data > 0 && !has_sig(s->answer, s->n_answer, final, s->qtype))
 		s->signed_chain = false;
 	s->signed_denial = denial_signed(s);
 }
 
 void
-dns_reply_examine(const getdns_dict *reply, const char *qname,
-    uint16_t qtype, dns_reply_shape *s)
+dns_reply_examine(const getdns_dict *reply, const char *qname, uint16_t qtype,
+    dns_reply_shape *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->qtype = qtype;
@@ -450,7 +463,8 @@ dns_reply_examine(const getdns_dict *reply, const char *qname,
 		    strcmp(s->answer[i].owner, dns_reply_final(s)) == 0)
 			s->n_data++;
 	if (s->rcode == 3 && s->n_data > 0)
-		fault(s, DNS_REPLY_MALFORMED, "NXDOMAIN with records of the "
+		fault(s, DNS_REPLY_MALFORMED,
+		    "NXDOMAIN with records of the "
 		    "asked type");
 	weigh_signatures(s);
 }
@@ -488,8 +502,8 @@ decode_addr(const getdns_dict *rdata, uint16_t qtype, dns_addr *a)
 	getdns_bindata *b;
 
 	a->family = qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
-	if (getdns_dict_get_bindata(rdata, qtype == DNS_TYPE_A ?
-	    "ipv4_address" : "ipv6_address", &b))
+	if (getdns_dict_get_bindata(rdata,
+	        qtype == DNS_TYPE_A ? "ipv4_address" : "ipv6_address", &b))
 		return -1;
 	if (b->size != (qtype == DNS_TYPE_A ? 4u : 16u))
 		return -1;
@@ -589,13 +603,21 @@ static const char *
 rcode_name(uint32_t rcode)
 {
 	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
+		"NOERROR",
+		"FORMERR",
+		"SERVFAIL",
+		"NXDOMAIN",
+		"NOTIMP",
+		"REFUSED",
+		"YXDOMAIN",
+		"YXRRSET",
+		"NXRRSET",
+		"NOTAUTH",
 		"NOTZONE",
 	};
 
 	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] :
-	    "unknown RCODE";
+	                                                  "unknown RCODE";
 }
 
 static dns_security
@@ -630,8 +652,8 @@ set_status(dns_answer *a, uint32_t rcode, const char *from)
 		a->status = DNS_STATUS_SERVFAIL;
 
 	if (a->status == DNS_STATUS_SERVFAIL)
-		snprintf(a->reason, sizeof(a->reason), "%s %s", rcode_name(rcode),
-		    from);
+		snprintf(a->reason, sizeof(a->reason), "%s %s",
+		    rcode_name(rcode), from);
 	else if (a->security == DNS_SECURITY_BOGUS)
 		snprintf(a->reason, sizeof(a->reason),
 		    "DNSSEC validation failed (bogus)");
@@ -663,9 +685,10 @@ set_unusable(dns_answer *a, const dns_reply_shape *s, const char *from)
 		 * resolver would not pass it on either. */
 		a->status = DNS_STATUS_SERVFAIL;
 		a->security = DNS_SECURITY_BOGUS;
-		snprintf(a->reason, sizeof(a->reason), "reply %s holds %s, "
-		    "which is no part of the answer (forged?)", from,
-		    s->detail);
+		snprintf(a->reason, sizeof(a->reason),
+		    "reply %s holds %s, "
+		    "which is no part of the answer (forged?)",
+		    from, s->detail);
 		break;
 	case DNS_REPLY_NOMEM:
 		a->status = DNS_STATUS_ERROR;
@@ -703,7 +726,8 @@ chain_anchored(const dns_reply_shape *s, const char *const *anchors)
 		size_t k;
 
 		for (k = 0; anchors[k] != NULL &&
-		    !dns_name_within(s->chain[i], anchors[k]); k++)
+		     !dns_name_within(s->chain[i], anchors[k]);
+		     k++)
 			;
 		if (anchors[k] == NULL)
 			return false;
@@ -727,7 +751,7 @@ dns_reply_decode(dns_answer *a, const getdns_dict *reply, const char *from,
 	if (a->security == DNS_SECURITY_SECURE &&
 	    (s.rcode == 0 || s.rcode == 3) &&
 	    !(s.signed_chain && (s.n_data > 0 || s.signed_denial) &&
-	    chain_anchored(&s, anchors)))
+	        chain_anchored(&s, anchors)))
 		/* getdns vouched for other RRsets (or none): what is used
 		 * here was never validated. */
 		a->security = DNS_SECURITY_INDETERMINATE;

@@ -71,23 +71,26 @@ typedef struct dns_rr_info {
 	const getdns_dict *rr; /* borrowed from the reply */
 	char *owner;           /* owned, dns_name form */
 	uint32_t type;
-	uint32_t covered;      /* RRSIG: type covered */
-	char *signer;          /* RRSIG: signer's name, owned */
-	char *target;          /* CNAME / DNAME: the target, owned */
+	uint32_t covered; /* RRSIG: type covered */
+	char *signer;     /* RRSIG: signer's name, owned */
+	char *target;     /* CNAME / DNAME: the target, owned */
 } dns_rr_info;
 
 typedef struct dns_reply_shape {
 	dns_reply_fault fault;
 	uint32_t rcode;
 	uint16_t qtype;
-	char *chain[DNS_REPLY_MAX_CHAIN + 1]; /* owned: [0] qname, last: final */
+	char
+	    *chain[DNS_REPLY_MAX_CHAIN + 1]; /* owned: [0] qname, last: final */
 	size_t n_chain;
-	dns_rr_info *answer, *authority;      /* owned */
+	dns_rr_info *answer, *authority; /* owned */
 	size_t n_answer, n_authority;
-	size_t n_data;       /* qtype RRs owned by the final name */
-	bool signed_chain;   /* every RRset used has an RRSIG by an enclosing zone */
-	bool signed_denial;  /* a signed SOA/NSEC/NSEC3 by a zone enclosing the final name */
-	char detail[160];    /* what was wrong, for the reason */
+	size_t n_data; /* qtype RRs owned by the final name */
+	bool
+	    signed_chain; /* every RRset used has an RRSIG by an enclosing zone */
+	bool
+	    signed_denial; /* a signed SOA/NSEC/NSEC3 by a zone enclosing the final name */
+	char detail[160]; /* what was wrong, for the reason */
 } dns_reply_shape;
 
 /* Examines `reply` as the answer to (qname, qtype): qname in dns_name
@@ -101,13 +104,12 @@ const char *dns_reply_final(const dns_reply_shape *s);
 
 /* The question of a reply: *qname malloc'd (caller frees).  0, or -1 when
  * the reply has no readable question. */
-int dns_reply_question(const getdns_dict *reply, char **qname,
-    uint16_t *qtype);
+int dns_reply_question(const getdns_dict *reply, char **qname, uint16_t *qtype);
 
 /* Whether `reply` is a response to (qname, qtype, IN); qname in dns_name
  * form. */
-bool dns_reply_is_to(const getdns_dict *reply, const char *qname,
-    uint16_t qtype);
+bool dns_reply_is_to(
+    const getdns_dict *reply, const char *qname, uint16_t qtype);
 
 /*
  * Fills `a` (qname and qtype set, as from the resolver) from `reply`:
@@ -117,8 +119,8 @@ bool dns_reply_is_to(const getdns_dict *reply, const char *qname,
  * checked); SECURE also needs every name of the chain below one of them.
  * Never fails: out of memory gives DNS_STATUS_ERROR.
  */
-void dns_reply_decode(dns_answer *a, const getdns_dict *reply,
-    const char *from, const char *const *anchors);
+void dns_reply_decode(dns_answer *a, const getdns_dict *reply, const char *from,
+    const char *const *anchors);
 
 const char *dns_reply_fault_name(dns_reply_fault f);
 

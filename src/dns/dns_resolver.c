@@ -37,8 +37,8 @@ dns_resolver_new(struct ev_loop *loop, const dns_resolver_config *cfg,
 	r->waiting_tail = &r->waiting;
 	r->held_tail = &r->held;
 	r->max_inflight = cfg->max_inflight != 0 ? cfg->max_inflight : 64;
-	r->timeout_ms = cfg->timeout_ms != 0 ? cfg->timeout_ms :
-	    DNS_DEFAULT_TIMEOUT_MS;
+	r->timeout_ms =
+	    cfg->timeout_ms != 0 ? cfg->timeout_ms : DNS_DEFAULT_TIMEOUT_MS;
 	ev_timer_init(&r->deliver, on_deliver, 0., 0.);
 	r->deliver.data = r;
 	dns_canary_init(r);
@@ -184,8 +184,8 @@ dns_query_retry_full(dns_resolver *r, dns_query *q)
 }
 
 static void
-on_getdns(getdns_context *ctx, getdns_callback_type_t type,
-    getdns_dict *resp, void *userarg, getdns_transaction_t tid)
+on_getdns(getdns_context *ctx, getdns_callback_type_t type, getdns_dict *resp,
+    void *userarg, getdns_transaction_t tid)
 {
 	dns_query *q = userarg;
 	dns_resolver *r = q->r;
@@ -237,7 +237,6 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 	query_expire(r, q);
 }
 
-
 static void
 on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -262,7 +261,8 @@ on_deliver(struct ev_loop *loop, ev_timer *w, int revents)
 	drain_waiting(r);
 	r->delivering = false;
 	if (r->closing)
-		free(r); /* dns_resolver_free() ran in a callback and left r to us */
+		free(
+		    r); /* dns_resolver_free() ran in a callback and left r to us */
 }
 
 /* Hands q to getdns.  Returns the getdns error, if it refused. */
@@ -320,10 +320,11 @@ drain_waiting(dns_resolver *r)
 			query_expire(r, q);
 			continue;
 		}
-		gr = query_start(r, q, q->name != NULL ? q->name :
-		    q->answer->qname);
+		gr = query_start(
+		    r, q, q->name != NULL ? q->name : q->answer->qname);
 		if (gr != GETDNS_RETURN_GOOD) {
-			dns_decode_error(q->answer, getdns_get_errorstr_by_id(gr));
+			dns_decode_error(
+			    q->answer, getdns_get_errorstr_by_id(gr));
 			query_deliver(r, q);
 		}
 		free(q->name);
@@ -332,8 +333,8 @@ drain_waiting(dns_resolver *r)
 }
 
 int
-dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
-    dns_callback cb, void *arg, char *err, size_t errlen)
+dns_lookup(dns_resolver *r, const char *name, uint16_t qtype, dns_callback cb,
+    void *arg, char *err, size_t errlen)
 {
 	getdns_return_t gr;
 	dns_query *q;
@@ -373,8 +374,8 @@ dns_lookup(dns_resolver *r, const char *name, uint16_t qtype,
 	r->pending--;
 	dns_answer_free(q->answer);
 	free(q);
-	dns_errf(err, errlen, "cannot look up %s %s: %s", name, dns_type_name(qtype),
-	    getdns_get_errorstr_by_id(gr));
+	dns_errf(err, errlen, "cannot look up %s %s: %s", name,
+	    dns_type_name(qtype), getdns_get_errorstr_by_id(gr));
 	return -1;
 }
 
@@ -417,9 +418,11 @@ dns_resolver_free(dns_resolver *r)
 	if (r == NULL || r->closing)
 		return;
 	if (r->stats.lookups > 0)
-		log_info("dns: %lu lookups: %lu secure against cached zone keys, "
+		log_info(
+		    "dns: %lu lookups: %lu secure against cached zone keys, "
 		    "%lu validated in full by getdns, %lu zone key sets "
-		    "validated", r->stats.lookups, r->stats.cached_keys,
+		    "validated",
+		    r->stats.lookups, r->stats.cached_keys,
 		    r->keys == NULL ? r->stats.lookups : r->stats.full,
 		    r->stats.key_fetches);
 	r->closing = true;

@@ -46,13 +46,15 @@ struct ev_loop;
 typedef struct dns_resolver dns_resolver;
 
 typedef struct dns_resolver_config {
-	const char *resolver;          /* NULL: full recursion; else "ADDR[@PORT]" (IPv6 as "::1" or "[::1]:53" or "::1@53") */
-	const char *trust_anchor_file; /* NULL: DEFAULT_TRUST_ANCHOR; DNSKEY or DS RRs in zone-file format */
+	const char *
+	    resolver; /* NULL: full recursion; else "ADDR[@PORT]" (IPv6 as "::1" or "[::1]:53" or "::1@53") */
+	const char *
+	    trust_anchor_file; /* NULL: DEFAULT_TRUST_ANCHOR; DNSKEY or DS RRs in zone-file format */
 	/* Recursive mode only: where recursion starts, as unbound's root-hints
 	 * file (zone-file format; the A/AAAA records are the servers).  NULL:
 	 * libunbound's built-in list of the real root servers. */
 	const char *root_hints_file;
-	unsigned timeout_ms;           /* per lookup; 0 = 5000 */
+	unsigned timeout_ms; /* per lookup; 0 = 5000 */
 	/* Lookups handed to getdns at once; more wait in a FIFO (0 = 64).
 	 * A batch of a thousand domains must not flood the resolver: unbound
 	 * drops queries beyond its num-queries-per-thread. */

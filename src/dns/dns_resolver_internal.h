@@ -45,39 +45,41 @@
  * a lookup out itself (see on_deadline()).
  */
 typedef enum query_phase {
-	QUERY_FAST,     /* asked with the DO bit, to check against r->keys */
-	QUERY_KEYWAIT,  /* answered; waiting for its signers' keys */
-	QUERY_FULL,     /* asked with getdns validating the whole chain */
+	QUERY_FAST,    /* asked with the DO bit, to check against r->keys */
+	QUERY_KEYWAIT, /* answered; waiting for its signers' keys */
+	QUERY_FULL,    /* asked with getdns validating the whole chain */
 } query_phase;
 
 typedef struct dns_query dns_query;
 struct dns_query {
-	dns_query *prev, *next;   /* r->inflight, doubly linked */
-	dns_query *ready_next;    /* r->ready, FIFO */
-	dns_query *wait_next;     /* r->waiting, FIFO */
-	char *name;               /* owned while waiting to start */
+	dns_query *prev, *next; /* r->inflight, doubly linked */
+	dns_query *ready_next;  /* r->ready, FIFO */
+	dns_query *wait_next;   /* r->waiting, FIFO */
+	char *name;             /* owned while waiting to start */
 	dns_resolver *r;
 	dns_callback cb;
 	void *arg;
-	dns_answer *answer;       /* allocated up front so OOM later still yields one */
+	dns_answer
+	    *answer; /* allocated up front so OOM later still yields one */
 	struct timespec started;
 	query_phase phase;
-	getdns_dict *held;        /* QUERY_KEYWAIT: the fast response, owned */
-	ev_timer deadline;        /* from the start until answered, all phases */
+	getdns_dict *held; /* QUERY_KEYWAIT: the fast response, owned */
+	ev_timer deadline; /* from the start until answered, all phases */
 	getdns_transaction_t tid; /* of the getdns request in flight, if any */
 	bool begun;               /* started is set, deadline running */
 	bool in_getdns;           /* a getdns request of ours is out (tid) */
-	bool expired;             /* our deadline cancelled it: CANCEL means timeout */
-	bool answered;            /* getdns has called back */
+	bool expired;  /* our deadline cancelled it: CANCEL means timeout */
+	bool answered; /* getdns has called back */
 };
 
 /* Where the validation work went; logged (-v) when the resolver is freed,
  * and keycache.test reads that line. */
 typedef struct resolver_stats {
-	unsigned long lookups;       /* dns_lookup() calls that started */
-	unsigned long cached_keys;   /* answered SECURE against cached zone keys */
-	unsigned long full;          /* asked again with full getdns validation */
-	unsigned long key_fetches;   /* DNSKEY RRsets validated for the cache */
+	unsigned long lookups; /* dns_lookup() calls that started */
+	unsigned long
+	    cached_keys;    /* answered SECURE against cached zone keys */
+	unsigned long full; /* asked again with full getdns validation */
+	unsigned long key_fetches; /* DNSKEY RRsets validated for the cache */
 } resolver_stats;
 
 typedef struct key_fetch key_fetch; /* dns_keyfetch.c */
@@ -90,52 +92,54 @@ typedef struct key_fetch key_fetch; /* dns_keyfetch.c */
  * failed lookup began.
  */
 typedef enum canary_state {
-	CANARY_IDLE,      /* not asked yet */
+	CANARY_IDLE, /* not asked yet */
 	CANARY_RUNNING,
-	CANARY_ANSWERED,  /* a reply came back: DNS works */
-	CANARY_SILENT,    /* no reply within the DNS timeout */
+	CANARY_ANSWERED, /* a reply came back: DNS works */
+	CANARY_SILENT,   /* no reply within the DNS timeout */
 } canary_state;
 
 typedef struct dns_canary {
 	canary_state state;
-	bool wanted;              /* on_deliver() asks it */
+	bool wanted; /* on_deliver() asks it */
 	ev_timer deadline;
 	getdns_transaction_t tid;
-	struct timespec ended;    /* when it last answered or fell silent */
+	struct timespec ended; /* when it last answered or fell silent */
 } dns_canary;
 
 struct dns_resolver {
 	struct ev_loop *loop;
 	getdns_context *ctx;
-	dns_evloop *evloop;            /* getdns's events; outlives ctx */
-	getdns_dict *extensions;       /* full validation by getdns */
-	getdns_dict *fast_extensions;  /* DO bit only: checked against keys */
-	dns_keycache *keys;            /* NULL: every lookup in full */
-	key_fetch *fetch_queue;        /* DNSKEY lookups not yet started */
+	dns_evloop *evloop;           /* getdns's events; outlives ctx */
+	getdns_dict *extensions;      /* full validation by getdns */
+	getdns_dict *fast_extensions; /* DO bit only: checked against keys */
+	dns_keycache *keys;           /* NULL: every lookup in full */
+	key_fetch *fetch_queue;       /* DNSKEY lookups not yet started */
 	resolver_stats stats;
 	ev_timer deliver;
 	dns_query *inflight;
 	dns_query *ready, **ready_tail;
-	dns_query *waiting, **waiting_tail;  /* not yet handed to getdns */
+	dns_query *waiting, **waiting_tail; /* not yet handed to getdns */
 	unsigned n_inflight, max_inflight;
 	unsigned pending;
 	unsigned timeout_ms;
-	char from[96];      /* "from 127.53.0.1" / "during recursive resolution" */
-	char silent[96];    /* "no answer from resolver 127.53.0.1" / ... */
-	char failed[128];   /* why getdns calls back with ERROR (no reply at all) */
+	char from[96];   /* "from 127.53.0.1" / "during recursive resolution" */
+	char silent[96]; /* "no answer from resolver 127.53.0.1" / ... */
+	char failed
+	    [128]; /* why getdns calls back with ERROR (no reply at all) */
 	char upstream[INET6_ADDRSTRLEN + 8]; /* stub mode: "127.53.0.1"; "" */
-	struct timespec last_reply;  /* of the last reply from any server */
-	bool heard;                  /* last_reply is set */
+	struct timespec last_reply; /* of the last reply from any server */
+	bool heard;                 /* last_reply is set */
 	dns_canary canary;
 	dns_query *held, **held_tail; /* failures waiting for the canary */
-	char **anchor_zones; /* NULL-terminated, owned; loaded at first decode */
-	bool delivering;    /* inside on_deliver(): free must not free r */
-	bool closing;       /* dns_resolver_free() has begun */
+	char *
+	    *anchor_zones; /* NULL-terminated, owned; loaded at first decode */
+	bool delivering;   /* inside on_deliver(): free must not free r */
+	bool closing;      /* dns_resolver_free() has begun */
 };
 
 /* Formats a reason into err, if there is room for one. */
 void dns_errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* dns_resolver.c: the lookup queue. */
 /* Has on_deliver() run soon: it delivers answers and starts queued work. */
@@ -155,8 +159,8 @@ bool dns_resolver_cancel(dns_resolver *r, getdns_transaction_t tid);
 
 /* dns_config.c: creates and sets up r->ctx, r->keys, the extensions and
  * the texts of failure reasons; on failure the caller frees what is set. */
-int dns_config_context(dns_resolver *r, const dns_resolver_config *cfg,
-    char *err, size_t errlen);
+int dns_config_context(
+    dns_resolver *r, const dns_resolver_config *cfg, char *err, size_t errlen);
 
 /* dns_decode.c */
 /* A fresh answer to (name, qtype), ERROR until decoded; NULL: no memory. */
@@ -186,8 +190,8 @@ bool dns_canary_hold(dns_resolver *r, dns_query *q);
 /* True when q, whose fast reply resp is, is no longer the caller's
  * business: it waits for its signers' keys (and owns resp) or is asked
  * again (resp freed).  False: resp is still the caller's, to decode. */
-bool dns_keyfetch_check(dns_resolver *r, dns_query *q, getdns_dict *resp,
-    bool may_wait);
+bool dns_keyfetch_check(
+    dns_resolver *r, dns_query *q, getdns_dict *resp, bool may_wait);
 /* Starts the queued DNSKEY lookups; from on_deliver() only. */
 void dns_keyfetch_start(dns_resolver *r);
 /* Frees the DNSKEY lookups never started. */

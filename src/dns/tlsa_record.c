@@ -18,12 +18,15 @@
 
 static const char *const usability_names[] = {
 	[TLSA_USABLE] = "usable",
-	[TLSA_UNUSABLE_PKIX_USAGE] = "PKIX usage not used with SMTP (RFC 7672 3.1.3)",
+	[TLSA_UNUSABLE_PKIX_USAGE] =
+	    "PKIX usage not used with SMTP (RFC 7672 3.1.3)",
 	[TLSA_UNUSABLE_USAGE] = "unknown certificate usage",
 	[TLSA_UNUSABLE_SELECTOR] = "unknown selector",
 	[TLSA_UNUSABLE_MTYPE] = "unknown matching type",
-	[TLSA_UNUSABLE_DIGEST_LENGTH] = "digest length does not match the matching type",
-	[TLSA_UNUSABLE_FULL_DATA] = "full data is not a DER certificate or public key",
+	[TLSA_UNUSABLE_DIGEST_LENGTH] =
+	    "digest length does not match the matching type",
+	[TLSA_UNUSABLE_FULL_DATA] =
+	    "full data is not a DER certificate or public key",
 };
 
 const char *
@@ -41,7 +44,10 @@ tlsa_usage_name(uint8_t usage)
 	 * value never changes, so returned pointers stay valid forever. */
 	static char unknown[256][10];
 	static const char *const names[] = {
-		"PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE",
+		"PKIX-TA",
+		"PKIX-EE",
+		"DANE-TA",
+		"DANE-EE",
 	};
 
 	if (usage < 4)
@@ -113,7 +119,8 @@ tlsa_record_usability(const tlsa_record *rec)
 {
 	/* RFC 7672 3.1.3: SMTP clients treat PKIX-TA/PKIX-EE as unusable,
 	 * there being no agreed set of public CAs for MX hosts. */
-	if (rec->usage == TLSA_USAGE_PKIX_TA || rec->usage == TLSA_USAGE_PKIX_EE)
+	if (rec->usage == TLSA_USAGE_PKIX_TA ||
+	    rec->usage == TLSA_USAGE_PKIX_EE)
 		return TLSA_UNUSABLE_PKIX_USAGE;
 	if (rec->usage > TLSA_USAGE_DANE_EE)
 		return TLSA_UNUSABLE_USAGE;
@@ -121,11 +128,14 @@ tlsa_record_usability(const tlsa_record *rec)
 		return TLSA_UNUSABLE_SELECTOR;
 	switch (rec->mtype) {
 	case TLSA_MTYPE_SHA256:
-		return rec->len == 32 ? TLSA_USABLE : TLSA_UNUSABLE_DIGEST_LENGTH;
+		return rec->len == 32 ? TLSA_USABLE :
+		                        TLSA_UNUSABLE_DIGEST_LENGTH;
 	case TLSA_MTYPE_SHA512:
-		return rec->len == 64 ? TLSA_USABLE : TLSA_UNUSABLE_DIGEST_LENGTH;
+		return rec->len == 64 ? TLSA_USABLE :
+		                        TLSA_UNUSABLE_DIGEST_LENGTH;
 	case TLSA_MTYPE_FULL:
-		return full_data_parses(rec) ? TLSA_USABLE : TLSA_UNUSABLE_FULL_DATA;
+		return full_data_parses(rec) ? TLSA_USABLE :
+		                               TLSA_UNUSABLE_FULL_DATA;
 	default:
 		return TLSA_UNUSABLE_MTYPE;
 	}
@@ -218,8 +228,7 @@ hex_value(int c)
 /* Hex digits with optional interior whitespace (zone files split long
  * records) into a fresh buffer. */
 static int
-parse_hex(const char *p, uint8_t **data, size_t *len, char *err,
-    size_t errlen)
+parse_hex(const char *p, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
 	size_t ndigits = 0, i = 0;
 	const char *q;
@@ -230,7 +239,8 @@ parse_hex(const char *p, uint8_t **data, size_t *len, char *err,
 		if (isspace((unsigned char)*q))
 			continue;
 		if (hex_value((unsigned char)*q) < 0) {
-			set_err(err, errlen, "non-hex character in association data");
+			set_err(err, errlen,
+			    "non-hex character in association data");
 			return -1;
 		}
 		ndigits++;
@@ -240,7 +250,8 @@ parse_hex(const char *p, uint8_t **data, size_t *len, char *err,
 		return -1;
 	}
 	if (ndigits % 2 != 0) {
-		set_err(err, errlen, "odd number of hex digits in association data");
+		set_err(err, errlen,
+		    "odd number of hex digits in association data");
 		return -1;
 	}
 	if (ndigits / 2 > TLSA_MAX_DATA) {
@@ -269,8 +280,7 @@ parse_hex(const char *p, uint8_t **data, size_t *len, char *err,
 }
 
 int
-tlsa_record_parse(const char *text, tlsa_record *rec, char *err,
-    size_t errlen)
+tlsa_record_parse(const char *text, tlsa_record *rec, char *err, size_t errlen)
 {
 	const char *p = text;
 	uint8_t f[3];
@@ -284,7 +294,9 @@ tlsa_record_parse(const char *text, tlsa_record *rec, char *err,
 	for (i = 0; i < 3; i++) {
 		if (parse_octet(&p, &f[i]) < 0) {
 			static const char *const what[] = {
-				"usage", "selector", "matching type",
+				"usage",
+				"selector",
+				"matching type",
 			};
 			char msg[80];
 

@@ -33,12 +33,12 @@ typedef struct tlsa_record {
 /* Why a record cannot be used for SMTP; TLSA_USABLE when it can. */
 typedef enum tlsa_usability {
 	TLSA_USABLE = 0,
-	TLSA_UNUSABLE_PKIX_USAGE,   /* usage 0 or 1: RFC 7672 section 3.1.3 */
-	TLSA_UNUSABLE_USAGE,        /* usage > 3 */
-	TLSA_UNUSABLE_SELECTOR,     /* selector > 1 */
-	TLSA_UNUSABLE_MTYPE,        /* matching type > 2 */
-	TLSA_UNUSABLE_DIGEST_LENGTH,/* sha256 not 32 bytes, sha512 not 64 */
-	TLSA_UNUSABLE_FULL_DATA,    /* mtype 0 data that is not a DER cert/SPKI */
+	TLSA_UNUSABLE_PKIX_USAGE,    /* usage 0 or 1: RFC 7672 section 3.1.3 */
+	TLSA_UNUSABLE_USAGE,         /* usage > 3 */
+	TLSA_UNUSABLE_SELECTOR,      /* selector > 1 */
+	TLSA_UNUSABLE_MTYPE,         /* matching type > 2 */
+	TLSA_UNUSABLE_DIGEST_LENGTH, /* sha256 not 32 bytes, sha512 not 64 */
+	TLSA_UNUSABLE_FULL_DATA, /* mtype 0 data that is not a DER cert/SPKI */
 } tlsa_usability;
 
 /* Pure: decides usability from the record's fields and data alone. */
@@ -60,8 +60,8 @@ char *tlsa_record_format(const tlsa_record *rec, char *buf, size_t buflen);
 
 /* Parses presentation form "U S M HEX" (hex may contain spaces, as in zone
  * files).  Returns 0 and fills rec (caller clears), or -1 with a reason. */
-int tlsa_record_parse(const char *text, tlsa_record *rec, char *err,
-    size_t errlen);
+int tlsa_record_parse(
+    const char *text, tlsa_record *rec, char *err, size_t errlen);
 
 /* Same usage/selector/mtype/data. */
 bool tlsa_record_equal(const tlsa_record *a, const tlsa_record *b);

@@ -44,11 +44,12 @@ dane_mx_status_name(dane_mx_status s)
 bool
 dane_policy_mx_voids_dane(dane_mx_status mx, dane_level host_level)
 {
-	bool insecure = mx == DANE_MX_INSECURE ||
-	    mx == DANE_MX_IMPLICIT_INSECURE;
+	bool insecure =
+	    mx == DANE_MX_INSECURE || mx == DANE_MX_IMPLICIT_INSECURE;
 
-	return insecure && (host_level == DANE_LEVEL_REQUIRED ||
-	    host_level == DANE_LEVEL_ENCRYPT_ONLY);
+	return insecure &&
+	    (host_level == DANE_LEVEL_REQUIRED ||
+	        host_level == DANE_LEVEL_ENCRYPT_ONLY);
 }
 
 bool
@@ -73,8 +74,8 @@ is_denial(const dns_answer *a)
 	    a->status == DNS_STATUS_NXDOMAIN;
 }
 
-static void plan_stop(dane_tlsa_plan *out, dane_level level,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void plan_stop(dane_tlsa_plan *out, dane_level level, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 plan_stop(dane_tlsa_plan *out, dane_level level, const char *fmt, ...)
@@ -91,8 +92,8 @@ plan_stop(dane_tlsa_plan *out, dane_level level, const char *fmt, ...)
  * family produced addresses.
  */
 void
-dane_policy_tlsa_plan(dane_mx_status mx, const char *host,
-    const dns_answer *a, const dns_answer *aaaa, dane_tlsa_plan *out)
+dane_policy_tlsa_plan(dane_mx_status mx, const char *host, const dns_answer *a,
+    const dns_answer *aaaa, dane_tlsa_plan *out)
 {
 	const dns_answer *fam[2] = { a, aaaa };
 	const dns_answer *with_data = NULL, *failed = NULL;
@@ -117,11 +118,14 @@ dane_policy_tlsa_plan(dane_mx_status mx, const char *host,
 	if (with_data == NULL) {
 		if (failed != NULL)
 			plan_stop(out, DANE_LEVEL_FAIL,
-			    "%s lookup for %s failed: %s", dns_type_name(
-			    failed->qtype), host, failed->security ==
-			    DNS_SECURITY_BOGUS ? "bogus (DNSSEC validation "
-			    "failed)" : failed->reason[0] ? failed->reason :
-			    dns_status_name(failed->status));
+			    "%s lookup for %s failed: %s",
+			    dns_type_name(failed->qtype), host,
+			    failed->security == DNS_SECURITY_BOGUS ?
+			        "bogus (DNSSEC validation "
+			        "failed)" :
+			        failed->reason[0] ?
+			        failed->reason :
+			        dns_status_name(failed->status));
 		else
 			plan_stop(out, DANE_LEVEL_FAIL,
 			    "%s has no A or AAAA records", host);
@@ -135,8 +139,10 @@ dane_policy_tlsa_plan(dane_mx_status mx, const char *host,
 	 */
 	(void)mx;
 	if (!all_secure) {
-		plan_stop(out, DANE_LEVEL_NONE, "address records of %s are not "
-		    "DNSSEC-signed, so no TLSA lookup (RFC 7672 2.2.2)", host);
+		plan_stop(out, DANE_LEVEL_NONE,
+		    "address records of %s are not "
+		    "DNSSEC-signed, so no TLSA lookup (RFC 7672 2.2.2)",
+		    host);
 		return;
 	}
 	/* A CNAME'd host: the expanded name first, then the original. */
@@ -184,15 +190,15 @@ decide_found(const dane_tlsa_plan *plan, size_t i, const dns_answer *t,
     dane_host_policy *out)
 {
 	out->tlsa_answer_index = (int)i;
-	snprintf(out->base_domain, sizeof(out->base_domain), "%s",
-	    plan->names[i]);
+	snprintf(
+	    out->base_domain, sizeof(out->base_domain), "%s", plan->names[i]);
 	count_usable(t, out);
 	if (out->n_usable > 0) {
 		out->level = DANE_LEVEL_REQUIRED;
 		snprintf(out->reason, sizeof(out->reason),
 		    "secure TLSA RRset at %s with %zu usable record(s): "
-		    "DANE authentication required", owner(t, plan->names[i]),
-		    out->n_usable);
+		    "DANE authentication required",
+		    owner(t, plan->names[i]), out->n_usable);
 	} else {
 		out->level = DANE_LEVEL_ENCRYPT_ONLY;
 		snprintf(out->reason, sizeof(out->reason),
@@ -216,14 +222,14 @@ decide_failed(const dane_tlsa_plan *plan, size_t i, const dns_answer *t,
 	else
 		snprintf(out->reason, sizeof(out->reason),
 		    "TLSA lookup for %s failed (%s%s%s): a DANE client "
-		    "will defer mail (RFC 7672 2.1.1)", owner(t, plan->names[i]),
-		    dns_status_name(t->status), t->reason[0] ? ": " : "",
-		    t->reason);
+		    "will defer mail (RFC 7672 2.1.1)",
+		    owner(t, plan->names[i]), dns_status_name(t->status),
+		    t->reason[0] ? ": " : "", t->reason);
 }
 
 void
-dane_policy_decide(const dane_tlsa_plan *plan,
-    const dns_answer *const tlsa[2], dane_host_policy *out)
+dane_policy_decide(const dane_tlsa_plan *plan, const dns_answer *const tlsa[2],
+    dane_host_policy *out)
 {
 	const char *why = "no TLSA records (secure denial of existence)";
 

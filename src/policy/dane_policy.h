@@ -38,9 +38,9 @@ const char *dane_level_name(dane_level l);
 
 /* How the next-hop's MX RRset looked. */
 typedef enum dane_mx_status {
-	DANE_MX_SECURE = 0,   /* secure MX RRset */
-	DANE_MX_INSECURE,     /* insecure MX RRset */
-	DANE_MX_IMPLICIT_SECURE,   /* no MX (secure denial): host = domain (RFC 5321 5.1) */
+	DANE_MX_SECURE = 0, /* secure MX RRset */
+	DANE_MX_INSECURE,   /* insecure MX RRset */
+	DANE_MX_IMPLICIT_SECURE, /* no MX (secure denial): host = domain (RFC 5321 5.1) */
 	DANE_MX_IMPLICIT_INSECURE, /* no MX, insecure denial */
 } dane_mx_status;
 
@@ -77,9 +77,9 @@ typedef struct dane_tlsa_plan {
 	/* Names to try in order: [0] the CNAME-expanded host name (only when
 	 * it differs from the original), then the original MX host name.
 	 * n == 0: no TLSA lookup (DANE cannot apply or the host fails). */
-	const char *names[2];     /* borrowed from the inputs */
+	const char *names[2]; /* borrowed from the inputs */
 	size_t n;
-	dane_level early_level;   /* meaningful when n == 0: NONE or FAIL */
+	dane_level early_level; /* meaningful when n == 0: NONE or FAIL */
 	char reason[200];
 } dane_tlsa_plan;
 
@@ -100,7 +100,7 @@ typedef struct dane_host_policy {
 	char base_domain[256];
 	/* Index into the TLSA answer that decided (0 = plan.names[0]); -1 none. */
 	int tlsa_answer_index;
-	size_t n_usable;   /* records usable for SMTP in that RRset */
+	size_t n_usable; /* records usable for SMTP in that RRset */
 	size_t n_unusable;
 	char reason[240];
 } dane_host_policy;

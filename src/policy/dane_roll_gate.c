@@ -12,10 +12,16 @@
 #include "util/hex.h"
 
 static const char *const result_names[DANE_ROLL_RESULT_COUNT] = {
-	"pass", "fail", "unknown", "unknown",
+	"pass",
+	"fail",
+	"unknown",
+	"unknown",
 };
 static const char *const result_words[DANE_ROLL_RESULT_COUNT] = {
-	"OK", "FAIL", "UNKNOWN", "UNKNOWN",
+	"OK",
+	"FAIL",
+	"UNKNOWN",
+	"UNKNOWN",
 };
 
 const char *
@@ -48,7 +54,7 @@ lookup_failed(const dns_answer *a)
 {
 	return a->security == DNS_SECURITY_BOGUS ||
 	    (a->status != DNS_STATUS_OK && a->status != DNS_STATUS_NODATA &&
-	    a->status != DNS_STATUS_NXDOMAIN);
+	        a->status != DNS_STATUS_NXDOMAIN);
 }
 
 /* What one TLSA answer allows; the reason otherwise. */
@@ -65,9 +71,11 @@ tlsa_answer_result(const dns_answer *a, char *why, size_t len)
 		break;
 	case DNS_STATUS_NODATA:
 	case DNS_STATUS_NXDOMAIN:
-		snprintf(why, len, "no TLSA records at %s (%s, %s): DANE does "
-		    "not apply, so no record vouches for any key", a->qname,
-		    dns_status_name(a->status), dns_security_name(a->security));
+		snprintf(why, len,
+		    "no TLSA records at %s (%s, %s): DANE does "
+		    "not apply, so no record vouches for any key",
+		    a->qname, dns_status_name(a->status),
+		    dns_security_name(a->security));
 		return DANE_ROLL_RESULT_FAIL;
 	default:
 		snprintf(why, len, "TLSA lookup failed: %s%s%s",
@@ -76,7 +84,8 @@ tlsa_answer_result(const dns_answer *a, char *why, size_t len)
 		return DANE_ROLL_RESULT_RETRY;
 	}
 	if (a->security != DNS_SECURITY_SECURE) {
-		snprintf(why, len, "the TLSA RRset is %s, not DNSSEC-secure: "
+		snprintf(why, len,
+		    "the TLSA RRset is %s, not DNSSEC-secure: "
 		    "senders ignore it (RFC 7672 section 2.2)",
 		    dns_security_name(a->security));
 		return DANE_ROLL_RESULT_FAIL;
@@ -125,11 +134,15 @@ no_lookup_result(const dns_answer *a, const dns_answer *aaaa,
 	/* Insecure addresses: a sender makes no TLSA lookup, so for it any
 	 * TLSA RRset of the host is as good as insecure. */
 	if (plan->early_level == DANE_LEVEL_NONE)
-		snprintf(why, len, "the TLSA RRset is insecure to senders: %s, "
-		    "so no record vouches for any key", plan->reason);
+		snprintf(why, len,
+		    "the TLSA RRset is insecure to senders: %s, "
+		    "so no record vouches for any key",
+		    plan->reason);
 	else
-		snprintf(why, len, "%s: DANE does not apply, so no record "
-		    "vouches for any key", plan->reason);
+		snprintf(why, len,
+		    "%s: DANE does not apply, so no record "
+		    "vouches for any key",
+		    plan->reason);
 	return DANE_ROLL_RESULT_FAIL;
 }
 
@@ -145,12 +158,14 @@ dane_roll_gate_host(const dns_answer *a, const dns_answer *aaaa,
 	*judged = deciding_answer(plan, tlsa);
 	why[0] = '\0';
 	if ((t = local_failure(as)) != NULL) {
-		snprintf(why, len, "TLSA lookup not done, DNS unreachable from "
-		    "here: %s", t->reason);
+		snprintf(why, len,
+		    "TLSA lookup not done, DNS unreachable from "
+		    "here: %s",
+		    t->reason);
 		return DANE_ROLL_RESULT_LOCAL;
 	}
 	if ((pol->level == DANE_LEVEL_REQUIRED ||
-	    pol->level == DANE_LEVEL_ENCRYPT_ONLY) &&
+	        pol->level == DANE_LEVEL_ENCRYPT_ONLY) &&
 	    pol->tlsa_answer_index >= 0 && pol->tlsa_answer_index < 2 &&
 	    tlsa[pol->tlsa_answer_index] != NULL) {
 		*judged = tlsa[pol->tlsa_answer_index];
@@ -167,7 +182,7 @@ dane_roll_gate_host(const dns_answer *a, const dns_answer *aaaa,
 	/* A secure answer the policy still refused. */
 	snprintf(why, len, "%s", pol->reason);
 	return pol->level == DANE_LEVEL_FAIL ? DANE_ROLL_RESULT_RETRY :
-	    DANE_ROLL_RESULT_FAIL;
+	                                       DANE_ROLL_RESULT_FAIL;
 }
 
 static bool
@@ -180,18 +195,21 @@ has_usage(const dns_answer *a, uint8_t usage)
 }
 
 static void
-no_match_reason(const dns_answer *a, const dane_roll_new *id, char *buf,
-    size_t len)
+no_match_reason(
+    const dns_answer *a, const dane_roll_new *id, char *buf, size_t len)
 {
 	char leaf[65];
 
 	hex_encode(id->chain->cert[0].spki_sha256, 32, leaf, sizeof(leaf));
-	snprintf(buf, len, "no usable TLSA record matches the new %s: publish "
-	    "3 1 1 %s first, wait one TTL, then switch%s", id->label, leaf,
+	snprintf(buf, len,
+	    "no usable TLSA record matches the new %s: publish "
+	    "3 1 1 %s first, wait one TTL, then switch%s",
+	    id->label, leaf,
 	    id->chain->n == 1 && id->has_certs &&
-	    has_usage(a, TLSA_USAGE_DANE_TA) ?
-	    " (the RRset has DANE-TA records: give the whole chain, e.g. "
-	    "fullchain.pem, to match them)" : "");
+	            has_usage(a, TLSA_USAGE_DANE_TA) ?
+	        " (the RRset has DANE-TA records: give the whole chain, e.g. "
+	        "fullchain.pem, to match them)" :
+	        "");
 }
 
 static bool
@@ -217,16 +235,19 @@ ta_leaf_ok(const char *host, X509 *leaf, char *buf, size_t len)
 {
 	if (leaf == NULL)
 		return 0;
-	if (X509_check_host(leaf, host, 0,
-	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) != 1) {
-		snprintf(buf, len, "only DANE-TA records match the new "
+	if (X509_check_host(leaf, host, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+	        NULL) != 1) {
+		snprintf(buf, len,
+		    "only DANE-TA records match the new "
 		    "certificate, and it does not name %s (DANE-TA checks "
-		    "names, RFC 7672 section 3.2.2)", host);
+		    "names, RFC 7672 section 3.2.2)",
+		    host);
 		return -1;
 	}
 	if (X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0 ||
 	    X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
-		snprintf(buf, len, "only DANE-TA records match the new "
+		snprintf(buf, len,
+		    "only DANE-TA records match the new "
 		    "certificate, and it is not valid now (DANE-TA checks "
 		    "validity)");
 		return -1;
@@ -242,14 +263,14 @@ dane_roll_check(const dns_answer *rrset, const char *host,
 	const dane_chain_digests *cp[1] = { id->chain };
 	size_t m;
 
-	dane_rollover_analyze(rrset->tlsa, rrset->count, rrset->ttl, cp, 1,
-	    now, rep);
+	dane_rollover_analyze(
+	    rrset->tlsa, rrset->count, rrset->ttl, cp, 1, now, rep);
 	if ((m = rep->chain[0].matching) == 0) {
 		no_match_reason(rrset, id, reason, len);
 		return DANE_ROLL_RESULT_FAIL;
 	}
-	if (!ee_matches(rrset, rep) && ta_leaf_ok(host, id->leaf, reason,
-	    len) != 0)
+	if (!ee_matches(rrset, rep) &&
+	    ta_leaf_ok(host, id->leaf, reason, len) != 0)
 		return DANE_ROLL_RESULT_FAIL;
 	snprintf(reason, len, "%zu usable TLSA record%s match%s the new %s", m,
 	    m == 1 ? "" : "s", m == 1 ? "es" : "", id->label);
@@ -260,5 +281,5 @@ dane_roll_result
 dane_roll_status_result(const dane_rollover_report *rep)
 {
 	return rep->verdict == DANE_ROLL_ROBUST ? DANE_ROLL_RESULT_PASS :
-	    DANE_ROLL_RESULT_FAIL;
+	                                          DANE_ROLL_RESULT_FAIL;
 }

@@ -25,8 +25,9 @@
 /* Numbered as the commands' exit status. */
 typedef enum dane_roll_result {
 	DANE_ROLL_RESULT_PASS = 0,
-	DANE_ROLL_RESULT_FAIL = 1,    /* the DNS answered and does not vouch */
-	DANE_ROLL_RESULT_RETRY = 2,   /* a lookup or connection failed: try again */
+	DANE_ROLL_RESULT_FAIL = 1, /* the DNS answered and does not vouch */
+	DANE_ROLL_RESULT_RETRY =
+	    2, /* a lookup or connection failed: try again */
 	/* No DNS server answered at all (the prober's outage): nothing was
 	 * learnt about the host. */
 	DANE_ROLL_RESULT_LOCAL = 3,
@@ -40,8 +41,7 @@ const char *dane_roll_result_word(dane_roll_result r);
 
 /* The run's exit status over hosts: a failure needs action and outranks
  * the prober's own DNS outage, which outranks a lookup to retry. */
-dane_roll_result dane_roll_result_worse(dane_roll_result a,
-    dane_roll_result b);
+dane_roll_result dane_roll_result_worse(dane_roll_result a, dane_roll_result b);
 
 /*
  * Whether a host's TLSA RRset can be judged: PASS with *judged the secure
@@ -60,9 +60,9 @@ dane_roll_result dane_roll_gate_host(const dns_answer *a,
  * are `chain`, for dane_roll_check(). */
 typedef struct dane_roll_new {
 	const dane_chain_digests *chain;
-	X509 *leaf;              /* borrowed; NULL for a key */
-	bool has_certs;          /* a certificate file, not a key */
-	const char *label;       /* "certificate" or "key" */
+	X509 *leaf;        /* borrowed; NULL for a key */
+	bool has_certs;    /* a certificate file, not a key */
+	const char *label; /* "certificate" or "key" */
 } dane_roll_new;
 
 /*

@@ -49,7 +49,7 @@ dane_roll_verdict_name(dane_roll_verdict v)
 
 /* Truncation is fine: notes and reasons are for people, and bounded. */
 static void append(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void
 append(char *buf, size_t len, const char *fmt, ...)
@@ -80,10 +80,10 @@ sha256_of(const tlsa_record *r, uint8_t out[32])
 static bool
 rec_matches_cert(const tlsa_record *r, const dane_chain_cert *c)
 {
-	const uint8_t *d256 = r->selector == TLSA_SELECTOR_SPKI ?
-	    c->spki_sha256 : c->cert_sha256;
-	const uint8_t *d512 = r->selector == TLSA_SELECTOR_SPKI ?
-	    c->spki_sha512 : c->cert_sha512;
+	const uint8_t *d256 =
+	    r->selector == TLSA_SELECTOR_SPKI ? c->spki_sha256 : c->cert_sha256;
+	const uint8_t *d512 =
+	    r->selector == TLSA_SELECTOR_SPKI ? c->spki_sha512 : c->cert_sha512;
 	uint8_t full[32];
 
 	switch (r->mtype) {
@@ -188,16 +188,18 @@ identity(const tlsa_record *r, const dane_roll_record *rr, const chains *cs,
 		if (rr->depth[i] < 0)
 			continue;
 		c = &cs->c[i]->cert[rr->depth[i]];
-		memcpy(out, r->selector == TLSA_SELECTOR_SPKI ? c->spki_sha256 :
-		    c->cert_sha256, 32);
+		memcpy(out,
+		    r->selector == TLSA_SELECTOR_SPKI ? c->spki_sha256 :
+		                                        c->cert_sha256,
+		    32);
 		return true;
 	}
 	return false;
 }
 
 static void
-find_duplicates(const tlsa_record *recs, const chains *cs,
-    dane_rollover_report *out)
+find_duplicates(
+    const tlsa_record *recs, const chains *cs, dane_rollover_report *out)
 {
 	uint8_t id[DANE_ROLL_MAX_RECORDS][32];
 	bool known[DANE_ROLL_MAX_RECORDS];
@@ -217,12 +219,12 @@ find_duplicates(const tlsa_record *recs, const chains *cs,
 }
 
 static void
-note_match(const tlsa_record *r, const dane_roll_record *rr,
-    const chains *cs, char *buf, size_t len)
+note_match(const tlsa_record *r, const dane_roll_record *rr, const chains *cs,
+    char *buf, size_t len)
 {
 	bool ee = r->usage == TLSA_USAGE_DANE_EE;
-	const char *what = r->selector == TLSA_SELECTOR_SPKI ? "key" :
-	    "certificate";
+	const char *what =
+	    r->selector == TLSA_SELECTOR_SPKI ? "key" : "certificate";
 	size_t i;
 
 	for (i = 0; i < cs->n && !(rr->chain_mask & (1u << i)); i++)
@@ -230,8 +232,10 @@ note_match(const tlsa_record *r, const dane_roll_record *rr,
 	if (ee)
 		snprintf(buf, len, "matches the leaf %s", what);
 	else
-		snprintf(buf, len, "matches the %s of the CA certificate at "
-		    "depth %d, which issued the leaf", what, rr->depth[i]);
+		snprintf(buf, len,
+		    "matches the %s of the CA certificate at "
+		    "depth %d, which issued the leaf",
+		    what, rr->depth[i]);
 	if (cs->n < 2)
 		return;
 	append(buf, len, " of the %s chain", family(cs, i));
@@ -250,25 +254,29 @@ note_stale(const tlsa_record *r, const dane_roll_record *rr, uint32_t ttl,
 	if (nchains == 0)
 		snprintf(buf, len, "not compared: no certificate presented");
 	else if (rr->next_candidate)
-		snprintf(buf, len, "matches no presented key: the next key if "
+		snprintf(buf, len,
+		    "matches no presented key: the next key if "
 		    "you published it ahead of a rollover, otherwise stale "
 		    "(remove it once no server uses that key; caches keep "
-		    "the RRset up to the TTL, %lu s)", (unsigned long)ttl);
+		    "the RRset up to the TTL, %lu s)",
+		    (unsigned long)ttl);
 	else if (r->usage == TLSA_USAGE_DANE_TA)
-		snprintf(buf, len, "matches no certificate the server sent: "
+		snprintf(buf, len,
+		    "matches no certificate the server sent: "
 		    "not an issuer of this chain (a DANE-TA certificate must "
 		    "be sent, RFC 7672 section 3.2.1); stale unless a future "
 		    "chain will use it");
 	else
-		snprintf(buf, len, "matches nothing presented: stale (a 3 0 x "
+		snprintf(buf, len,
+		    "matches nothing presented: stale (a 3 0 x "
 		    "record pins one certificate, which renewal replaces); "
 		    "remove it -- caches keep the RRset up to the TTL, %lu s",
 		    (unsigned long)ttl);
 }
 
 static void
-note_record(const tlsa_record *r, dane_roll_record *rr, const chains *cs,
-    uint32_t ttl)
+note_record(
+    const tlsa_record *r, dane_roll_record *rr, const chains *cs, uint32_t ttl)
 {
 	char *buf = rr->note;
 	size_t len = sizeof(rr->note);
@@ -284,20 +292,24 @@ note_record(const tlsa_record *r, dane_roll_record *rr, const chains *cs,
 		note_stale(r, rr, ttl, cs->n, buf, len);
 		break;
 	case DANE_ROLL_REC_NOT_LEAF:
-		snprintf(buf, len, "matches the CA certificate at depth %d, "
+		snprintf(buf, len,
+		    "matches the CA certificate at depth %d, "
 		    "but DANE-EE(3) only matches the leaf: publish it as "
-		    "2 %u %u, or use the leaf's own digest", d, r->selector,
-		    r->mtype);
+		    "2 %u %u, or use the leaf's own digest",
+		    d, r->selector, r->mtype);
 		break;
 	case DANE_ROLL_REC_NOT_ISSUER:
 		if (d == 0)
-			snprintf(buf, len, "matches the leaf, but DANE-TA(2) "
+			snprintf(buf, len,
+			    "matches the leaf, but DANE-TA(2) "
 			    "only matches a CA certificate that issued it: "
 			    "this is the 3 %u %u record's key again",
 			    r->selector, r->mtype);
 		else
-			snprintf(buf, len, "matches the certificate sent at "
-			    "depth %d, which did not issue the leaf", d);
+			snprintf(buf, len,
+			    "matches the certificate sent at "
+			    "depth %d, which did not issue the leaf",
+			    d);
 		break;
 	case DANE_ROLL_REC_UNUSABLE:
 		snprintf(buf, len, "unusable for SMTP: %s",
@@ -312,8 +324,8 @@ note_record(const tlsa_record *r, dane_roll_record *rr, const chains *cs,
 /* ---- per chain ---- */
 
 static void
-survivals(const tlsa_record *recs, const dane_rollover_report *out,
-    size_t ci, dane_roll_chain *c)
+survivals(const tlsa_record *recs, const dane_rollover_report *out, size_t ci,
+    dane_roll_chain *c)
 {
 	for (size_t i = 0; i < out->n_records; i++) {
 		const tlsa_record *r = &recs[i];
@@ -338,8 +350,8 @@ survivals(const tlsa_record *recs, const dane_rollover_report *out,
 
 /* "3 1 1" of the first matching record of a kind, for reasons. */
 static const tlsa_record *
-first_match(const tlsa_record *recs, const dane_rollover_report *out,
-    size_t ci, int usage, int selector)
+first_match(const tlsa_record *recs, const dane_rollover_report *out, size_t ci,
+    int usage, int selector)
 {
 	for (size_t i = 0; i < out->n_records; i++)
 		if ((out->rec[i].chain_mask & (1u << ci)) &&
@@ -357,16 +369,21 @@ reason_robust(const tlsa_record *recs, const dane_rollover_report *out,
 	const tlsa_record *ta = first_match(recs, out, ci, 2, 1);
 
 	if (ee != NULL && out->n_next > 0)
-		snprintf(c->reason, sizeof(c->reason), "3 1 %u of the current "
+		snprintf(c->reason, sizeof(c->reason),
+		    "3 1 %u of the current "
 		    "key + 3 1 x of a next key: survives a renewal with either "
-		    "key", ee->mtype);
+		    "key",
+		    ee->mtype);
 	else if (ee != NULL && ta != NULL)
-		snprintf(c->reason, sizeof(c->reason), "3 1 %u of the leaf key "
+		snprintf(c->reason, sizeof(c->reason),
+		    "3 1 %u of the leaf key "
 		    "+ 2 1 %u of a CA that issued it: survives a new key (the "
 		    "CA still matches) and a new intermediate (the key still "
-		    "matches)", ee->mtype, ta->mtype);
+		    "matches)",
+		    ee->mtype, ta->mtype);
 	else
-		snprintf(c->reason, sizeof(c->reason), "2 1 x of a CA above "
+		snprintf(c->reason, sizeof(c->reason),
+		    "2 1 x of a CA above "
 		    "the intermediate: survives a new leaf key and a new "
 		    "intermediate under the same CA");
 }
@@ -376,15 +393,18 @@ reason_fragile(const dane_roll_chain *c, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	if (!c->survives_next_key)
-		append(buf, len, "a renewal with a new key breaks it (no "
+		append(buf, len,
+		    "a renewal with a new key breaks it (no "
 		    "record of a next key or of the issuing CA's key): keep "
 		    "the key (certbot --reuse-key) and publish the next key's "
 		    "3 1 1 a TTL before switching (daneprobe rollover plan), "
 		    "or add 2 1 1 of the issuing CA");
 	if (!c->survives_new_issuer)
-		append(buf, len, "%sa change of the CA's intermediate breaks "
+		append(buf, len,
+		    "%sa change of the CA's intermediate breaks "
 		    "it (only the intermediate's key matches): add 3 1 1 of "
-		    "the leaf key", buf[0] ? "; " : "");
+		    "the leaf key",
+		    buf[0] ? "; " : "");
 }
 
 static void
@@ -398,20 +418,25 @@ judge_chain(const tlsa_record *recs, const dane_rollover_report *out,
 	survivals(recs, out, ci, c);
 	if (out->n_usable == 0) {
 		c->verdict = DANE_ROLL_NO_USABLE;
-		snprintf(c->reason, sizeof(c->reason), "none of the %zu TLSA "
-		    "records is usable for SMTP", out->n_records);
+		snprintf(c->reason, sizeof(c->reason),
+		    "none of the %zu TLSA "
+		    "records is usable for SMTP",
+		    out->n_records);
 	} else if (c->matching == 0) {
 		c->verdict = DANE_ROLL_NO_MATCH;
 		if (ch->n > 0)
-			hex_encode(ch->cert[0].spki_sha256, 32, leaf,
-			    sizeof(leaf));
+			hex_encode(
+			    ch->cert[0].spki_sha256, 32, leaf, sizeof(leaf));
 		else
 			snprintf(leaf, sizeof(leaf), "none sent");
-		snprintf(c->reason, sizeof(c->reason), "no usable TLSA record "
-		    "matches the presented chain (leaf key: 3 1 1 %s)", leaf);
+		snprintf(c->reason, sizeof(c->reason),
+		    "no usable TLSA record "
+		    "matches the presented chain (leaf key: 3 1 1 %s)",
+		    leaf);
 	} else if (!c->survives_same_key) {
 		c->verdict = DANE_ROLL_BREAKS_AT_RENEWAL;
-		snprintf(c->reason, sizeof(c->reason), "only certificate-bound "
+		snprintf(c->reason, sizeof(c->reason),
+		    "only certificate-bound "
 		    "records (selector 0) match: they stop matching at the next "
 		    "renewal, which replaces the certificate; publish 3 1 1 of "
 		    "the leaf key instead");
@@ -444,8 +469,8 @@ count(dane_rollover_report *out)
 }
 
 static void
-classify_records(const tlsa_record *recs, const chains *cs,
-    dane_rollover_report *out)
+classify_records(
+    const tlsa_record *recs, const chains *cs, dane_rollover_report *out)
 {
 	for (size_t i = 0; i < out->n_records; i++) {
 		dane_roll_record *rr = &out->rec[i];
@@ -476,11 +501,11 @@ overall(dane_rollover_report *out)
 	size_t worst = 0;
 
 	if (out->n_chains == 0) {
-		out->verdict = out->n_usable ? DANE_ROLL_NO_CHAIN :
-		    DANE_ROLL_NO_USABLE;
+		out->verdict =
+		    out->n_usable ? DANE_ROLL_NO_CHAIN : DANE_ROLL_NO_USABLE;
 		snprintf(out->reason, sizeof(out->reason), "%s",
-		    out->n_usable ? "no certificate presented to compare with"
-		    : "no TLSA record is usable for SMTP");
+		    out->n_usable ? "no certificate presented to compare with" :
+		                    "no TLSA record is usable for SMTP");
 		return;
 	}
 	for (size_t i = 1; i < out->n_chains; i++)
@@ -490,7 +515,8 @@ overall(dane_rollover_report *out)
 	if (out->n_chains > 1)
 		snprintf(out->reason, sizeof(out->reason), "%s: %s",
 		    out->chain[worst].key_family[0] ?
-		    out->chain[worst].key_family : "chain",
+		        out->chain[worst].key_family :
+		        "chain",
 		    out->chain[worst].reason);
 	else
 		snprintf(out->reason, sizeof(out->reason), "%s",

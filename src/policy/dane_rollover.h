@@ -58,9 +58,9 @@ enum {
 };
 
 typedef enum dane_roll_rec_state {
-	DANE_ROLL_REC_MATCH = 0,  /* authenticates at least one chain */
-	DANE_ROLL_REC_STALE,      /* usable, matches nothing presented */
-	DANE_ROLL_REC_NOT_LEAF,   /* 3 x x matching a certificate above the leaf */
+	DANE_ROLL_REC_MATCH = 0, /* authenticates at least one chain */
+	DANE_ROLL_REC_STALE,     /* usable, matches nothing presented */
+	DANE_ROLL_REC_NOT_LEAF, /* 3 x x matching a certificate above the leaf */
 	DANE_ROLL_REC_NOT_ISSUER, /* 2 x x matching the leaf, or a sent
 	                           * certificate that did not issue the leaf */
 	DANE_ROLL_REC_UNUSABLE,   /* see `usability` (RFC 7672 3.1.3) */
@@ -75,22 +75,22 @@ typedef struct dane_roll_record {
 	/* Depth of the certificate this record names in chain i, or -1 (also
 	 * for chains i >= n_chains).  Set for every state but unusable. */
 	int depth[DANE_ROLL_MAX_CHAINS];
-	unsigned chain_mask;       /* bit i: authenticates chain i */
+	unsigned chain_mask; /* bit i: authenticates chain i */
 	/* A 3 1 x that matches nothing presented: counted as the next key
 	 * (there is no telling it from a stale one; the note says both). */
 	bool next_candidate;
-	int duplicate_of;          /* earlier record naming the same key or
+	int duplicate_of; /* earlier record naming the same key or
 	                            * certificate with the same usage, or -1 */
-	char note[240];            /* words for people */
+	char note[240];   /* words for people */
 } dane_roll_record;
 
 typedef enum dane_roll_verdict {
 	DANE_ROLL_ROBUST = 0,
 	DANE_ROLL_FRAGILE,
 	DANE_ROLL_BREAKS_AT_RENEWAL,
-	DANE_ROLL_NO_MATCH,        /* broken now for this chain */
-	DANE_ROLL_NO_USABLE,       /* RRset has no record usable for SMTP */
-	DANE_ROLL_NO_CHAIN,        /* nothing presented to judge */
+	DANE_ROLL_NO_MATCH,  /* broken now for this chain */
+	DANE_ROLL_NO_USABLE, /* RRset has no record usable for SMTP */
+	DANE_ROLL_NO_CHAIN,  /* nothing presented to judge */
 	DANE_ROLL_VERDICT_COUNT,
 } dane_roll_verdict;
 
@@ -101,8 +101,8 @@ const char *dane_roll_verdict_name(dane_roll_verdict v);
 
 typedef struct dane_roll_chain {
 	dane_roll_verdict verdict;
-	char key_family[8];        /* copied from the chain ("" if unknown) */
-	size_t matching;           /* records that authenticate it now */
+	char key_family[8]; /* copied from the chain ("" if unknown) */
+	size_t matching;    /* records that authenticate it now */
 	bool survives_same_key, survives_next_key, survives_new_issuer;
 	char reason[300];
 } dane_roll_chain;
@@ -119,7 +119,7 @@ typedef struct dane_rollover_report {
 	/* counts over rec[] */
 	size_t n_usable, n_matching, n_stale, n_misplaced, n_unusable,
 	    n_duplicates, n_next;
-	uint32_t ttl;              /* as given */
+	uint32_t ttl; /* as given */
 	/* When a next-key record is visible: now + ttl, the moment every
 	 * cache still holding an RRset without it has expired (RFC 7671
 	 * section 8.1).  0 when there is no next-key record. */

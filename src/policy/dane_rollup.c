@@ -31,8 +31,9 @@ dane_host_tally_add(dane_host_tally *t, const dane_rollup_addr *a)
 		if (!address_matched(a->state))
 			t->unmatched++;
 	}
-	if (!t->have_worst || probe_severity_worst(t->worst_severity,
-	    a->severity) != t->worst_severity) {
+	if (!t->have_worst ||
+	    probe_severity_worst(t->worst_severity, a->severity) !=
+	        t->worst_severity) {
 		t->have_worst = true;
 		t->worst_severity = a->severity;
 		t->worst_text = a->text;
@@ -60,15 +61,16 @@ host_set(dane_host_verdict *out, probe_severity sev, const char *reason)
 }
 
 void
-dane_rollup_host(const dane_host_facts *h, bool rollover_warning,
-    dane_host_verdict *out)
+dane_rollup_host(
+    const dane_host_facts *h, bool rollover_warning, dane_host_verdict *out)
 {
 	const dane_host_tally *t = &h->addrs;
 
 	memset(out, 0, sizeof(*out));
 	out->bad_name = !dane_policy_valid_mx_name(h->name);
 	if (out->bad_name) {
-		host_set(out, SEVERITY_CRITICAL, "not a valid host name (RFC "
+		host_set(out, SEVERITY_CRITICAL,
+		    "not a valid host name (RFC "
 		    "5321 2.3.5): sending MTAs such as Postfix refuse this MX "
 		    "record as malformed and never deliver through it; fix: "
 		    "name a host of letters, digits and '-'");
@@ -88,8 +90,8 @@ dane_rollup_host(const dane_host_facts *h, bool rollover_warning,
 	}
 	out->severity = t->worst_severity;
 	if (t->worst_severity == SEVERITY_OK)
-		snprintf(out->reason, sizeof(out->reason), "%s",
-		    h->policy_reason);
+		snprintf(
+		    out->reason, sizeof(out->reason), "%s", h->policy_reason);
 	else
 		snprintf(out->reason, sizeof(out->reason), "[%s]: %s",
 		    t->worst_text, t->worst_reason);
@@ -99,8 +101,10 @@ dane_rollup_host(const dane_host_facts *h, bool rollover_warning,
 	if (out->severity == SEVERITY_OK && h->has_rollover &&
 	    dane_rollup_rollover_warns(h->rollover, rollover_warning)) {
 		out->severity = SEVERITY_WARNING;
-		snprintf(out->reason, sizeof(out->reason), "TLSA RRset breaks at "
-		    "the next certificate renewal: %s", h->rollover_reason);
+		snprintf(out->reason, sizeof(out->reason),
+		    "TLSA RRset breaks at "
+		    "the next certificate renewal: %s",
+		    h->rollover_reason);
 	}
 }
 
@@ -119,7 +123,7 @@ dane_rollup_host_status(const dane_host_facts *h)
 		 * domain leaves such a host out).  Every address beyond
 		 * --max-addresses: not determined. */
 		return dane_host_tally_all_skipped(t) ? DANE_STATUS_FAILED :
-		    DANE_STATUS_UNKNOWN;
+		                                        DANE_STATUS_UNKNOWN;
 	case DANE_LEVEL_ENCRYPT_ONLY:
 		return DANE_STATUS_ENCRYPT_ONLY;
 	case DANE_LEVEL_NONE:
@@ -164,7 +168,7 @@ dane_domain_tally_add(dane_domain_tally *t, dane_mx_status mx,
 	}
 	if (!t->have_worst ||
 	    probe_severity_worst(t->worst_severity, severity) !=
-	    t->worst_severity) {
+	        t->worst_severity) {
 		t->have_worst = true;
 		t->worst_severity = severity;
 		t->worst_name = h->name;
@@ -182,16 +186,18 @@ dane_rollup_judges_hosts(const dane_domain_facts *d)
 static void
 summarize_unprobed(const dane_domain_facts *d, dane_domain_verdict *out)
 {
-	const char *why = d->hosts.first_unprobed ? d->hosts.first_unprobed
-	    : "";
+	const char *why =
+	    d->hosts.first_unprobed ? d->hosts.first_unprobed : "";
 	const char *prefix = "not probed: ";
 
 	if (strncmp(why, prefix, strlen(prefix)) == 0)
 		why += strlen(prefix);
 	out->severity = SEVERITY_UNKNOWN;
 	out->probe_error = true;
-	snprintf(out->summary, sizeof(out->summary), "%s: no MX address could "
-	    "be probed from here: %s", d->domain, why);
+	snprintf(out->summary, sizeof(out->summary),
+	    "%s: no MX address could "
+	    "be probed from here: %s",
+	    d->domain, why);
 }
 
 static void
@@ -205,8 +211,10 @@ summarize(const dane_domain_facts *d, dane_domain_verdict *out)
 		return;
 	}
 	if (!t->have_worst) {
-		snprintf(out->summary, sizeof(out->summary), "%s: no MX host to "
-		    "probe", d->domain);
+		snprintf(out->summary, sizeof(out->summary),
+		    "%s: no MX host to "
+		    "probe",
+		    d->domain);
 		out->severity = SEVERITY_CRITICAL;
 		return;
 	}
@@ -224,7 +232,8 @@ summarize(const dane_domain_facts *d, dane_domain_verdict *out)
 	if (d->skipped > 0)
 		snprintf(out->summary + len, sizeof(out->summary) - len,
 		    "; %zu address(es) not probed (no route for their family "
-		    "on this host)", d->skipped);
+		    "on this host)",
+		    d->skipped);
 }
 
 /*
@@ -242,20 +251,25 @@ judge_mx(const dane_domain_facts *d, dane_domain_verdict *out)
 	if (d->hosts.voided == 0)
 		return;
 	out->mx_severity = SEVERITY_WARNING;
-	snprintf(out->mx_reason, sizeof(out->mx_reason), "%s %s is not "
+	snprintf(out->mx_reason, sizeof(out->mx_reason),
+	    "%s %s is not "
 	    "DNSSEC-signed (insecure): a forged MX RRset sends mail to a host "
 	    "without TLSA records, so the TLSA records of %zu MX host(s) "
 	    "protect nothing (RFC 7672 2.2.1; Postfix: \"Trusted\", not "
 	    "\"Verified\"); fix: sign the zone of %s with DNSSEC and have its "
-	    "parent publish the DS record", implicit ? "the denial of the MX "
-	    "RRset of" : "the MX RRset of", d->domain, d->hosts.voided,
-	    d->domain);
+	    "parent publish the DS record",
+	    implicit ? "the denial of the MX "
+	               "RRset of" :
+	               "the MX RRset of",
+	    d->domain, d->hosts.voided, d->domain);
 	if (out->severity == SEVERITY_OK) {
 		out->severity = SEVERITY_WARNING;
-		snprintf(out->summary, sizeof(out->summary), "%s: MX RRset is "
+		snprintf(out->summary, sizeof(out->summary),
+		    "%s: MX RRset is "
 		    "not DNSSEC-signed, a forged MX bypasses DANE (%zu/%zu MX "
 		    "address(es) match their TLSA records): sign the zone and "
-		    "publish DS in its parent", d->domain, d->verified, d->addrs);
+		    "publish DS in its parent",
+		    d->domain, d->verified, d->addrs);
 		return;
 	}
 	out->severity = probe_severity_worst(out->severity, SEVERITY_WARNING);
@@ -284,8 +298,10 @@ dane_rollup_domain(const dane_domain_facts *d, dane_domain_verdict *out)
 		out->severity = SEVERITY_OK;
 		snprintf(out->summary, sizeof(out->summary),
 		    "%s: null MX (RFC 7505): the domain accepts no mail%s",
-		    d->domain, d->mx_status == DANE_MX_INSECURE ?
-		    " (MX RRset not DNSSEC-signed)" : "");
+		    d->domain,
+		    d->mx_status == DANE_MX_INSECURE ?
+		        " (MX RRset not DNSSEC-signed)" :
+		        "");
 		return;
 	}
 	summarize(d, out);
@@ -293,8 +309,8 @@ dane_rollup_domain(const dane_domain_facts *d, dane_domain_verdict *out)
 	if (d->timed_out) {
 		size_t len = strlen(out->summary);
 
-		out->severity = probe_severity_worst(out->severity,
-		    SEVERITY_CRITICAL);
+		out->severity =
+		    probe_severity_worst(out->severity, SEVERITY_CRITICAL);
 		snprintf(out->summary + len, sizeof(out->summary) - len,
 		    " [overall timeout reached]");
 	}
@@ -318,5 +334,6 @@ dane_rollup_domain_status(const dane_domain_facts *d)
 		return DANE_STATUS_VERIFIED;
 	if (t->verified > 0)
 		return DANE_STATUS_PARTIAL;
-	return t->encrypt_only > 0 ? DANE_STATUS_ENCRYPT_ONLY : DANE_STATUS_NONE;
+	return t->encrypt_only > 0 ? DANE_STATUS_ENCRYPT_ONLY :
+	                             DANE_STATUS_NONE;
 }

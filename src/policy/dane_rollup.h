@@ -24,7 +24,7 @@
 typedef struct dane_rollup_addr {
 	addr_state state;
 	probe_severity severity;
-	const char *text;    /* the address, for "[text]: reason" */
+	const char *text; /* the address, for "[text]: reason" */
 	const char *reason;
 	/* Left out for a reason of this host (no route for its family). */
 	bool skipped;
@@ -34,11 +34,11 @@ typedef struct dane_rollup_addr {
 
 /* The addresses of one host, folded.  Zero it, then add each address. */
 typedef struct dane_host_tally {
-	size_t n;            /* addresses */
+	size_t n; /* addresses */
 	size_t skipped;
-	size_t probed;       /* neither skipped nor capped */
-	size_t unmatched;    /* probed, and its TLSA records did not match */
-	const char *first_reason;  /* of the first address */
+	size_t probed;    /* neither skipped nor capped */
+	size_t unmatched; /* probed, and its TLSA records did not match */
+	const char *first_reason; /* of the first address */
 	/* The worst address so far (the first one on a tie). */
 	bool have_worst;
 	probe_severity worst_severity;
@@ -52,8 +52,8 @@ void dane_host_tally_add(dane_host_tally *t, const dane_rollup_addr *a);
 bool dane_host_tally_all_skipped(const dane_host_tally *t);
 
 typedef struct dane_host_facts {
-	const char *name;          /* the MX exchange */
-	dane_level level;          /* its RFC 7672 policy */
+	const char *name; /* the MX exchange */
+	dane_level level; /* its RFC 7672 policy */
 	const char *policy_reason;
 	dane_host_tally addrs;
 	/* The rollover analysis of the TLSA RRset, when there is one. */
@@ -65,7 +65,7 @@ typedef struct dane_host_facts {
 typedef struct dane_host_verdict {
 	probe_severity severity;
 	char reason[400];
-	bool bad_name;   /* the exchange is no valid host name */
+	bool bad_name; /* the exchange is no valid host name */
 } dane_host_verdict;
 
 /* A host's verdict: an invalid exchange name or a DNS policy failure is
@@ -73,8 +73,8 @@ typedef struct dane_host_verdict {
  * else the worst address (skipped ones are OK and never the worst), and
  * a working host whose TLSA RRset breaks at the next renewal is a
  * WARNING when `rollover_warning`. */
-void dane_rollup_host(const dane_host_facts *h, bool rollover_warning,
-    dane_host_verdict *out);
+void dane_rollup_host(
+    const dane_host_facts *h, bool rollover_warning, dane_host_verdict *out);
 
 /* Does a rollover verdict raise a working host to WARNING?  Only a TLSA
  * RRset that breaks at the next renewal, and only when the user did not
@@ -90,8 +90,8 @@ dane_status dane_rollup_host_status(const dane_host_facts *h);
  * its verdict (dane_rollup_host()). */
 typedef struct dane_domain_tally {
 	size_t n_hosts;
-	size_t counted;      /* hosts not entirely skipped */
-	size_t voided;       /* hosts whose DANE the insecure MX RRset voids */
+	size_t counted; /* hosts not entirely skipped */
+	size_t voided;  /* hosts whose DANE the insecure MX RRset voids */
 	size_t failed, verified, encrypt_only, unknown; /* of counted hosts */
 	/* Reason of the first host's first address, when every address of
 	 * that host was skipped. */
@@ -107,10 +107,10 @@ void dane_domain_tally_add(dane_domain_tally *t, dane_mx_status mx,
 
 typedef struct dane_domain_facts {
 	const char *domain;
-	bool probe_error;     /* a local failure: no verdict at all */
-	bool lookup_failed;   /* the MX lookup failed: the engine said why */
-	bool null_mx;         /* RFC 7505 */
-	bool timed_out;       /* the overall deadline cut the probe short */
+	bool probe_error;   /* a local failure: no verdict at all */
+	bool lookup_failed; /* the MX lookup failed: the engine said why */
+	bool null_mx;       /* RFC 7505 */
+	bool timed_out;     /* the overall deadline cut the probe short */
 	dane_mx_status mx_status;
 	/* As the engine left them; kept for a failed MX lookup. */
 	probe_severity severity;

@@ -72,6 +72,6 @@ static const char *const dane_status_names[DANE_STATUS_COUNT] = {
 const char *
 dane_status_name(dane_status s)
 {
-	return (unsigned)s < DANE_STATUS_COUNT ? dane_status_names[s]
-	    : "unknown";
+	return (unsigned)s < DANE_STATUS_COUNT ? dane_status_names[s] :
+	                                         "unknown";
 }

@@ -25,18 +25,18 @@ const char *probe_severity_name(probe_severity s); /* "OK", "WARNING", ... */
 probe_severity probe_severity_worst(probe_severity a, probe_severity b);
 
 typedef enum addr_state {
-	ADDR_STATE_DANE_VERIFIED = 0,      /* TLS + DANE authentication ok */
-	ADDR_STATE_MATCHED_BUT_SMTP_FAILED,/* DANE ok, SMTP failed after TLS */
+	ADDR_STATE_DANE_VERIFIED = 0,       /* TLS + DANE authentication ok */
+	ADDR_STATE_MATCHED_BUT_SMTP_FAILED, /* DANE ok, SMTP failed after TLS */
 	ADDR_STATE_ENCRYPTED_UNAUTHENTICATED, /* only unusable TLSA: TLS ok */
-	ADDR_STATE_TLS_NO_DANE,            /* DANE not applicable, TLS ok */
-	ADDR_STATE_CLEARTEXT_NO_DANE,      /* DANE not applicable, no STARTTLS */
-	ADDR_STATE_NO_STARTTLS,            /* TLS required, STARTTLS not offered */
+	ADDR_STATE_TLS_NO_DANE,               /* DANE not applicable, TLS ok */
+	ADDR_STATE_CLEARTEXT_NO_DANE, /* DANE not applicable, no STARTTLS */
+	ADDR_STATE_NO_STARTTLS,       /* TLS required, STARTTLS not offered */
 	ADDR_STATE_STARTTLS_REFUSED,
 	ADDR_STATE_TLS_FAILED,
-	ADDR_STATE_UNTRUSTED,              /* TLS ok, DANE authentication failed */
+	ADDR_STATE_UNTRUSTED, /* TLS ok, DANE authentication failed */
 	ADDR_STATE_CONNECT_FAILED,
 	ADDR_STATE_TIMEOUT,
-	ADDR_STATE_SMTP_ERROR,             /* rejected, garbage, closed */
+	ADDR_STATE_SMTP_ERROR, /* rejected, garbage, closed */
 	ADDR_STATE_NOT_PROBED,
 	ADDR_STATE_COUNT,
 } addr_state;
@@ -46,12 +46,12 @@ const char *addr_state_name(addr_state s);
 
 /* What a DANE-validating sender gets, summed up in one word. */
 typedef enum dane_status {
-	DANE_STATUS_VERIFIED = 0,  /* every address DANE-authenticated */
-	DANE_STATUS_PARTIAL,       /* some hosts verified, others without DANE */
-	DANE_STATUS_ENCRYPT_ONLY,  /* only unusable TLSA records (TLS, no auth) */
-	DANE_STATUS_NONE,          /* DANE does not apply (insecure / no TLSA) */
-	DANE_STATUS_FAILED,        /* a DANE lookup or authentication failed */
-	DANE_STATUS_NULL_MX,       /* RFC 7505: the domain accepts no mail */
+	DANE_STATUS_VERIFIED = 0, /* every address DANE-authenticated */
+	DANE_STATUS_PARTIAL,      /* some hosts verified, others without DANE */
+	DANE_STATUS_ENCRYPT_ONLY, /* only unusable TLSA records (TLS, no auth) */
+	DANE_STATUS_NONE,         /* DANE does not apply (insecure / no TLSA) */
+	DANE_STATUS_FAILED,       /* a DANE lookup or authentication failed */
+	DANE_STATUS_NULL_MX,      /* RFC 7505: the domain accepts no mail */
 	/* TLSA records of MX hosts match, but the MX RRset that names those
 	 * hosts is not DNSSEC-signed: an attacker who forges the MX RRset
 	 * sends mail to a host of his choice without TLSA records, so the

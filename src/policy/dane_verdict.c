@@ -20,8 +20,7 @@ static void set(dane_verdict *out, addr_state st, probe_severity sev,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-set(dane_verdict *out, addr_state st, probe_severity sev, const char *fmt,
-    ...)
+set(dane_verdict *out, addr_state st, probe_severity sev, const char *fmt, ...)
 {
 	out->state = st;
 	out->severity = sev;
@@ -69,12 +68,14 @@ verdict_pre_tls(const dane_verdict_input *in, dane_verdict *out)
 	case SMTP_OUTCOME_STARTTLS_REFUSED:
 		set(out, ADDR_STATE_STARTTLS_REFUSED,
 		    must ? SEVERITY_CRITICAL : no_dane_severity(in), "%s%s", r,
-		    must ? " (TLS is mandatory here: DANE senders defer mail)" : "");
+		    must ? " (TLS is mandatory here: DANE senders defer mail)" :
+		           "");
 		return;
 	case SMTP_OUTCOME_TLS_FAILED:
 		set(out, ADDR_STATE_TLS_FAILED,
 		    must ? SEVERITY_CRITICAL : no_dane_severity(in), "%s%s", r,
-		    must ? " (TLS is mandatory here: DANE senders defer mail)" : "");
+		    must ? " (TLS is mandatory here: DANE senders defer mail)" :
+		           "");
 		return;
 	case SMTP_OUTCOME_TLS_OK:
 	case SMTP_OUTCOME_NO_TLS_ATTEMPTED:
@@ -118,11 +119,14 @@ verdict_no_route(const dane_verdict_input *in, dane_verdict *out)
 	if (in->family_forced) {
 		set(out, ADDR_STATE_CONNECT_FAILED, SEVERITY_CRITICAL,
 		    "cannot connect: no %s route on this host (only %s was "
-		    "asked for)", fam, fam);
+		    "asked for)",
+		    fam, fam);
 		return;
 	}
-	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_OK, "not probed: no %s route "
-	    "on this host", fam);
+	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_OK,
+	    "not probed: no %s route "
+	    "on this host",
+	    fam);
 	out->skipped = true;
 }
 
@@ -156,7 +160,8 @@ dane_verdict_address(const dane_verdict_input *in, dane_verdict *out)
 		set(out, ADDR_STATE_ENCRYPTED_UNAUTHENTICATED,
 		    in->require_dane ? SEVERITY_CRITICAL : SEVERITY_WARNING,
 		    "TLS ok (%s) but unauthenticated: every TLSA record is "
-		    "unusable for SMTP", in->tls->tls_version);
+		    "unusable for SMTP",
+		    in->tls->tls_version);
 		break;
 	default:
 		set(out, ADDR_STATE_TLS_NO_DANE, no_dane_severity(in),
@@ -176,36 +181,44 @@ void
 dane_verdict_not_started(dane_verdict *out, const char *why)
 {
 	memset(out, 0, sizeof(*out));
-	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_UNKNOWN, "not probed: %s", why);
+	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_UNKNOWN, "not probed: %s",
+	    why);
 }
 
 void
 dane_verdict_capped(dane_verdict *out, unsigned cap)
 {
 	memset(out, 0, sizeof(*out));
-	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_WARNING, "not probed: beyond "
+	set(out, ADDR_STATE_NOT_PROBED, SEVERITY_WARNING,
+	    "not probed: beyond "
 	    "the first %u addresses of this domain (--max-addresses, in MX "
-	    "preference order, then DNS order)", cap);
+	    "preference order, then DNS order)",
+	    cap);
 }
 
 void
 dane_verdict_overall_timeout(dane_verdict *out, double seconds)
 {
 	memset(out, 0, sizeof(*out));
-	set(out, ADDR_STATE_TIMEOUT, SEVERITY_CRITICAL, "no result within the "
-	    "overall timeout of %.1f s", seconds);
+	set(out, ADDR_STATE_TIMEOUT, SEVERITY_CRITICAL,
+	    "no result within the "
+	    "overall timeout of %.1f s",
+	    seconds);
 }
 
 void
-dane_verdict_note_tls_version(dane_verdict *v, bool tls_established,
-    const char *tls_version)
+dane_verdict_note_tls_version(
+    dane_verdict *v, bool tls_established, const char *tls_version)
 {
 	size_t len = strlen(v->reason);
 
-	if (tls_established && (strcmp(tls_version, "TLSv1") == 0 ||
-	    strcmp(tls_version, "TLSv1.1") == 0))
-		snprintf(v->reason + len, sizeof(v->reason) - len, "; note: only "
-		    "%s, which RFC 8996 deprecates", tls_version);
+	if (tls_established &&
+	    (strcmp(tls_version, "TLSv1") == 0 ||
+	        strcmp(tls_version, "TLSv1.1") == 0))
+		snprintf(v->reason + len, sizeof(v->reason) - len,
+		    "; note: only "
+		    "%s, which RFC 8996 deprecates",
+		    tls_version);
 }
 
 static bool
@@ -214,9 +227,8 @@ is_null_mx(const dns_answer *mx)
 	return mx->count == 1 && mx->mx[0].exchange[0] == '\0';
 }
 
-static void
-mx_failed(dane_mx_verdict *out, probe_severity sev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void mx_failed(dane_mx_verdict *out, probe_severity sev, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 mx_failed(dane_mx_verdict *out, probe_severity sev, const char *fmt, ...)
@@ -233,40 +245,45 @@ dane_verdict_mx(const dns_answer *mx, dane_mx_verdict *out)
 
 	memset(out, 0, sizeof(*out));
 	if (mx->security == DNS_SECURITY_BOGUS) {
-		mx_failed(out, SEVERITY_CRITICAL, "MX RRset is bogus (DNSSEC "
+		mx_failed(out, SEVERITY_CRITICAL,
+		    "MX RRset is bogus (DNSSEC "
 		    "validation failed): mail to this domain is deferred");
 		return;
 	}
 	switch (mx->status) {
 	case DNS_STATUS_OK:
 		out->status = secure ? DANE_MX_SECURE : DANE_MX_INSECURE;
-		out->kind = is_null_mx(mx) ? DANE_MX_KIND_NULL :
-		    DANE_MX_KIND_HOSTS;
+		out->kind =
+		    is_null_mx(mx) ? DANE_MX_KIND_NULL : DANE_MX_KIND_HOSTS;
 		return;
 	case DNS_STATUS_NODATA:
 		/* RFC 5321 5.1: no MX, the domain itself is the host. */
 		out->status = secure ? DANE_MX_IMPLICIT_SECURE :
-		    DANE_MX_IMPLICIT_INSECURE;
+		                       DANE_MX_IMPLICIT_INSECURE;
 		out->kind = DANE_MX_KIND_IMPLICIT;
 		return;
 	case DNS_STATUS_NXDOMAIN:
-		mx_failed(out, SEVERITY_CRITICAL, "domain does not exist "
-		    "(NXDOMAIN, %s)", dns_security_name(mx->security));
+		mx_failed(out, SEVERITY_CRITICAL,
+		    "domain does not exist "
+		    "(NXDOMAIN, %s)",
+		    dns_security_name(mx->security));
 		return;
 	case DNS_STATUS_TIMEOUT:
 		/* A local failure is the prober's outage; otherwise the rest
 		 * of the DNS answers and this domain's servers do not. */
-		mx_failed(out, mx->local_failure ? SEVERITY_UNKNOWN :
-		    SEVERITY_CRITICAL, "MX lookup timed out: %s%s", mx->reason,
-		    mx->local_failure ? "" : ": mail to this domain is deferred");
+		mx_failed(out,
+		    mx->local_failure ? SEVERITY_UNKNOWN : SEVERITY_CRITICAL,
+		    "MX lookup timed out: %s%s", mx->reason,
+		    mx->local_failure ? "" :
+		                        ": mail to this domain is deferred");
 		return;
 	case DNS_STATUS_SERVFAIL:
-		mx_failed(out, SEVERITY_CRITICAL, "MX lookup failed: %s",
-		    mx->reason);
+		mx_failed(
+		    out, SEVERITY_CRITICAL, "MX lookup failed: %s", mx->reason);
 		return;
 	default:
-		mx_failed(out, SEVERITY_UNKNOWN, "MX lookup error: %s",
-		    mx->reason);
+		mx_failed(
+		    out, SEVERITY_UNKNOWN, "MX lookup error: %s", mx->reason);
 		return;
 	}
 }
@@ -275,8 +292,9 @@ long
 dane_verdict_first_expiry(const dane_tls_outcome *tls, time_t now, int *depth)
 {
 	long days = cert_days_until(tls->leaf.not_after, now);
-	int last = tls->authenticated && tls->matched_depth > 0
-	    ? tls->matched_depth : 0;
+	int last = tls->authenticated && tls->matched_depth > 0 ?
+	    tls->matched_depth :
+	    0;
 
 	*depth = 0;
 	for (int i = 1; i <= last && (size_t)i < tls->chain.n; i++) {
@@ -317,7 +335,9 @@ dane_verdict_apply_expiry(dane_verdict *v, const dane_tls_outcome *tls,
 		    days < 0 ? "expired" : "expires soon", days);
 		return;
 	}
-	snprintf(v->reason + len, sizeof(v->reason) - len, "; %s %s (%ld days "
-	    "left)", which, days < 0 ? "has expired" : "expires soon", days);
+	snprintf(v->reason + len, sizeof(v->reason) - len,
+	    "; %s %s (%ld days "
+	    "left)",
+	    which, days < 0 ? "has expired" : "expires soon", days);
 	v->severity = probe_severity_worst(v->severity, sev);
 }

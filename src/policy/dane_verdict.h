@@ -17,17 +17,17 @@
 typedef struct dane_verdict_input {
 	dane_level level;
 	smtp_outcome outcome;
-	smtp_state state;             /* where the session ended */
+	smtp_state state; /* where the session ended */
 	const char *smtp_reason;
 	bool tls_established;
-	const dane_tls_outcome *tls;  /* NULL when no handshake completed */
-	bool require_dane;            /* no DANE is CRITICAL instead of WARNING */
+	const dane_tls_outcome *tls; /* NULL when no handshake completed */
+	bool require_dane; /* no DANE is CRITICAL instead of WARNING */
 	/* This host has no route to the address's family (a UDP connect()
 	 * failed with ENETUNREACH, EADDRNOTAVAIL or EAFNOSUPPORT): a sending
 	 * MTA like it simply uses its other addresses. */
 	bool no_route;
-	int family;                   /* AF_INET or AF_INET6, for the reason */
-	bool family_forced;           /* -4/-6: this family was asked for */
+	int family;         /* AF_INET or AF_INET6, for the reason */
+	bool family_forced; /* -4/-6: this family was asked for */
 	/* Survey mode: a host where DANE does not apply (level NONE) gets
 	 * no session; its addresses are "not probed", with the severity no
 	 * DANE has (WARNING, CRITICAL with require_dane). */
@@ -59,23 +59,23 @@ void dane_verdict_overall_timeout(dane_verdict *out, double seconds);
 /* Obsolete TLS is reported, not judged: DANE still decides.  Appends a
  * note to the reason when the session ended in TLSv1 or TLSv1.1 (RFC
  * 8996). */
-void dane_verdict_note_tls_version(dane_verdict *v, bool tls_established,
-    const char *tls_version);
+void dane_verdict_note_tls_version(
+    dane_verdict *v, bool tls_established, const char *tls_version);
 
 /* What the MX lookup of a domain means for the probe (RFC 5321 5.1,
  * RFC 7505, RFC 7672 2.2.1). */
 typedef enum dane_mx_kind {
-	DANE_MX_KIND_HOSTS = 0,  /* an MX RRset: probe its exchanges */
-	DANE_MX_KIND_IMPLICIT,   /* no MX: the domain itself is the host */
-	DANE_MX_KIND_NULL,       /* "MX 0 .": the domain accepts no mail */
-	DANE_MX_KIND_FAILED,     /* no usable answer: severity and reason */
+	DANE_MX_KIND_HOSTS = 0, /* an MX RRset: probe its exchanges */
+	DANE_MX_KIND_IMPLICIT,  /* no MX: the domain itself is the host */
+	DANE_MX_KIND_NULL,      /* "MX 0 .": the domain accepts no mail */
+	DANE_MX_KIND_FAILED,    /* no usable answer: severity and reason */
 } dane_mx_kind;
 
 typedef struct dane_mx_verdict {
 	dane_mx_kind kind;
-	dane_mx_status status;     /* unless FAILED */
-	probe_severity severity;   /* FAILED only */
-	char reason[512];          /* FAILED only; follows "DOMAIN: " */
+	dane_mx_status status;   /* unless FAILED */
+	probe_severity severity; /* FAILED only */
+	char reason[512];        /* FAILED only; follows "DOMAIN: " */
 } dane_mx_verdict;
 
 /* A bogus MX RRset, a non-existent domain and a lookup the domain's
@@ -85,7 +85,7 @@ void dane_verdict_mx(const dns_answer *mx, dane_mx_verdict *out);
 
 /* Certificate expiry thresholds (Nagios range "N:" = alert below N days). */
 typedef struct expiry_thresholds {
-	long warn_days;  /* alert when days left < warn_days; < 0 disables */
+	long warn_days; /* alert when days left < warn_days; < 0 disables */
 	long crit_days;
 } expiry_thresholds;
 
@@ -100,7 +100,7 @@ void dane_verdict_apply_expiry(dane_verdict *v, const dane_tls_outcome *tls,
 /* The certificate the verdict depends on that expires first: the leaf, or
  * for a DANE-TA match every certificate from the leaf to the trust
  * anchor.  Sets *depth; returns its whole days left at `now`. */
-long dane_verdict_first_expiry(const dane_tls_outcome *tls, time_t now,
-    int *depth);
+long dane_verdict_first_expiry(
+    const dane_tls_outcome *tls, time_t now, int *depth);
 
 #endif

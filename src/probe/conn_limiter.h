@@ -21,8 +21,8 @@ typedef struct conn_slot conn_slot;
 
 typedef struct conn_waiter {
 	struct conn_waiter *next;
-	struct conn_waiter **pprev;  /* link in the queue that holds it */
-	unsigned char where;  /* 0 running/idle, 1 key queue, 2 global queue */
+	struct conn_waiter **pprev; /* link in the queue that holds it */
+	unsigned char where; /* 0 running/idle, 1 key queue, 2 global queue */
 	conn_slot *slot;
 	void (*start)(void *arg);
 	void *arg;

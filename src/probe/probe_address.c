@@ -101,8 +101,8 @@ start_session(void *arg)
 	sp.log_id = id;
 	sp.done = on_session_done;
 	sp.arg = ap;
-	if (smtp_session_start(e->loop, &sp, &ap->session, err,
-	    sizeof(err)) != 0) {
+	if (smtp_session_start(e->loop, &sp, &ap->session, err, sizeof(err)) !=
+	    0) {
 		ap->session = NULL;
 		addr_not_started(job, ap, err);
 		return;
@@ -142,8 +142,8 @@ addr_probe_queue(host_job *job, size_t i)
 	}
 	ap->queued = true;
 	snprintf(key, sizeof(key), "[%s]:%d", pa->addr.text, e->cfg.port);
-	if (conn_limiter_acquire(e->limiter, key, &ap->waiter, start_session,
-	    ap) != 0) {
+	if (conn_limiter_acquire(
+	        e->limiter, key, &ap->waiter, start_session, ap) != 0) {
 		ap->queued = false;
 		addr_not_started(job, ap, "out of memory");
 	}
@@ -190,16 +190,16 @@ judge_address(const probe_engine *e, const probe_host *h, probe_address *pa,
 	dane_verdict_address(&in, &v);
 	if (pa->tls_established && pa->tls.leaf.present) {
 		int depth;
-		long days = dane_verdict_first_expiry(&pa->tls, time(NULL),
-		    &depth);
+		long days =
+		    dane_verdict_first_expiry(&pa->tls, time(NULL), &depth);
 
-		pa->leaf_days_left = cert_facts_days_left(&pa->tls.leaf,
-		    time(NULL));
-		dane_verdict_apply_expiry(&v, &pa->tls, days, depth,
-		    &e->cfg.expiry);
+		pa->leaf_days_left =
+		    cert_facts_days_left(&pa->tls.leaf, time(NULL));
+		dane_verdict_apply_expiry(
+		    &v, &pa->tls, days, depth, &e->cfg.expiry);
 	}
-	dane_verdict_note_tls_version(&v, pa->tls_established,
-	    pa->tls.tls_version);
+	dane_verdict_note_tls_version(
+	    &v, pa->tls_established, pa->tls.tls_version);
 	pa->state = v.state;
 	pa->severity = v.severity;
 	pa->skipped = v.skipped;
@@ -240,9 +240,9 @@ maybe_probe_other_key(host_job *job, addr_probe *ap)
 
 	/* (not for an address no live domain wants any more, nor in a
 	 * survey: one session per address) */
-	if (job->eng->cfg.survey || ap->family != NULL || !pa->tls_established ||
-	    !pa->tls.leaf.present || i >= MAX_PROBES_PER_HOST ||
-	    ap->index >= job->want)
+	if (job->eng->cfg.survey || ap->family != NULL ||
+	    !pa->tls_established || !pa->tls.leaf.present ||
+	    i >= MAX_PROBES_PER_HOST || ap->index >= job->want)
 		return;
 	if ((other = other_family(&pa->tls.leaf, &mine)) == NULL)
 		return;
@@ -260,8 +260,7 @@ maybe_probe_other_key(host_job *job, addr_probe *ap)
 
 /* A second-pass probe that saw no second key is not a result. */
 static void
-judge_second_pass(const probe_host *h, const addr_probe *ap,
-    probe_address *pa)
+judge_second_pass(const probe_host *h, const addr_probe *ap, probe_address *pa)
 {
 	const probe_address *first = NULL;
 
@@ -294,8 +293,9 @@ addr_probe_compact(probe_host *h)
 		bool twin = false;
 
 		for (size_t j = 0; j < n; j++)
-			if (j != i && memcmp(&h->addrs[j].addr, &h->addrs[i].addr,
-			    sizeof(h->addrs[i].addr)) == 0)
+			if (j != i &&
+			    memcmp(&h->addrs[j].addr, &h->addrs[i].addr,
+			        sizeof(h->addrs[i].addr)) == 0)
 				twin = true;
 		if (!twin)
 			h->addrs[i].key_family[0] = '\0';
@@ -315,9 +315,9 @@ on_session_done(const smtp_session_result *r, void *arg)
 	if (r->ssl != NULL && r->tls_established)
 		dane_tls_inspect(r->ssl, &ap->tls, &pa->tls);
 	/* The route may have gone since the check in addr_probe_queue(). */
-	judge_address(job->eng, h, pa, r->outcome ==
-	    SMTP_OUTCOME_CONNECT_FAILED && smtp_no_route(&pa->addr,
-	    pa->port));
+	judge_address(job->eng, h, pa,
+	    r->outcome == SMTP_OUTCOME_CONNECT_FAILED &&
+	        smtp_no_route(&pa->addr, pa->port));
 	judge_second_pass(h, ap, pa);
 	log_debug("%s[%s]%s%s: %s: %s", h->name, pa->addr.text,
 	    pa->key_family[0] ? "/" : "", pa->key_family,

@@ -74,9 +74,10 @@ count_failure(probe_batch_summary *s, const probe_domain *d)
 	s->failing++;
 	for (size_t i = 0; i < d->n_hosts; i++)
 		for (size_t j = 0; j < d->hosts[i].n_addrs; j++)
-			if (d->hosts[i].addrs[j].severity == SEVERITY_CRITICAL &&
+			if (d->hosts[i].addrs[j].severity ==
+			        SEVERITY_CRITICAL &&
 			    (unsigned)d->hosts[i].addrs[j].state <
-			    ADDR_STATE_COUNT) {
+			        ADDR_STATE_COUNT) {
 				s->why[d->hosts[i].addrs[j].state]++;
 				return;
 			}
@@ -132,8 +133,8 @@ start_more(batch *b)
 	unsigned limit = b->p->concurrency ? b->p->concurrency : 64;
 	char err[256];
 
-	while (!b->stop && !b->exhausted &&
-	    probe_engine_running(b->eng) < limit) {
+	while (
+	    !b->stop && !b->exhausted && probe_engine_running(b->eng) < limit) {
 		const char *domain = b->p->next(b->p->arg);
 
 		if (domain == NULL) {
@@ -141,8 +142,8 @@ start_more(batch *b)
 			break;
 		}
 		if ((b->p->hosts ? probe_engine_start_host :
-		    probe_engine_start)(b->eng, domain, on_result, b, err,
-		    sizeof(err)) == 0)
+		                   probe_engine_start)(
+		        b->eng, domain, on_result, b, err, sizeof(err)) == 0)
 			continue;
 		if (b->p->not_started != NULL)
 			b->p->not_started(domain, err, b->p->arg);
@@ -159,12 +160,16 @@ progress_line(batch *b, bool final)
 	size_t total = b->p->expected_total;
 
 	if (total > 0 && rate > 0 && total > b->sum->total)
-		fprintf(stderr, "\r\033[K[%zu/%zu] %.1f domains/s, ETA %.0fs, "
-		    "%zu failing", b->sum->total, total, rate,
+		fprintf(stderr,
+		    "\r\033[K[%zu/%zu] %.1f domains/s, ETA %.0fs, "
+		    "%zu failing",
+		    b->sum->total, total, rate,
 		    (double)(total - b->sum->total) / rate, b->sum->failing);
 	else
-		fprintf(stderr, "\r\033[K[%zu%s%.0zu] %.1f domains/s, %zu "
-		    "failing", b->sum->total, total ? "/" : "", total, rate,
+		fprintf(stderr,
+		    "\r\033[K[%zu%s%.0zu] %.1f domains/s, %zu "
+		    "failing",
+		    b->sum->total, total ? "/" : "", total, rate,
 		    b->sum->failing);
 	if (final)
 		fputc('\n', stderr);
@@ -228,8 +233,9 @@ measure_self(probe_batch_summary *sum)
 	sum->peak_rss_kib = -1;
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return;
-	sum->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec
-	    + ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+	sum->cpu_seconds = (double)ru.ru_utime.tv_sec +
+	    (double)ru.ru_stime.tv_sec +
+	    ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
 	/* Linux counts ru_maxrss in KiB. */
 	sum->peak_rss_kib = ru.ru_maxrss;
 }
@@ -292,9 +298,10 @@ probe_batch_print_summary(FILE *out, const probe_batch_summary *s)
 	fprintf(out, "  null MX (no mail)   %zu\n", s->no_mail);
 	fprintf(out, "  probe error (local) %zu\n", s->probe_error);
 	fprintf(out, "  unknown             %zu\n", s->unknown);
-	fprintf(out, "  MX hosts probed once each: %zu (reused %zu times), "
-	    "%zu SMTP sessions, at most %u at once\n", s->engine.host_jobs,
-	    s->engine.host_reuses, s->engine.sessions,
+	fprintf(out,
+	    "  MX hosts probed once each: %zu (reused %zu times), "
+	    "%zu SMTP sessions, at most %u at once\n",
+	    s->engine.host_jobs, s->engine.host_reuses, s->engine.sessions,
 	    s->engine.peak_sessions);
 	if (s->cpu_seconds < 0)
 		return;

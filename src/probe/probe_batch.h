@@ -22,7 +22,7 @@
 #include "probe/probe_engine.h"
 
 typedef struct probe_batch_summary {
-	size_t total;          /* domains finished */
+	size_t total; /* domains finished */
 	/* Each finished domain lands in exactly one of these, by severity,
 	 * dane_status_domain() and the MX verdict (probe_batch_count()). */
 	size_t dane_valid;     /* OK: DANE verified (or partial) */
@@ -31,14 +31,14 @@ typedef struct probe_batch_summary {
 	size_t not_applicable; /* WARNING: no DANE / only unusable TLSA */
 	size_t partial;        /* WARNING: some MX hosts without DANE */
 	size_t capped;         /* WARNING: addresses beyond --max-addresses */
-	size_t warning;        /* WARNING for another reason (expiry, rollover) */
-	size_t failing;        /* CRITICAL */
-	size_t probe_error;    /* UNKNOWN: our fault (local DNS outage, ...) */
-	size_t unknown;        /* UNKNOWN otherwise (nothing reachable) */
+	size_t warning;     /* WARNING for another reason (expiry, rollover) */
+	size_t failing;     /* CRITICAL */
+	size_t probe_error; /* UNKNOWN: our fault (local DNS outage, ...) */
+	size_t unknown;     /* UNKNOWN otherwise (nothing reachable) */
 	/* Why failing: the worst address state (or DNS) of each failing domain. */
 	size_t why[ADDR_STATE_COUNT];
-	size_t why_bad_name;   /* an MX exchange that is no valid host name */
-	size_t why_dns;        /* MX/host lookups failed or bogus */
+	size_t why_bad_name; /* an MX exchange that is no valid host name */
+	size_t why_dns;      /* MX/host lookups failed or bogus */
 	double seconds;
 	bool interrupted;
 	probe_engine_stats engine;
@@ -50,12 +50,12 @@ typedef struct probe_batch_summary {
 } probe_batch_summary;
 
 typedef struct probe_batch_params {
-	unsigned concurrency;      /* domains in flight; 0 = 64 */
-	bool progress;             /* progress line on stderr */
+	unsigned concurrency; /* domains in flight; 0 = 64 */
+	bool progress;        /* progress line on stderr */
 	/* SIGINT/SIGTERM end the run (summary->interrupted); when false they
 	 * keep their default action (the plugin is simply killed). */
 	bool stop_on_signal;
-	size_t expected_total;     /* for the progress line's ETA; 0 = unknown */
+	size_t expected_total; /* for the progress line's ETA; 0 = unknown */
 	/* The names are MX hosts, probed without an MX lookup
 	 * (probe_engine_start_host()): `daneprobe rollover`. */
 	bool hosts;

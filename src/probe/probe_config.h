@@ -19,16 +19,17 @@ typedef enum probe_sessions {
 } probe_sessions;
 
 typedef struct probe_config {
-	const char *helo_name;   /* EHLO argument */
-	int port;                /* 25 */
+	const char *helo_name; /* EHLO argument */
+	int port;              /* 25 */
 	bool use_ipv4, use_ipv6;
-	double timeout;          /* overall seconds per domain */
-	double phase_timeout;    /* inactivity seconds per SMTP phase */
+	double timeout;       /* overall seconds per domain */
+	double phase_timeout; /* inactivity seconds per SMTP phase */
 	bool require_dane;
 	bool no_rollover_warning; /* breaks-at-renewal is a note, not WARNING */
 	expiry_thresholds expiry;
-	unsigned per_host;       /* connections to one address at a time; 0 = no cap */
-	unsigned max_sessions;   /* SMTP sessions at once overall; 0 = no cap */
+	unsigned
+	    per_host; /* connections to one address at a time; 0 = no cap */
+	unsigned max_sessions; /* SMTP sessions at once overall; 0 = no cap */
 	/* Addresses probed per domain, in MX preference order; 0 = no cap.
 	 * The rest are reported as not probed (WARNING).  Each may take two
 	 * sessions (one per key algorithm). */

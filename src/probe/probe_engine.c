@@ -78,7 +78,8 @@ local_failure_of(const probe_domain *res)
 		return res->mx;
 	for (size_t i = 0; i < res->n_hosts; i++) {
 		const probe_host *h = &res->hosts[i];
-		const dns_answer *as[] = { h->a, h->aaaa, h->tlsa[0], h->tlsa[1] };
+		const dns_answer *as[] = { h->a, h->aaaa, h->tlsa[0],
+			h->tlsa[1] };
 
 		for (size_t k = 0; k < sizeof(as) / sizeof(as[0]); k++)
 			if (as[k] != NULL && as[k]->local_failure)
@@ -97,9 +98,10 @@ mark_probe_error(probe_domain *res)
 		return;
 	res->probe_error = true;
 	res->severity = SEVERITY_UNKNOWN;
-	snprintf(res->summary, sizeof(res->summary), "%s: not checked, DNS "
-	    "unreachable from here (%s %s): %s", res->domain, a->qname,
-	    dns_type_name(a->qtype), a->reason);
+	snprintf(res->summary, sizeof(res->summary),
+	    "%s: not checked, DNS "
+	    "unreachable from here (%s %s): %s",
+	    res->domain, a->qname, dns_type_name(a->qtype), a->reason);
 }
 
 /* Hands the result over; the probe object stays until DNS is quiet. */
@@ -125,8 +127,8 @@ domain_finish(domain_probe *dp)
 	domain_probe_release(dp);
 }
 
-static void domain_fail(domain_probe *dp, probe_severity sev,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void domain_fail(domain_probe *dp, probe_severity sev, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 domain_fail(domain_probe *dp, probe_severity sev, const char *fmt, ...)
@@ -136,8 +138,8 @@ domain_fail(domain_probe *dp, probe_severity sev, const char *fmt, ...)
 
 	dp->res->kind = DOMAIN_LOOKUP_FAILED;
 	dp->res->severity = sev;
-	n = snprintf(dp->res->summary, sizeof(dp->res->summary), "%s: ",
-	    dp->res->domain);
+	n = snprintf(dp->res->summary, sizeof(dp->res->summary),
+	    "%s: ", dp->res->domain);
 	va_start(ap, fmt);
 	vsnprintf(dp->res->summary + n, sizeof(dp->res->summary) - (size_t)n,
 	    fmt, ap);
@@ -150,8 +152,8 @@ domain_fail(domain_probe *dp, probe_severity sev, const char *fmt, ...)
 static void on_dns(dns_answer *answer, void *arg);
 
 bool
-probe_start_lookup(probe_engine *e, lookup_ctx *tmpl, const char *name,
-    uint16_t qtype)
+probe_start_lookup(
+    probe_engine *e, lookup_ctx *tmpl, const char *name, uint16_t qtype)
 {
 	char err[200];
 	lookup_ctx *lc = malloc(sizeof(*lc));
@@ -159,7 +161,8 @@ probe_start_lookup(probe_engine *e, lookup_ctx *tmpl, const char *name,
 	if (lc == NULL)
 		return false;
 	*lc = *tmpl;
-	if (dns_lookup(e->dns, name, qtype, on_dns, lc, err, sizeof(err)) != 0) {
+	if (dns_lookup(e->dns, name, qtype, on_dns, lc, err, sizeof(err)) !=
+	    0) {
 		log_warn("lookup %s/%s: %s", name, dns_type_name(qtype), err);
 		free(lc);
 		return false;
@@ -188,7 +191,8 @@ domain_probe_allocate(domain_probe *dp)
 		host_job *job = dh->job;
 
 		if (!dh->allotted && job == NULL) {
-			dh->allotted = true; /* out of memory: nothing to probe */
+			dh->allotted =
+			    true; /* out of memory: nothing to probe */
 			dh->allot = 0;
 		}
 		if (!dh->allotted) {
@@ -271,8 +275,7 @@ start_hosts(domain_probe *dp)
 	probe_domain *res = dp->res;
 
 	dp->n_hosts = res->n_hosts;
-	dp->hosts = calloc(res->n_hosts ? res->n_hosts : 1,
-	    sizeof(*dp->hosts));
+	dp->hosts = calloc(res->n_hosts ? res->n_hosts : 1, sizeof(*dp->hosts));
 	if (dp->hosts == NULL) {
 		domain_fail(dp, SEVERITY_UNKNOWN, "out of memory");
 		return;
@@ -376,8 +379,8 @@ allot_rest(domain_probe *dp)
 		domain_host *dh = &dp->hosts[i];
 
 		if (!dh->allotted && dh->job != NULL && dh->job->decided) {
-			dh->allot = dh->job->n_first < left ? dh->job->n_first
-			    : left;
+			dh->allot =
+			    dh->job->n_first < left ? dh->job->n_first : left;
 			dh->allotted = true;
 		}
 		if (dh->allotted)
@@ -430,8 +433,10 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	dp->res->timed_out = true;
 	if (dp->hosts == NULL) {
-		domain_fail(dp, SEVERITY_UNKNOWN, "MX lookup did not complete "
-		    "within %.1f s", dp->eng->cfg.timeout);
+		domain_fail(dp, SEVERITY_UNKNOWN,
+		    "MX lookup did not complete "
+		    "within %.1f s",
+		    dp->eng->cfg.timeout);
 		return;
 	}
 	/* Hosts still waiting for a budget get their share now: their
@@ -533,14 +538,13 @@ probe_engine_peak_per_address(const probe_engine *e, const char *addr_port)
 
 /* A new probe of `name`, linked into the engine; NULL when out of memory. */
 static domain_probe *
-domain_probe_new(probe_engine *e, const char *name, probe_done_cb done,
-    void *arg)
+domain_probe_new(
+    probe_engine *e, const char *name, probe_done_cb done, void *arg)
 {
 	domain_probe *dp = calloc(1, sizeof(*dp));
 	probe_domain *res = calloc(1, sizeof(*res));
 
-	if (dp == NULL || res == NULL || (res->domain = strdup(name)) ==
-	    NULL) {
+	if (dp == NULL || res == NULL || (res->domain = strdup(name)) == NULL) {
 		free(dp);
 		probe_domain_free(res);
 		return NULL;
@@ -565,8 +569,8 @@ deadline_start(domain_probe *dp)
 	probe_engine *e = dp->eng;
 
 	e->running++;
-	ev_timer_init(&dp->deadline, on_deadline,
-	    e->cfg.timeout + DEADLINE_GRACE, 0.0);
+	ev_timer_init(
+	    &dp->deadline, on_deadline, e->cfg.timeout + DEADLINE_GRACE, 0.0);
 	dp->deadline.data = dp;
 	ev_timer_start(e->loop, &dp->deadline);
 }
@@ -584,8 +588,8 @@ probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 	}
 	tmpl.dp = dp;
 	if (!probe_start_lookup(e, &tmpl, domain, DNS_TYPE_MX)) {
-		snprintf(err, errlen, "cannot start the MX lookup for %s",
-		    domain);
+		snprintf(
+		    err, errlen, "cannot start the MX lookup for %s", domain);
 		domain_probe_free(dp);
 		return -1;
 	}
@@ -594,14 +598,15 @@ probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 }
 
 int
-probe_engine_start_host(probe_engine *e, const char *host,
-    probe_done_cb done, void *arg, char *err, size_t errlen)
+probe_engine_start_host(probe_engine *e, const char *host, probe_done_cb done,
+    void *arg, char *err, size_t errlen)
 {
 	domain_probe *dp = domain_probe_new(e, host, done, arg);
 	probe_domain *res = dp ? dp->res : NULL;
 
-	if (dp == NULL || (res->hosts = calloc(1, sizeof(*res->hosts))) ==
-	    NULL || !add_host(res, host, 0)) {
+	if (dp == NULL ||
+	    (res->hosts = calloc(1, sizeof(*res->hosts))) == NULL ||
+	    !add_host(res, host, 0)) {
 		if (dp != NULL)
 			domain_probe_free(dp);
 		snprintf(err, errlen, "out of memory");

@@ -50,18 +50,17 @@ int probe_engine_start_host(probe_engine *e, const char *host,
 /* Probes still running. */
 size_t probe_engine_running(const probe_engine *e);
 
-
 /* Counters of shared work, for reports and tests. */
 typedef struct probe_engine_stats {
-	size_t host_jobs;        /* distinct MX hosts probed */
-	size_t host_reuses;      /* times a domain got an existing host's result */
-	size_t sessions;         /* SMTP sessions started */
-	unsigned peak_sessions;  /* most sessions running at once */
+	size_t host_jobs;   /* distinct MX hosts probed */
+	size_t host_reuses; /* times a domain got an existing host's result */
+	size_t sessions;    /* SMTP sessions started */
+	unsigned peak_sessions;    /* most sessions running at once */
 	size_t sessions_cancelled; /* queued, then no live domain needed them */
-	size_t addrs_capped;     /* addresses left out by --max-addresses */
+	size_t addrs_capped;       /* addresses left out by --max-addresses */
 } probe_engine_stats;
 void probe_engine_get_stats(const probe_engine *e, probe_engine_stats *out);
-unsigned probe_engine_peak_per_address(const probe_engine *e,
-    const char *addr_port);
+unsigned probe_engine_peak_per_address(
+    const probe_engine *e, const char *addr_port);
 
 #endif

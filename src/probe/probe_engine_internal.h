@@ -43,14 +43,14 @@ typedef struct host_job host_job;
 typedef struct addr_probe {
 	host_job *job;
 	size_t index;
-	size_t twin;             /* first pass: its second pass, or NO_TWIN */
-	size_t first;            /* second pass: its first pass */
-	smtp_session *session;   /* NULL when not running */
-	conn_waiter waiter;      /* connection slot, queued or held */
+	size_t twin;           /* first pass: its second pass, or NO_TWIN */
+	size_t first;          /* second pass: its first pass */
+	smtp_session *session; /* NULL when not running */
+	conn_waiter waiter;    /* connection slot, queued or held */
 	bool holds_slot;
 	bool queued;
-	const char *family;      /* second pass: "ECDSA"/"RSA"; NULL first */
-	dane_tls_params tls;     /* pointers into the job's result */
+	const char *family;  /* second pass: "ECDSA"/"RSA"; NULL first */
+	dane_tls_params tls; /* pointers into the job's result */
 	const char *refs[2];
 } addr_probe;
 
@@ -62,18 +62,18 @@ typedef struct host_sub {
 
 struct host_job {
 	probe_engine *eng;
-	probe_host res;          /* the master result */
-	unsigned addr_lookups;   /* A/AAAA lookups outstanding */
-	size_t tlsa_step;        /* TLSA name being looked up */
-	bool decided;            /* policy known, addresses collected */
+	probe_host res;        /* the master result */
+	unsigned addr_lookups; /* A/AAAA lookups outstanding */
+	size_t tlsa_step;      /* TLSA name being looked up */
+	bool decided;          /* policy known, addresses collected */
 	/* Walks in progress that must see no delivery yet.  A count, not a
 	 * flag: job_decide()'s walk reaches host_job_want() of the same
 	 * job, and an address with no route completes at once, so an inner
 	 * walk ending must not let host_job_maybe_done() free the list the
 	 * outer one is walking. */
 	unsigned notifying;
-	size_t n_first;          /* first-pass addresses (res.addrs[0..n)) */
-	size_t want;             /* first-pass prefix queued for a domain */
+	size_t n_first; /* first-pass addresses (res.addrs[0..n)) */
+	size_t want;    /* first-pass prefix queued for a domain */
 	addr_probe *addrs;
 	host_sub *subs;
 	host_job *next_all;
@@ -82,8 +82,8 @@ struct host_job {
 typedef struct domain_host {
 	host_job *job;
 	bool done;
-	bool allotted;           /* allot is fixed */
-	size_t allot;            /* first-pass addresses this domain probes */
+	bool allotted; /* allot is fixed */
+	size_t allot;  /* first-pass addresses this domain probes */
 } domain_host;
 
 struct domain_probe {
@@ -94,10 +94,10 @@ struct domain_probe {
 	ev_timer deadline;
 	double t0;
 	unsigned dns_pending;
-	bool finished;           /* result handed over */
-	unsigned allocating;     /* giving out the budget: do not finish */
+	bool finished;       /* result handed over */
+	unsigned allocating; /* giving out the budget: do not finish */
 	domain_host *hosts;
-	size_t n_hosts;          /* res may be gone when dp is freed */
+	size_t n_hosts; /* res may be gone when dp is freed */
 	domain_probe *prev, *next;
 };
 
@@ -109,24 +109,24 @@ struct probe_engine {
 	SSL_CTX *ssl_ctx;
 	conn_limiter *limiter;
 	strmap *jobs_by_name;
-	host_job *jobs;          /* every job, for freeing */
+	host_job *jobs; /* every job, for freeing */
 	size_t running;
-	domain_probe *probes;    /* probes not yet freed */
+	domain_probe *probes; /* probes not yet freed */
 	probe_engine_stats stats;
 };
 
 enum lookup_kind { LOOKUP_MX, LOOKUP_A, LOOKUP_AAAA, LOOKUP_TLSA };
 
 typedef struct lookup_ctx {
-	domain_probe *dp;        /* LOOKUP_MX */
-	host_job *job;           /* the others */
+	domain_probe *dp; /* LOOKUP_MX */
+	host_job *job;    /* the others */
 	enum lookup_kind kind;
 } lookup_ctx;
 
 /* probe_engine.c */
 /* Starts a lookup for *tmpl (copied); false when it could not start. */
-bool probe_start_lookup(probe_engine *e, lookup_ctx *tmpl, const char *name,
-    uint16_t qtype);
+bool probe_start_lookup(
+    probe_engine *e, lookup_ctx *tmpl, const char *name, uint16_t qtype);
 /* Gives out the domain's address budget as far as its hosts are known. */
 void domain_probe_allocate(domain_probe *dp);
 /* Finishes the domain once every host has delivered. */
@@ -134,8 +134,7 @@ void domain_probe_maybe_done(domain_probe *dp);
 
 /* probe_host_job.c */
 /* A's, AAAA's or TLSA's answer (owned by the job from now on). */
-void host_job_on_dns(host_job *job, enum lookup_kind kind,
-    dns_answer *answer);
+void host_job_on_dns(host_job *job, enum lookup_kind kind, dns_answer *answer);
 /* Some domain needs the first k addresses: queues those not yet queued. */
 void host_job_want(host_job *job, size_t k);
 /* Hands the result to every subscriber whose allotment is complete. */

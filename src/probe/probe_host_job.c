@@ -41,8 +41,8 @@ error_answer(const char *name, uint16_t qtype, const char *why)
 }
 
 static bool
-job_lookup(host_job *job, const char *name, uint16_t qtype,
-    enum lookup_kind kind)
+job_lookup(
+    host_job *job, const char *name, uint16_t qtype, enum lookup_kind kind)
 {
 	lookup_ctx tmpl = { .job = job, .kind = kind };
 
@@ -79,14 +79,14 @@ job_start(host_job *job)
 	/* Count both first: an immediate failure must not end the step. */
 	job->addr_lookups = (cfg->use_ipv4 ? 1 : 0) + (cfg->use_ipv6 ? 1 : 0);
 	if (cfg->use_ipv4 && !job_lookup(job, name, DNS_TYPE_A, LOOKUP_A)) {
-		job->res.a = error_answer(name, DNS_TYPE_A,
-		    "lookup could not be started");
+		job->res.a = error_answer(
+		    name, DNS_TYPE_A, "lookup could not be started");
 		job->addr_lookups--;
 	}
-	if (cfg->use_ipv6 && !job_lookup(job, name, DNS_TYPE_AAAA,
-	    LOOKUP_AAAA)) {
-		job->res.aaaa = error_answer(name, DNS_TYPE_AAAA,
-		    "lookup could not be started");
+	if (cfg->use_ipv6 &&
+	    !job_lookup(job, name, DNS_TYPE_AAAA, LOOKUP_AAAA)) {
+		job->res.aaaa = error_answer(
+		    name, DNS_TYPE_AAAA, "lookup could not be started");
 		job->addr_lookups--;
 	}
 	if (job->addr_lookups == 0)
@@ -121,8 +121,8 @@ job_start_tlsa(host_job *job)
 	snprintf(qname, sizeof(qname), "_%d._tcp.%s", job->eng->cfg.port,
 	    h->plan.names[0]);
 	if (!job_lookup(job, qname, DNS_TYPE_TLSA, LOOKUP_TLSA)) {
-		h->tlsa[0] = error_answer(qname, DNS_TYPE_TLSA,
-		    "lookup could not be started");
+		h->tlsa[0] = error_answer(
+		    qname, DNS_TYPE_TLSA, "lookup could not be started");
 		job_decide(job);
 	}
 }
@@ -141,8 +141,8 @@ job_on_tlsa(host_job *job, dns_answer *t)
 		    job->eng->cfg.port, h->plan.names[step + 1]);
 		if (job_lookup(job, qname, DNS_TYPE_TLSA, LOOKUP_TLSA))
 			return;
-		h->tlsa[step + 1] = error_answer(qname, DNS_TYPE_TLSA,
-		    "lookup could not be started");
+		h->tlsa[step + 1] = error_answer(
+		    qname, DNS_TYPE_TLSA, "lookup could not be started");
 	}
 	job_decide(job);
 }
@@ -317,8 +317,8 @@ mark_capped(probe_address *pa, unsigned cap, int port)
 
 /* The domain's view of the master result: its allotment only. */
 static void
-restrict_to_allot(probe_host *h, const host_job *job, size_t allot,
-    unsigned cap)
+restrict_to_allot(
+    probe_host *h, const host_job *job, size_t allot, unsigned cap)
 {
 	for (size_t i = 0; i < h->n_addrs && job->addrs != NULL; i++) {
 		size_t first = i < job->n_first ? i : job->addrs[i].first;
@@ -366,8 +366,7 @@ analyze_rollover(probe_host *h)
 	size_t n = 0;
 
 	if (h->policy.tlsa_answer_index < 0 ||
-	    (t = h->tlsa[h->policy.tlsa_answer_index]) == NULL ||
-	    t->count == 0)
+	    (t = h->tlsa[h->policy.tlsa_answer_index]) == NULL || t->count == 0)
 		return;
 	for (size_t i = 0; i < h->n_addrs && n < DANE_ROLL_MAX_CHAINS; i++) {
 		const probe_address *pa = &h->addrs[i];
@@ -377,15 +376,15 @@ analyze_rollover(probe_host *h)
 			continue;
 		for (size_t j = 0; j < n; j++)
 			if (memcmp(chains[j]->cert[0].spki_sha256,
-			    pa->tls.chain.cert[0].spki_sha256, 32) == 0)
+			        pa->tls.chain.cert[0].spki_sha256, 32) == 0)
 				seen = true;
 		if (!seen)
 			chains[n++] = &pa->tls.chain;
 	}
 	if (n == 0 || (h->rollover = malloc(sizeof(*h->rollover))) == NULL)
 		return;
-	dane_rollover_analyze(t->tlsa, t->count, t->ttl, chains, n, time(NULL),
-	    h->rollover);
+	dane_rollover_analyze(
+	    t->tlsa, t->count, t->ttl, chains, n, time(NULL), h->rollover);
 }
 
 /* Every address of the first k, and its second pass, has a verdict. */
@@ -460,7 +459,8 @@ host_job_trim(host_job *job)
 		ap->queued = false;
 		e->stats.sessions_cancelled++;
 		log_debug("%s[%s]: queued session cancelled: no domain waits "
-		    "for it any more", job->res.name, pa->addr.text);
+		          "for it any more",
+		    job->res.name, pa->addr.text);
 		if (i < job->n_first) {
 			/* idle again: a later domain may still want it */
 			dns_addr addr = pa->addr;

@@ -82,8 +82,8 @@ probe_host_copy(probe_host *dst, const probe_host *src)
 		dst->addrs = calloc(src->n_addrs, sizeof(*dst->addrs));
 		if (dst->addrs == NULL)
 			goto fail;
-		memcpy(dst->addrs, src->addrs, src->n_addrs *
-		    sizeof(*dst->addrs));
+		memcpy(
+		    dst->addrs, src->addrs, src->n_addrs * sizeof(*dst->addrs));
 	}
 	return 0;
 fail:

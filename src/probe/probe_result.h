@@ -44,26 +44,27 @@ typedef struct probe_address {
 	double ms_connect, ms_banner, ms_ehlo, ms_starttls, ms_tls, ms_total;
 	/* TLS facts, valid when tls_established */
 	dane_tls_outcome tls;
-	long leaf_days_left;             /* valid when tls.leaf.present */
-	bool complete;                   /* a verdict was reached */
+	long leaf_days_left; /* valid when tls.leaf.present */
+	bool complete;       /* a verdict was reached */
 	/* Not probed for a reason of the probing host (no route for the
 	 * address family): left out of every verdict and count. */
 	bool skipped;
 	/* "ECDSA"/"RSA" when the server was probed once per key algorithm
 	 * (dual-certificate servers), "" when one probe saw its only key. */
 	char key_family[8];
-	bool dropped;                    /* internal: a redundant second probe */
+	bool dropped; /* internal: a redundant second probe */
 	/* Left out by the domain's address budget (--max-addresses): state
 	 * NOT_PROBED, WARNING; counts for neither DANE status nor OK. */
 	bool capped;
 } probe_address;
 
 typedef struct probe_host {
-	char *name;                      /* MX exchange (or the domain: implicit MX) */
+	char *name; /* MX exchange (or the domain: implicit MX) */
 	uint16_t preference;
-	dns_answer *a, *aaaa;            /* NULL when not looked up */
-	dns_answer *tlsa[2];             /* per plan.names[i]; NULL when not looked up */
-	char *tlsa_names[2];             /* copies of plan.names (plan borrows from answers) */
+	dns_answer *a, *aaaa; /* NULL when not looked up */
+	dns_answer *tlsa[2];  /* per plan.names[i]; NULL when not looked up */
+	char *tlsa_names
+	    [2]; /* copies of plan.names (plan borrows from answers) */
 	dane_tlsa_plan plan;
 	dane_host_policy policy;
 	probe_address *addrs;
@@ -79,10 +80,10 @@ typedef struct probe_host {
 } probe_host;
 
 typedef enum probe_domain_kind {
-	DOMAIN_MX = 0,       /* MX RRset found */
-	DOMAIN_IMPLICIT_MX,  /* no MX: the domain itself (RFC 5321 5.1) */
-	DOMAIN_NULL_MX,      /* RFC 7505 "MX 0 .": accepts no mail */
-	DOMAIN_LOOKUP_FAILED,/* MX lookup failed, bogus, or domain absent */
+	DOMAIN_MX = 0,        /* MX RRset found */
+	DOMAIN_IMPLICIT_MX,   /* no MX: the domain itself (RFC 5321 5.1) */
+	DOMAIN_NULL_MX,       /* RFC 7505 "MX 0 .": accepts no mail */
+	DOMAIN_LOOKUP_FAILED, /* MX lookup failed, bogus, or domain absent */
 	DOMAIN_KIND_COUNT,
 } probe_domain_kind;
 
@@ -93,15 +94,15 @@ const char *probe_domain_kind_name(probe_domain_kind k);
 typedef struct probe_domain {
 	char *domain;
 	probe_domain_kind kind;
-	dns_answer *mx;                  /* owned */
+	dns_answer *mx; /* owned */
 	dane_mx_status mx_status;
 	probe_host *hosts;
 	size_t n_hosts;
 	probe_severity severity;
-	char summary[512];               /* one line, for the Nagios status line */
-	time_t started;                  /* wall clock, for reports */
+	char summary[512]; /* one line, for the Nagios status line */
+	time_t started;    /* wall clock, for reports */
 	double ms_total;
-	bool timed_out;                  /* the overall deadline cut the probe short */
+	bool timed_out; /* the overall deadline cut the probe short */
 	/* The probe could not look at the domain at all for a local reason
 	 * (no DNS server answered anything: resolver unreachable, every root
 	 * server silent; out of memory).  Severity UNKNOWN, reason in

@@ -28,8 +28,7 @@ gate(probe_domain *d, int port, probe_roll_host *out)
 
 	memset(out, 0, sizeof(*out));
 	out->probe = d;
-	snprintf(out->name, sizeof(out->name), "%s", h ? h->name :
-	    d->domain);
+	snprintf(out->name, sizeof(out->name), "%s", h ? h->name : d->domain);
 	snprintf(out->tlsa_name, sizeof(out->tlsa_name), "_%d._tcp.%s", port,
 	    out->name);
 	if (h == NULL) {
@@ -55,8 +54,8 @@ probe_rollover_check(probe_domain *d, int port, const dane_roll_new *id,
 	gate(d, port, out);
 	if (out->result != DANE_ROLL_RESULT_PASS)
 		return 0;
-	out->result = dane_roll_check(out->tlsa, out->name, id, now,
-	    &out->rep, out->reason, sizeof(out->reason));
+	out->result = dane_roll_check(out->tlsa, out->name, id, now, &out->rep,
+	    out->reason, sizeof(out->reason));
 	out->analysed = true;
 	return 0;
 }
@@ -79,14 +78,14 @@ chain_family(const probe_address *pa)
 
 /* Why an address gave no chain: what the session said. */
 static void
-failure_reason(const probe_roll_host *rh, const probe_address *pa,
-    probe_roll_addr *ra)
+failure_reason(
+    const probe_roll_host *rh, const probe_address *pa, probe_roll_addr *ra)
 {
 	const char *why = pa->reason;
 
 	if (pa->smtp_attempted)
 		why = pa->smtp_reason[0] ? pa->smtp_reason :
-		    smtp_outcome_name(pa->smtp_outcome);
+		                           smtp_outcome_name(pa->smtp_outcome);
 	/* "RSA": the wording of the earlier per-family fetch, kept so the
 	 * output stays the same; the engine's first handshake offers
 	 * every algorithm. */
@@ -120,7 +119,7 @@ status_addr(const probe_roll_host *rh, const probe_host *h, const char *addr,
 				snprintf(ra->reason, sizeof(ra->reason),
 				    "not probed: no %s route on this host",
 				    pa->addr.family == AF_INET6 ? "IPv6" :
-				    "IPv4");
+				                                  "IPv4");
 			}
 			if (!pa->tls_established || pa->tls.chain.n == 0)
 				continue;
@@ -142,8 +141,8 @@ status_addr(const probe_roll_host *rh, const probe_host *h, const char *addr,
 		return;
 	}
 	ra->n_chains = k;
-	dane_rollover_analyze(rh->tlsa->tlsa, rh->tlsa->count,
-	    rh->tlsa->ttl, cp, k, now, &ra->rep);
+	dane_rollover_analyze(rh->tlsa->tlsa, rh->tlsa->count, rh->tlsa->ttl,
+	    cp, k, now, &ra->rep);
 	ra->result = dane_roll_status_result(&ra->rep);
 }
 
@@ -169,16 +168,18 @@ status_result(const probe_roll_host *rh)
 			continue;
 		probed++;
 		w = rh->addrs[i].result;
-		if (w == DANE_ROLL_RESULT_FAIL || worst == DANE_ROLL_RESULT_PASS)
+		if (w == DANE_ROLL_RESULT_FAIL ||
+		    worst == DANE_ROLL_RESULT_PASS)
 			worst = worst == DANE_ROLL_RESULT_FAIL ?
-			    DANE_ROLL_RESULT_FAIL : w;
+			    DANE_ROLL_RESULT_FAIL :
+			    w;
 	}
 	return probed == 0 ? DANE_ROLL_RESULT_LOCAL : worst;
 }
 
 int
-probe_rollover_status(probe_domain *d, int port, time_t now,
-    probe_roll_host *out)
+probe_rollover_status(
+    probe_domain *d, int port, time_t now, probe_roll_host *out)
 {
 	const probe_host *h;
 
@@ -199,7 +200,8 @@ probe_rollover_status(probe_domain *d, int port, time_t now,
 		out->no_address = true;
 		out->gated = true;
 		out->result = DANE_ROLL_RESULT_RETRY;
-		snprintf(out->reason, sizeof(out->reason), "no address to "
+		snprintf(out->reason, sizeof(out->reason),
+		    "no address to "
 		    "connect to");
 		return 0;
 	}

@@ -27,28 +27,28 @@ typedef struct probe_roll_addr {
 	/* Not probed: this host has no route for the address's family and
 	 * none was forced (as daneprobe check does); counts for nothing. */
 	bool not_probed;
-	bool failed;             /* no handshake: reason says why */
+	bool failed; /* no handshake: reason says why */
 	char reason[400];
-	size_t n_chains;         /* chains analysed (rep.chain[]) */
+	size_t n_chains;          /* chains analysed (rep.chain[]) */
 	dane_rollover_report rep; /* valid when !not_probed && !failed */
 	dane_roll_result result;
 } probe_roll_addr;
 
 typedef struct probe_roll_host {
 	char name[256];
-	char tlsa_name[300];     /* the RRset judged, or _PORT._tcp.NAME */
+	char tlsa_name[300]; /* the RRset judged, or _PORT._tcp.NAME */
 	dane_roll_result result;
-	char reason[400];        /* the gate's or check's reason */
+	char reason[400]; /* the gate's or check's reason */
 	/* The TLSA answer judged (NULL when no TLSA lookup was made); the
 	 * secure RRset analysed when result passed the gate. */
 	const dns_answer *tlsa;
-	bool gated;              /* the gate stopped it: reason says why */
-	bool analysed;           /* check: rep valid */
+	bool gated;    /* the gate stopped it: reason says why */
+	bool analysed; /* check: rep valid */
 	dane_rollover_report rep;
-	probe_roll_addr *addrs;  /* status */
+	probe_roll_addr *addrs; /* status */
 	size_t n_addrs;
-	bool no_address;         /* status: the host had nothing to probe */
-	probe_domain *probe;     /* owned */
+	bool no_address;     /* status: the host had nothing to probe */
+	probe_domain *probe; /* owned */
 } probe_roll_host;
 
 /* rollover check: takes `d` (the engine's result for the host); fills
@@ -58,8 +58,8 @@ int probe_rollover_check(probe_domain *d, int port, const dane_roll_new *id,
     time_t now, probe_roll_host *out);
 
 /* rollover status: takes `d`; fills *out (every address of the host). */
-int probe_rollover_status(probe_domain *d, int port, time_t now,
-    probe_roll_host *out);
+int probe_rollover_status(
+    probe_domain *d, int port, time_t now, probe_roll_host *out);
 
 void probe_roll_host_clear(probe_roll_host *h);
 

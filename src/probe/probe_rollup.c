@@ -11,11 +11,14 @@
 
 /* The verdicts are copied whole: the tree's buffers are the policy's. */
 _Static_assert(sizeof(((probe_host *)0)->reason) ==
-    sizeof(((dane_host_verdict *)0)->reason), "host reason size");
+        sizeof(((dane_host_verdict *)0)->reason),
+    "host reason size");
 _Static_assert(sizeof(((probe_domain *)0)->summary) ==
-    sizeof(((dane_domain_verdict *)0)->summary), "summary size");
+        sizeof(((dane_domain_verdict *)0)->summary),
+    "summary size");
 _Static_assert(sizeof(((probe_domain *)0)->mx_reason) ==
-    sizeof(((dane_domain_verdict *)0)->mx_reason), "mx reason size");
+        sizeof(((dane_domain_verdict *)0)->mx_reason),
+    "mx reason size");
 
 static void
 host_facts(const probe_host *h, dane_host_facts *f)
@@ -25,8 +28,8 @@ host_facts(const probe_host *h, dane_host_facts *f)
 	f->level = h->policy.level;
 	f->policy_reason = h->policy.reason;
 	f->has_rollover = h->rollover != NULL;
-	f->rollover = h->rollover != NULL ? h->rollover->verdict :
-	    DANE_ROLL_NO_CHAIN;
+	f->rollover =
+	    h->rollover != NULL ? h->rollover->verdict : DANE_ROLL_NO_CHAIN;
 	f->rollover_reason = h->rollover != NULL ? h->rollover->reason : "";
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		const probe_address *pa = &h->addrs[i];
@@ -72,8 +75,8 @@ tally_hosts(const probe_domain *d, dane_domain_facts *f)
 		dane_host_facts hf;
 
 		host_facts(h, &hf);
-		dane_domain_tally_add(&f->hosts, d->mx_status, &hf, h->severity,
-		    h->reason);
+		dane_domain_tally_add(
+		    &f->hosts, d->mx_status, &hf, h->severity, h->reason);
 	}
 }
 

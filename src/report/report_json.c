@@ -89,8 +89,8 @@ tlsa_json(const tlsa_record *r, int index)
 	f += put(o, "usage_name", str(tlsa_usage_name(r->usage)));
 	f += put(o, "selector_name", str(tlsa_selector_name(r->selector)));
 	f += put(o, "mtype_name", str(tlsa_mtype_name(r->mtype)));
-	f += put(o, "usability",
-	    str(tlsa_usability_name(tlsa_record_usability(r))));
+	f += put(
+	    o, "usability", str(tlsa_usability_name(tlsa_record_usability(r))));
 	if (index >= 0)
 		f += put(o, "index", json_integer(index));
 	return finish(o, f);
@@ -106,9 +106,10 @@ records_json(const dns_answer *a)
 		if (a->addrs)
 			f += append(recs, str(a->addrs[i].text));
 		else if (a->mx)
-			f += append(recs, json_pack("{s:i, s:o}", "preference",
-			    (int)a->mx[i].preference, "exchange",
-			    str(a->mx[i].exchange)));
+			f += append(recs,
+			    json_pack("{s:i, s:o}", "preference",
+			        (int)a->mx[i].preference, "exchange",
+			        str(a->mx[i].exchange)));
 		else if (a->tlsa)
 			f += append(recs, tlsa_json(&a->tlsa[i], -1));
 	}
@@ -215,15 +216,16 @@ tls_json(const probe_host *h, const probe_address *a)
 	f += put(o, "authenticated", json_boolean(t->authenticated));
 	f += put(o, "verify_code", json_integer(t->verify_code));
 	f += put(o, "verify_reason", str(t->verify_reason));
-	f += put(o, "matched_depth", t->matched_depth >= 0 ?
-	    json_integer(t->matched_depth) : json_null());
-	f += put(o, "matched_peername", t->matched_peername[0] ?
-	    str(t->matched_peername) : json_null());
+	f += put(o, "matched_depth",
+	    t->matched_depth >= 0 ? json_integer(t->matched_depth) :
+	                            json_null());
+	f += put(o, "matched_peername",
+	    t->matched_peername[0] ? str(t->matched_peername) : json_null());
 	f += put(o, "matched_record", matched_json(h, a));
 	f += put(o, "leaf", cert_json(&t->leaf));
 	f += put(o, "issuer", cert_json(&t->issuer));
-	f += put(o, "leaf_days_left", t->leaf.present ?
-	    json_integer(a->leaf_days_left) : json_null());
+	f += put(o, "leaf_days_left",
+	    t->leaf.present ? json_integer(a->leaf_days_left) : json_null());
 	f += put(o, "chain", chain_json(&t->chain));
 	return finish(o, f);
 }
@@ -236,13 +238,13 @@ timings_json(const probe_address *a)
 	/* An address no session ran for has no timings at all, not zeros. */
 	bool none = !a->smtp_attempted;
 
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "connect", num_or_null(none ? -1 : a->ms_connect),
-	    "banner", num_or_null(none ? -1 : a->ms_banner),
-	    "ehlo", num_or_null(none ? -1 : a->ms_ehlo),
-	    "starttls", num_or_null(none ? -1 : a->ms_starttls),
-	    "tls", num_or_null(none ? -1 : a->ms_tls),
-	    "total", num_or_null(none ? -1 : a->ms_total));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "connect",
+	    num_or_null(none ? -1 : a->ms_connect), "banner",
+	    num_or_null(none ? -1 : a->ms_banner), "ehlo",
+	    num_or_null(none ? -1 : a->ms_ehlo), "starttls",
+	    num_or_null(none ? -1 : a->ms_starttls), "tls",
+	    num_or_null(none ? -1 : a->ms_tls), "total",
+	    num_or_null(none ? -1 : a->ms_total));
 }
 
 static json_t *
@@ -254,7 +256,8 @@ address_json(const probe_host *h, const probe_address *a)
 	if (o == NULL)
 		return NULL;
 	f += put(o, "address", str(a->addr.text));
-	f += put(o, "family", str(a->addr.family == AF_INET6 ? "ipv6" : "ipv4"));
+	f +=
+	    put(o, "family", str(a->addr.family == AF_INET6 ? "ipv6" : "ipv4"));
 	f += put(o, "port", json_integer(a->port));
 	f += put(o, "state", str(addr_state_name(a->state)));
 	f += put(o, "severity", str(probe_severity_name(a->severity)));
@@ -262,10 +265,12 @@ address_json(const probe_host *h, const probe_address *a)
 	f += put(o, "reason", str(a->reason));
 	f += put(o, "complete", json_boolean(a->complete));
 	/* No session, no outcome: null, never the zero value "tls-ok". */
-	f += put(o, "smtp_outcome", a->smtp_attempted ?
-	    str(smtp_outcome_name(a->smtp_outcome)) : json_null());
-	f += put(o, "smtp_state", a->smtp_attempted ?
-	    str(smtp_state_name(a->smtp_state)) : json_null());
+	f += put(o, "smtp_outcome",
+	    a->smtp_attempted ? str(smtp_outcome_name(a->smtp_outcome)) :
+	                        json_null());
+	f += put(o, "smtp_state",
+	    a->smtp_attempted ? str(smtp_state_name(a->smtp_state)) :
+	                        json_null());
 	f += put(o, "smtp_reason", str(a->smtp_reason));
 	f += put(o, "banner", str(a->banner));
 	f += put(o, "starttls_offered", json_boolean(a->starttls_offered));
@@ -284,15 +289,16 @@ plan_json(const probe_host *h)
 	int f = 0;
 
 	for (size_t i = 0; names != NULL && i < h->plan.n && i < 2; i++)
-		f += append(names, str(h->tlsa_names[i] ? h->tlsa_names[i]
-		    : ""));
+		f += append(
+		    names, str(h->tlsa_names[i] ? h->tlsa_names[i] : ""));
 	if (names == NULL || f != 0) {
 		json_decref(names);
 		return NULL;
 	}
 	return json_pack("{s:o, s:o, s:o}", "names", names, "early_level",
-	    h->plan.n == 0 ? str(dane_level_name(h->plan.early_level))
-	    : json_null(), "reason", str(h->plan.reason));
+	    h->plan.n == 0 ? str(dane_level_name(h->plan.early_level)) :
+	                     json_null(),
+	    "reason", str(h->plan.reason));
 }
 
 static json_t *
@@ -304,9 +310,10 @@ policy_json(const probe_host *h)
 	return json_pack("{s:s, s:o, s:o, s:o, s:I, s:I}", "level",
 	    dane_level_name(p->level), "reason", str(p->reason), "base_domain",
 	    p->base_domain[0] ? str(p->base_domain) : json_null(), "tlsa_name",
-	    i >= 0 && i < 2 && h->tlsa[i] ? str(h->tlsa[i]->qname)
-	    : json_null(), "usable_records", (json_int_t)p->n_usable,
-	    "unusable_records", (json_int_t)p->n_unusable);
+	    i >= 0 && i < 2 && h->tlsa[i] ? str(h->tlsa[i]->qname) :
+	                                    json_null(),
+	    "usable_records", (json_int_t)p->n_usable, "unusable_records",
+	    (json_int_t)p->n_unusable);
 }
 
 static json_t *
@@ -319,29 +326,35 @@ rollover_json(const dane_rollover_report *r)
 	recs = json_array();
 	chains = json_array();
 	for (size_t i = 0; recs && i < r->n_records; i++)
-		json_array_append_new(recs, json_pack("{s:I, s:s, s:b, s:o, s:o}",
-		    "index", (json_int_t)i, "state",
-		    dane_roll_rec_state_name(r->rec[i].state), "next_candidate",
-		    r->rec[i].next_candidate, "duplicate_of",
-		    r->rec[i].duplicate_of >= 0 ?
-		    json_integer(r->rec[i].duplicate_of) : json_null(), "note",
-		    str(r->rec[i].note)));
+		json_array_append_new(recs,
+		    json_pack("{s:I, s:s, s:b, s:o, s:o}", "index",
+		        (json_int_t)i, "state",
+		        dane_roll_rec_state_name(r->rec[i].state),
+		        "next_candidate", r->rec[i].next_candidate,
+		        "duplicate_of",
+		        r->rec[i].duplicate_of >= 0 ?
+		            json_integer(r->rec[i].duplicate_of) :
+		            json_null(),
+		        "note", str(r->rec[i].note)));
 	for (size_t i = 0; chains && i < r->n_chains; i++)
-		json_array_append_new(chains, json_pack(
-		    "{s:o, s:s, s:I, s:b, s:b, s:b, s:o}", "key_family",
-		    r->chain[i].key_family[0] ? str(r->chain[i].key_family)
-		    : json_null(), "verdict",
-		    dane_roll_verdict_name(r->chain[i].verdict), "matching",
-		    (json_int_t)r->chain[i].matching, "survives_same_key",
-		    r->chain[i].survives_same_key, "survives_next_key",
-		    r->chain[i].survives_next_key, "survives_new_issuer",
-		    r->chain[i].survives_new_issuer, "reason",
-		    str(r->chain[i].reason)));
+		json_array_append_new(chains,
+		    json_pack("{s:o, s:s, s:I, s:b, s:b, s:b, s:o}",
+		        "key_family",
+		        r->chain[i].key_family[0] ?
+		            str(r->chain[i].key_family) :
+		            json_null(),
+		        "verdict", dane_roll_verdict_name(r->chain[i].verdict),
+		        "matching", (json_int_t)r->chain[i].matching,
+		        "survives_same_key", r->chain[i].survives_same_key,
+		        "survives_next_key", r->chain[i].survives_next_key,
+		        "survives_new_issuer", r->chain[i].survives_new_issuer,
+		        "reason", str(r->chain[i].reason)));
 	o = json_pack("{s:s, s:o, s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I}, s:o, s:o}", "verdict", dane_roll_verdict_name(r->verdict),
-	    "reason", str(r->reason), "ttl", (json_int_t)r->ttl,
-	    "safe_switch_at", r->safe_switch_at ?
-	    json_integer((json_int_t)r->safe_switch_at) : json_null(),
+	              "s:I}, s:o, s:o}",
+	    "verdict", dane_roll_verdict_name(r->verdict), "reason",
+	    str(r->reason), "ttl", (json_int_t)r->ttl, "safe_switch_at",
+	    r->safe_switch_at ? json_integer((json_int_t)r->safe_switch_at) :
+	                        json_null(),
 	    "counts", "usable", (json_int_t)r->n_usable, "matching",
 	    (json_int_t)r->n_matching, "stale", (json_int_t)r->n_stale,
 	    "misplaced", (json_int_t)r->n_misplaced, "unusable",
@@ -354,7 +367,8 @@ rollover_json(const dane_rollover_report *r)
 static json_t *
 host_json(const probe_host *h)
 {
-	json_t *o = json_object(), *lookups = json_array(), *addrs = json_array();
+	json_t *o = json_object(), *lookups = json_array(),
+	       *addrs = json_array();
 	int f = 0;
 
 	if (o == NULL || lookups == NULL || addrs == NULL) {
@@ -410,17 +424,22 @@ report_json_domain(const probe_domain *d)
 	f += put(o, "domain", str(d->domain));
 	f += put(o, "kind", str(probe_domain_kind_name(d->kind)));
 	/* Without an MX answer there is no MX status to speak of. */
-	f += put(o, "mx_status", d->kind == DOMAIN_LOOKUP_FAILED ? json_null()
-	    : str(dane_mx_status_name(d->mx_status)));
+	f += put(o, "mx_status",
+	    d->kind == DOMAIN_LOOKUP_FAILED ?
+	        json_null() :
+	        str(dane_mx_status_name(d->mx_status)));
 	/* The domain-level verdict on the MX RRset (insecure MX voiding
 	 * TLSA records); null when there is nothing to say. */
-	f += put(o, "mx_verdict", d->mx_severity == SEVERITY_OK ? json_null()
-	    : json_pack("{s:s, s:i, s:o}", "severity",
-	    probe_severity_name(d->mx_severity), "severity_code",
-	    (int)d->mx_severity, "reason", str(d->mx_reason)));
+	f += put(o, "mx_verdict",
+	    d->mx_severity == SEVERITY_OK ?
+	        json_null() :
+	        json_pack("{s:s, s:i, s:o}", "severity",
+	            probe_severity_name(d->mx_severity), "severity_code",
+	            (int)d->mx_severity, "reason", str(d->mx_reason)));
 	f += put(o, "severity", str(probe_severity_name(d->severity)));
 	f += put(o, "severity_code", json_integer(d->severity));
-	f += put(o, "dane_status", str(dane_status_name(dane_status_domain(d))));
+	f +=
+	    put(o, "dane_status", str(dane_status_name(dane_status_domain(d))));
 	f += put(o, "summary", str(d->summary));
 	f += put(o, "started", json_integer((json_int_t)d->started));
 	f += put(o, "ms_total", json_real(d->ms_total));

@@ -58,9 +58,10 @@ perfdata(FILE *out, const probe_domain *d, const expiry_thresholds *t)
 	char label[400];
 
 	probe_domain_count(d, &c);
-	fprintf(out, "mx_hosts=%zu;;;0 addresses=%zu;;;0 dane_verified=%zu;;;0 "
-	    "failed=%zu;;;0 time=%.6fs;;;0", c.hosts, c.addrs, c.verified,
-	    c.failed, d->ms_total / 1000.0);
+	fprintf(out,
+	    "mx_hosts=%zu;;;0 addresses=%zu;;;0 dane_verified=%zu;;;0 "
+	    "failed=%zu;;;0 time=%.6fs;;;0",
+	    c.hosts, c.addrs, c.verified, c.failed, d->ms_total / 1000.0);
 	for (size_t i = 0; i < d->n_hosts; i++) {
 		const probe_host *h = &d->hosts[i];
 
@@ -70,13 +71,13 @@ perfdata(FILE *out, const probe_domain *d, const expiry_thresholds *t)
 			perf_seconds(out, h, a, "connect", a->ms_connect);
 			perf_seconds(out, h, a, "banner", a->ms_banner);
 			perf_seconds(out, h, a, "tls", a->ms_tls);
-			perf_label(label, sizeof(label), h->name, a,
-			    "tlsa_usable");
+			perf_label(
+			    label, sizeof(label), h->name, a, "tlsa_usable");
 			fprintf(out, " %s=%zu;;;0", label, h->policy.n_usable);
 			if (!a->tls_established || !a->tls.leaf.present)
 				continue;
-			perf_label(label, sizeof(label), h->name, a,
-			    "cert_days");
+			perf_label(
+			    label, sizeof(label), h->name, a, "cert_days");
 			fprintf(out, " %s=%ld;", label, a->leaf_days_left);
 			perf_threshold(out, t->warn_days);
 			fputc(';', out);
@@ -97,18 +98,24 @@ long_output(FILE *out, const probe_domain *d)
 		if (h->policy.level == DANE_LEVEL_FAIL || h->n_addrs == 0 ||
 		    h->bad_name)
 			report_safe_line(out, REPORT_SAFE_PIPE, "[%s] %s: %s",
-			    probe_severity_name(h->severity), h->name, h->reason);
+			    probe_severity_name(h->severity), h->name,
+			    h->reason);
 		/* Rollover readiness: a note unless robust; WARNING when the
 		 * policy raised the host for it. */
-		if (h->rollover != NULL && h->rollover->verdict != DANE_ROLL_ROBUST)
+		if (h->rollover != NULL &&
+		    h->rollover->verdict != DANE_ROLL_ROBUST)
 			report_safe_line(out, REPORT_SAFE_PIPE,
 			    "[%s] %s rollover: %s: %s%s",
-			    dane_rollup_rollover_warns(h->rollover->verdict,
-			    !d->no_rollover_warning) ?
-			    probe_severity_name(SEVERITY_WARNING) : "INFO", h->name,
+			    dane_rollup_rollover_warns(
+			        h->rollover->verdict, !d->no_rollover_warning) ?
+			        probe_severity_name(SEVERITY_WARNING) :
+			        "INFO",
+			    h->name,
 			    dane_roll_verdict_name(h->rollover->verdict),
-			    h->rollover->reason, h->rollover->n_stale ?
-			    " (stale TLSA records published)" : "");
+			    h->rollover->reason,
+			    h->rollover->n_stale ?
+			        " (stale TLSA records published)" :
+			        "");
 		for (size_t j = 0; j < h->n_addrs; j++) {
 			const probe_address *a = &h->addrs[j];
 
@@ -116,7 +123,8 @@ long_output(FILE *out, const probe_domain *d)
 			    "[%s] %s[%s]:%d%s%s %s: %s",
 			    probe_severity_name(a->severity), h->name,
 			    a->addr.text, a->port, a->key_family[0] ? " " : "",
-			    a->key_family, addr_state_name(a->state), a->reason);
+			    a->key_family, addr_state_name(a->state),
+			    a->reason);
 		}
 	}
 }
@@ -129,8 +137,10 @@ status_text(FILE *out, const probe_domain *d)
 
 	/* A local failure is not the domain's: say so before anything. */
 	snprintf(raw, sizeof(raw), "DANE-SMTP %s - %s%s",
-	    probe_severity_name(d->severity), d->probe_error ?
-	    "probe error (local, not the domain's fault): " : "", d->summary);
+	    probe_severity_name(d->severity),
+	    d->probe_error ? "probe error (local, not the domain's fault): " :
+	                     "",
+	    d->summary);
 	fputs(report_safe(safe, sizeof(safe), raw, REPORT_SAFE_PIPE), out);
 }
 

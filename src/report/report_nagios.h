@@ -11,7 +11,7 @@
 #include "policy/dane_verdict.h"
 #include "probe/probe_result.h"
 
-void report_nagios(FILE *out, const probe_domain *d,
-    const expiry_thresholds *t);
+void report_nagios(
+    FILE *out, const probe_domain *d, const expiry_thresholds *t);
 
 #endif

@@ -321,7 +321,8 @@ static void
 m_tlsa_stale(FILE *out, const char *name, const node *n)
 {
 	if (n->h->rollover != NULL)
-		put_sample(out, name, &n->base, (double)n->h->rollover->n_stale);
+		put_sample(
+		    out, name, &n->base, (double)n->h->rollover->n_stale);
 }
 
 static void
@@ -397,9 +398,9 @@ matched_record(const probe_host *h, const probe_address *a)
 	int ai = h->policy.tlsa_answer_index, ri = a->tls.matched_index;
 	const dns_answer *t;
 
-	if (!a->tls_established || !a->tls.authenticated || ai < 0 ||
-	    ai > 1 || ri < 0 || (t = h->tlsa[ai]) == NULL ||
-	    t->tlsa == NULL || (size_t)ri >= t->count)
+	if (!a->tls_established || !a->tls.authenticated || ai < 0 || ai > 1 ||
+	    ri < 0 || (t = h->tlsa[ai]) == NULL || t->tlsa == NULL ||
+	    (size_t)ri >= t->count)
 		return NULL;
 	return &t->tlsa[ri];
 }
@@ -426,18 +427,24 @@ static void
 m_cert_not_after(FILE *out, const char *name, const node *n)
 {
 	if (n->a->tls_established && n->a->tls.leaf.present)
-		put_sample(out, name, &n->base,
-		    (double)n->a->tls.leaf.not_after);
+		put_sample(
+		    out, name, &n->base, (double)n->a->tls.leaf.not_after);
 }
 
 static void
 m_phase_duration(FILE *out, const char *name, const node *n)
 {
 	const probe_address *a = n->a;
-	const struct { const char *phase; double ms; } phases[] = {
-		{ "connect", a->ms_connect }, { "banner", a->ms_banner },
-		{ "ehlo", a->ms_ehlo }, { "starttls", a->ms_starttls },
-		{ "tls", a->ms_tls }, { "total", a->ms_total },
+	const struct {
+		const char *phase;
+		double ms;
+	} phases[] = {
+		{ "connect", a->ms_connect },
+		{ "banner", a->ms_banner },
+		{ "ehlo", a->ms_ehlo },
+		{ "starttls", a->ms_starttls },
+		{ "tls", a->ms_tls },
+		{ "total", a->ms_total },
 	};
 
 	/* Not started: no session, so no phase was timed at all. */
@@ -463,95 +470,95 @@ typedef struct metric {
 /* The documented metric list (daneprobe(1)); keep the two in step. */
 static const metric metrics[] = {
 	{ "daneprobe_build_info", SCOPE_RUN, m_build_info,
-	  "daneprobe version that wrote this file (always 1)." },
+	    "daneprobe version that wrote this file (always 1)." },
 	{ "daneprobe_last_run_timestamp_seconds", SCOPE_RUN, m_run_timestamp,
-	  "When the last run of daneprobe check finished (Unix time)." },
+	    "When the last run of daneprobe check finished (Unix time)." },
 	{ "daneprobe_run_duration_seconds", SCOPE_RUN, m_run_duration,
-	  "How long the last run took, all domains together." },
+	    "How long the last run took, all domains together." },
 	{ "daneprobe_run_domains", SCOPE_RUN, m_run_domains,
-	  "Number of domains probed by the last run." },
+	    "Number of domains probed by the last run." },
 	{ "daneprobe_probe_success", SCOPE_DOMAIN, m_probe_success,
-	  "1 when the domain's verdict is OK, else 0." },
+	    "1 when the domain's verdict is OK, else 0." },
 	{ "daneprobe_probe_error", SCOPE_DOMAIN, m_probe_error,
-	  "1 when daneprobe could not check the domain for a local reason "
-	  "(no DNS server answered, for example); the domain's DANE status "
-	  "series are then all 0." },
+	    "1 when daneprobe could not check the domain for a local reason "
+	    "(no DNS server answered, for example); the domain's DANE status "
+	    "series are then all 0." },
 	{ "daneprobe_domain_severity", SCOPE_DOMAIN, m_domain_severity,
-	  "Domain verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
+	    "Domain verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
 	{ "daneprobe_dane_status", SCOPE_DOMAIN, m_dane_status,
-	  "DANE status of the domain, one series per status (1 = current; "
-	  "all 0 on a probe error)." },
+	    "DANE status of the domain, one series per status (1 = current; "
+	    "all 0 on a probe error)." },
 	{ "daneprobe_domain_info", SCOPE_DOMAIN, m_domain_info,
-	  "How the domain's mail hosts were found (kind label); always 1." },
+	    "How the domain's mail hosts were found (kind label); always 1." },
 	{ "daneprobe_mx_hosts", SCOPE_DOMAIN, m_mx_hosts,
-	  "Number of MX hosts probed (1 for an implicit MX, 0 for null MX)." },
+	    "Number of MX hosts probed (1 for an implicit MX, 0 for null MX)." },
 	{ "daneprobe_mx_dnssec_status", SCOPE_DOMAIN, m_mx_dnssec,
-	  "DNSSEC status of the MX lookup, one series per status "
-	  "(all 0 when it did not complete)." },
+	    "DNSSEC status of the MX lookup, one series per status "
+	    "(all 0 when it did not complete)." },
 	{ "daneprobe_mx_addresses", SCOPE_DOMAIN, m_addresses,
-	  "Number of MX host addresses probed." },
+	    "Number of MX host addresses probed." },
 	{ "daneprobe_mx_addresses_dane_verified", SCOPE_DOMAIN,
-	  m_addresses_verified,
-	  "Number of MX host addresses that authenticated with DANE." },
+	    m_addresses_verified,
+	    "Number of MX host addresses that authenticated with DANE." },
 	{ "daneprobe_probe_duration_seconds", SCOPE_DOMAIN, m_probe_duration,
-	  "How long probing the domain took." },
+	    "How long probing the domain took." },
 	{ "daneprobe_probe_timestamp_seconds", SCOPE_DOMAIN, m_probe_timestamp,
-	  "When probing the domain started (Unix time)." },
+	    "When probing the domain started (Unix time)." },
 	{ "daneprobe_probe_timed_out", SCOPE_DOMAIN, m_probe_timed_out,
-	  "1 when the overall time limit cut the domain's probe short." },
+	    "1 when the overall time limit cut the domain's probe short." },
 	{ "daneprobe_mx_preference", SCOPE_HOST, m_mx_preference,
-	  "MX preference of the host." },
+	    "MX preference of the host." },
 	{ "daneprobe_mx_severity", SCOPE_HOST, m_mx_severity,
-	  "MX host verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
+	    "MX host verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
 	{ "daneprobe_mx_dane_level", SCOPE_HOST, m_mx_dane_level,
-	  "RFC 7672 policy for the host from its DNS lookups, one series per "
-	  "level (1 = current)." },
+	    "RFC 7672 policy for the host from its DNS lookups, one series per "
+	    "level (1 = current)." },
 	{ "daneprobe_tlsa_usable_records", SCOPE_HOST, m_tlsa_usable,
-	  "TLSA records usable for SMTP (DANE-TA/DANE-EE) in the host's "
-	  "secure TLSA RRset." },
+	    "TLSA records usable for SMTP (DANE-TA/DANE-EE) in the host's "
+	    "secure TLSA RRset." },
 	{ "daneprobe_tlsa_unusable_records", SCOPE_HOST, m_tlsa_unusable,
-	  "TLSA records unusable for SMTP (PKIX usages, unknown parameters)." },
+	    "TLSA records unusable for SMTP (PKIX usages, unknown parameters)." },
 	{ "daneprobe_tlsa_rollover_status", SCOPE_HOST, m_rollover_status,
-	  "Will the TLSA RRset survive the next key rollover, one series per "
-	  "verdict (1 = current); only for hosts with a secure TLSA RRset "
-	  "whose server presented a certificate." },
+	    "Will the TLSA RRset survive the next key rollover, one series per "
+	    "verdict (1 = current); only for hosts with a secure TLSA RRset "
+	    "whose server presented a certificate." },
 	{ "daneprobe_tlsa_stale_records", SCOPE_HOST, m_tlsa_stale,
-	  "Usable TLSA records that match no certificate the server presented "
-	  "(stale: remove them once the TTL has passed)." },
+	    "Usable TLSA records that match no certificate the server presented "
+	    "(stale: remove them once the TTL has passed)." },
 	{ "daneprobe_tlsa_next_key_records", SCOPE_HOST, m_tlsa_next,
-	  "DANE-EE SPKI records that match no presented key: candidates for "
-	  "the next key." },
+	    "DANE-EE SPKI records that match no presented key: candidates for "
+	    "the next key." },
 	{ "daneprobe_tlsa_ttl_seconds", SCOPE_HOST, m_tlsa_ttl,
-	  "TTL of the TLSA RRset as the resolver returned it." },
+	    "TTL of the TLSA RRset as the resolver returned it." },
 	{ "daneprobe_tlsa_safe_switch_timestamp_seconds", SCOPE_HOST,
-	  m_safe_switch,
-	  "When a published next key may be deployed: now plus the TLSA TTL "
-	  "(Unix time); only when a next-key record is published." },
+	    m_safe_switch,
+	    "When a published next key may be deployed: now plus the TLSA TTL "
+	    "(Unix time); only when a next-key record is published." },
 	{ "daneprobe_address_severity", SCOPE_ADDR, m_addr_severity,
-	  "Address verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
+	    "Address verdict: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN." },
 	{ "daneprobe_address_state", SCOPE_ADDR, m_addr_state,
-	  "Outcome of the address's probe, one series per state "
-	  "(1 = current)." },
+	    "Outcome of the address's probe, one series per state "
+	    "(1 = current)." },
 	{ "daneprobe_starttls_offered", SCOPE_ADDR, m_starttls_offered,
-	  "1 when the server offered STARTTLS in its EHLO reply." },
+	    "1 when the server offered STARTTLS in its EHLO reply." },
 	{ "daneprobe_tls_handshake_ok", SCOPE_ADDR, m_tls_ok,
-	  "1 when the TLS handshake completed." },
+	    "1 when the TLS handshake completed." },
 	{ "daneprobe_tls_version_info", SCOPE_ADDR, m_tls_version,
-	  "Negotiated TLS version and cipher (present only after a TLS "
-	  "handshake); always 1." },
+	    "Negotiated TLS version and cipher (present only after a TLS "
+	    "handshake); always 1." },
 	{ "daneprobe_tlsa_match", SCOPE_ADDR, m_tlsa_match,
-	  "1 when the server's certificate chain matched a usable TLSA record "
-	  "and DANE authentication succeeded." },
+	    "1 when the server's certificate chain matched a usable TLSA record "
+	    "and DANE authentication succeeded." },
 	{ "daneprobe_tlsa_match_info", SCOPE_ADDR, m_tlsa_match_info,
-	  "Usage, selector and matching type of the TLSA record that matched "
-	  "(present only on a match); always 1." },
+	    "Usage, selector and matching type of the TLSA record that matched "
+	    "(present only on a match); always 1." },
 	{ "daneprobe_cert_not_after_timestamp_seconds", SCOPE_ADDR,
-	  m_cert_not_after,
-	  "Expiry of the server's leaf certificate (Unix time; present only "
-	  "after a TLS handshake)." },
+	    m_cert_not_after,
+	    "Expiry of the server's leaf certificate (Unix time; present only "
+	    "after a TLS handshake)." },
 	{ "daneprobe_phase_duration_seconds", SCOPE_ADDR, m_phase_duration,
-	  "Time spent in each SMTP phase reached (connect, banner, ehlo, "
-	  "starttls, tls) and in total." },
+	    "Time spent in each SMTP phase reached (connect, banner, ehlo, "
+	    "starttls, tls) and in total." },
 };
 
 /* ---- walking the trees -------------------------------------------------- */
@@ -605,8 +612,8 @@ walk_host(FILE *out, const metric *m, node *n)
 }
 
 static void
-walk_metric(FILE *out, const metric *m, node *n,
-    const probe_domain *const *ds, size_t nd)
+walk_metric(FILE *out, const metric *m, node *n, const probe_domain *const *ds,
+    size_t nd)
 {
 	if (m->scope == SCOPE_RUN) {
 		n->base.n = 0;

@@ -22,13 +22,13 @@
 
 /* Facts about the run itself, measured by the caller. */
 typedef struct report_run {
-	time_t finished;     /* wall clock when the probes ended */
-	double seconds;      /* how long the whole run took */
+	time_t finished; /* wall clock when the probes ended */
+	double seconds;  /* how long the whole run took */
 } report_run;
 
 /* Writes the exposition of n domains (NULL entries are skipped). */
-void report_prometheus(FILE *out, const probe_domain *const *domains,
-    size_t n, const report_run *run);
+void report_prometheus(FILE *out, const probe_domain *const *domains, size_t n,
+    const report_run *run);
 
 /* A label value as the text format wants it: \\, \" and \n escaped; bytes
  * that are not printable ASCII become the text \xHH, so the output is

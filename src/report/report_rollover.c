@@ -40,17 +40,18 @@ report_rollover_check_text(FILE *out, const probe_roll_host *h, time_t now)
 	if (!h->analysed)
 		return;
 	if (h->result == DANE_ROLL_RESULT_PASS) {
-		utc_time_format(now + (time_t)h->tlsa->ttl, when,
-		    sizeof(when));
+		utc_time_format(now + (time_t)h->tlsa->ttl, when, sizeof(when));
 		/* Visible now; a cache that fetched the RRset just before
 		 * the record appeared keeps the old one for one TTL. */
-		report_safe_line(out, 0, "  switch safe from %s at the latest "
+		report_safe_line(out, 0,
+		    "  switch safe from %s at the latest "
 		    "(now + TTL %lu s; already safe if the record was "
-		    "published more than a TTL ago)", when,
-		    (unsigned long)h->tlsa->ttl);
-		report_safe_line(out, 0, "  after the switch the RRset is %s: "
-		    "%s", dane_roll_verdict_name(h->rep.verdict),
-		    h->rep.reason);
+		    "published more than a TTL ago)",
+		    when, (unsigned long)h->tlsa->ttl);
+		report_safe_line(out, 0,
+		    "  after the switch the RRset is %s: "
+		    "%s",
+		    dane_roll_verdict_name(h->rep.verdict), h->rep.reason);
 	}
 	records_text(out, h->tlsa, &h->rep);
 }
@@ -65,7 +66,7 @@ families_text(const probe_roll_addr *a, char *buf, size_t len)
 	for (size_t c = 0; c < a->n_chains && o < len; c++)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", c ? "+" : "",
 		    a->rep.chain[c].key_family[0] ? a->rep.chain[c].key_family :
-		    "one certificate");
+		                                    "one certificate");
 }
 
 static void
@@ -113,25 +114,32 @@ analysis_json(const dns_answer *a, const dane_rollover_report *rep)
 
 	for (size_t i = 0; i < rep->n_records; i++) {
 		tlsa_record_format(&a->tlsa[i], text, sizeof(text));
-		json_array_append_new(recs, json_pack("{s:s, s:s, s:b, s:o, "
-		    "s:s}", "record", text, "state",
-		    dane_roll_rec_state_name(rep->rec[i].state),
-		    "next_candidate", rep->rec[i].next_candidate,
-		    "duplicate_of", rep->rec[i].duplicate_of >= 0 ?
-		    json_integer(rep->rec[i].duplicate_of) : json_null(),
-		    "note", rep->rec[i].note));
+		json_array_append_new(recs,
+		    json_pack("{s:s, s:s, s:b, s:o, "
+		              "s:s}",
+		        "record", text, "state",
+		        dane_roll_rec_state_name(rep->rec[i].state),
+		        "next_candidate", rep->rec[i].next_candidate,
+		        "duplicate_of",
+		        rep->rec[i].duplicate_of >= 0 ?
+		            json_integer(rep->rec[i].duplicate_of) :
+		            json_null(),
+		        "note", rep->rec[i].note));
 	}
 	for (size_t i = 0; i < rep->n_chains; i++)
-		json_array_append_new(chains, json_pack("{s:s, s:s, s:I, s:s}",
-		    "key_family", rep->chain[i].key_family, "verdict",
-		    dane_roll_verdict_name(rep->chain[i].verdict), "matching",
-		    (json_int_t)rep->chain[i].matching, "reason",
-		    rep->chain[i].reason));
+		json_array_append_new(chains,
+		    json_pack("{s:s, s:s, s:I, s:s}", "key_family",
+		        rep->chain[i].key_family, "verdict",
+		        dane_roll_verdict_name(rep->chain[i].verdict),
+		        "matching", (json_int_t)rep->chain[i].matching,
+		        "reason", rep->chain[i].reason));
 	return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "verdict",
-	    dane_roll_verdict_name(rep->verdict), "reason", rep->reason,
-	    "ttl", (json_int_t)rep->ttl, "safe_switch_at",
-	    rep->safe_switch_at ? json_integer((json_int_t)rep->safe_switch_at)
-	    : json_null(), "records", recs, "chains", chains);
+	    dane_roll_verdict_name(rep->verdict), "reason", rep->reason, "ttl",
+	    (json_int_t)rep->ttl, "safe_switch_at",
+	    rep->safe_switch_at ?
+	        json_integer((json_int_t)rep->safe_switch_at) :
+	        json_null(),
+	    "records", recs, "chains", chains);
 }
 
 json_t *
@@ -151,8 +159,8 @@ report_rollover_check_json(const probe_roll_host *h)
 	}
 	if (h->analysed) {
 		json_object_set_new(o, "ttl", json_integer(h->tlsa->ttl));
-		json_object_set_new(o, "rollover", analysis_json(h->tlsa,
-		    &h->rep));
+		json_object_set_new(
+		    o, "rollover", analysis_json(h->tlsa, &h->rep));
 	}
 	return o;
 }
@@ -163,21 +171,21 @@ report_rollover_status_json(const probe_roll_host *h)
 	json_t *addrs;
 
 	if (h->gated)
-		return json_pack("{s:s, s:s}", "host", h->name, "error",
-		    h->reason);
+		return json_pack(
+		    "{s:s, s:s}", "host", h->name, "error", h->reason);
 	addrs = json_array();
 	for (size_t i = 0; i < h->n_addrs; i++) {
 		const probe_roll_addr *a = &h->addrs[i];
 		json_t *o = json_pack("{s:s}", "address", a->addr);
 
 		if (a->not_probed)
-			json_object_set_new(o, "not_probed",
-			    json_string(a->reason));
+			json_object_set_new(
+			    o, "not_probed", json_string(a->reason));
 		else if (a->failed)
 			json_object_set_new(o, "error", json_string(a->reason));
 		else
-			json_object_set_new(o, "rollover",
-			    analysis_json(h->tlsa, &a->rep));
+			json_object_set_new(
+			    o, "rollover", analysis_json(h->tlsa, &a->rep));
 		json_array_append_new(addrs, o);
 	}
 	return json_pack("{s:s, s:s, s:o}", "host", h->name, "tlsa_name",
@@ -187,10 +195,12 @@ report_rollover_status_json(const probe_roll_host *h)
 int
 report_rollover_document(FILE *out, json_t *hosts)
 {
-	json_t *doc = json_pack("{s:s, s:o}", "daneprobe", PACKAGE_VERSION,
-	    "hosts", hosts);
+	json_t *doc = json_pack(
+	    "{s:s, s:o}", "daneprobe", PACKAGE_VERSION, "hosts", hosts);
 	int rc = doc != NULL && json_dumpf(doc, out, JSON_INDENT(2)) == 0 &&
-	    fputc('\n', out) != EOF ? 0 : -1;
+	        fputc('\n', out) != EOF ?
+	    0 :
+	    -1;
 
 	json_decref(doc);
 	return rc;

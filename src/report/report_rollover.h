@@ -22,8 +22,8 @@
 
 /* rollover check: the host's result, and after a pass when the switch is
  * safe (`now` + the RRset's TTL) and the RRset's analysis. */
-void report_rollover_check_text(FILE *out, const probe_roll_host *h,
-    time_t now);
+void report_rollover_check_text(
+    FILE *out, const probe_roll_host *h, time_t now);
 json_t *report_rollover_check_json(const probe_roll_host *h);
 
 /* rollover status: one block per address, or one line for the host. */

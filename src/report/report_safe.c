@@ -20,8 +20,8 @@ report_safe(char *dst, size_t dstlen, const char *src, unsigned flags)
 	while (*p != '\0') {
 		size_t n = text_utf8_len(p);
 
-		if (n == 0 || text_must_escape(p, n,
-		    (flags & REPORT_SAFE_PIPE) != 0)) {
+		if (n == 0 ||
+		    text_must_escape(p, n, (flags & REPORT_SAFE_PIPE) != 0)) {
 			/* every byte of an escaped character, as \xHH */
 			size_t k = n ? n : 1;
 

@@ -38,8 +38,9 @@ line_add(line *l, const char *fmt, ...)
 	n = vsnprintf(l->s + l->len, sizeof(l->s) - l->len, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		l->len += (size_t)n < sizeof(l->s) - l->len ? (size_t)n
-		    : sizeof(l->s) - 1 - l->len;
+		l->len += (size_t)n < sizeof(l->s) - l->len ?
+		    (size_t)n :
+		    sizeof(l->s) - 1 - l->len;
 }
 
 static void
@@ -93,12 +94,15 @@ print_tlsa(FILE *out, const probe_host *h, size_t i)
 	LINE(out, "%s", l.s);
 	for (size_t j = 0; j < t->count; j++) {
 		tlsa_usability u = tlsa_record_usability(&t->tlsa[j]);
-		const probe_address *m = (int)i == h->policy.tlsa_answer_index
-		    ? matched_by(h, (int)j) : NULL;
+		const probe_address *m = (int)i == h->policy.tlsa_answer_index ?
+		    matched_by(h, (int)j) :
+		    NULL;
 
-		const dane_roll_record *rr = (int)i ==
-		    h->policy.tlsa_answer_index && h->rollover &&
-		    j < h->rollover->n_records ? &h->rollover->rec[j] : NULL;
+		const dane_roll_record *rr =
+		    (int)i == h->policy.tlsa_answer_index && h->rollover &&
+		        j < h->rollover->n_records ?
+		    &h->rollover->rec[j] :
+		    NULL;
 
 		LINE(out, "          %s  [%s %s %s; %s]%s%s",
 		    tlsa_record_format(&t->tlsa[j], rec, sizeof(rec)),
@@ -125,16 +129,18 @@ print_tls(FILE *out, const probe_address *a)
 	line_add(&ln, "        TLS: %s %s, %d certificate(s) sent",
 	    a->tls.tls_version, a->tls.cipher, a->tls.chain_len);
 	if (a->tls.matched_depth >= 0)
-		line_add(&ln, ", TLSA matched at depth %d",
-		    a->tls.matched_depth);
+		line_add(
+		    &ln, ", TLSA matched at depth %d", a->tls.matched_depth);
 	LINE(out, "%s", ln.s);
 	if (!l->present)
 		return;
 	if (gmtime_r(&l->not_after, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d", &tm);
-	LINE(out, "        leaf: %s; SAN: %s; %s %d bits; expires %s "
-	    "(%ld days)", l->subject, l->sans[0] ? l->sans : "(none)",
-	    l->key_type, l->key_bits, when, a->leaf_days_left);
+	LINE(out,
+	    "        leaf: %s; SAN: %s; %s %d bits; expires %s "
+	    "(%ld days)",
+	    l->subject, l->sans[0] ? l->sans : "(none)", l->key_type,
+	    l->key_bits, when, a->leaf_days_left);
 	LINE(out, "        leaf SPKI SHA-256: %s", l->spki_sha256);
 }
 
@@ -142,9 +148,14 @@ print_tls(FILE *out, const probe_address *a)
 static void
 print_timings(FILE *out, const probe_address *a)
 {
-	const struct { const char *name; double ms; } t[] = {
-		{ "connect", a->ms_connect }, { "banner", a->ms_banner },
-		{ "TLS", a->ms_tls }, { "total", a->ms_total },
+	const struct {
+		const char *name;
+		double ms;
+	} t[] = {
+		{ "connect", a->ms_connect },
+		{ "banner", a->ms_banner },
+		{ "TLS", a->ms_tls },
+		{ "total", a->ms_total },
 	};
 	const char *sep = "        time: ";
 	line l = { .len = 0 };
@@ -174,7 +185,8 @@ print_address(FILE *out, const probe_host *h, const probe_address *a)
 		LINE(out, "        banner: %s", a->banner);
 	print_tls(out, a);
 	if (a->discarded_after_starttls)
-		LINE(out, "        note: %zu byte(s) of plaintext after "
+		LINE(out,
+		    "        note: %zu byte(s) of plaintext after "
 		    "STARTTLS's 220 were discarded (command injection?)",
 		    a->discarded_after_starttls);
 	print_timings(out, a);
@@ -192,13 +204,16 @@ print_rollover(FILE *out, const dane_rollover_report *r)
 		return;
 	LINE(out, "    rollover: %s: %s", dane_roll_verdict_name(r->verdict),
 	    r->reason);
-	LINE(out, "      %zu usable record(s), %zu matching, %zu stale, "
-	    "%zu next-key candidate(s), TTL %u s", r->n_usable,
-	    r->n_matching, r->n_stale, r->n_next, r->ttl);
+	LINE(out,
+	    "      %zu usable record(s), %zu matching, %zu stale, "
+	    "%zu next-key candidate(s), TTL %u s",
+	    r->n_usable, r->n_matching, r->n_stale, r->n_next, r->ttl);
 	if (r->safe_switch_at != 0 && gmtime_r(&r->safe_switch_at, &tm)) {
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-		LINE(out, "      a published next key may be deployed from "
-		    "%s (its record plus one TTL)", when);
+		LINE(out,
+		    "      a published next key may be deployed from "
+		    "%s (its record plus one TTL)",
+		    when);
 	}
 }
 
@@ -218,7 +233,8 @@ print_host(FILE *out, const probe_host *h)
 	    h->policy.reason);
 	print_rollover(out, h->rollover);
 	if (h->policy.level == DANE_LEVEL_FAIL)
-		LINE(out, "    fix: repair the DNS for this host (DNSSEC "
+		LINE(out,
+		    "    fix: repair the DNS for this host (DNSSEC "
 		    "signatures, DS records, reachable name servers); DANE "
 		    "senders hold mail until then");
 	for (size_t i = 0; i < h->n_addrs; i++)
@@ -230,8 +246,10 @@ report_text_domain(FILE *out, const probe_domain *d)
 {
 	LINE(out, "%s  [%s]", d->domain, probe_severity_name(d->severity));
 	if (d->probe_error)
-		LINE(out, "  probe error: this host could not check the domain "
-		    "(a local failure, not the domain's): %s", d->summary);
+		LINE(out,
+		    "  probe error: this host could not check the domain "
+		    "(a local failure, not the domain's): %s",
+		    d->summary);
 	else
 		LINE(out, "  %s", d->summary);
 	if (d->mx != NULL) {
@@ -241,7 +259,8 @@ report_text_domain(FILE *out, const probe_domain *d)
 		    dns_status_name(d->mx->status),
 		    dns_security_name(d->mx->security));
 		if (d->kind == DOMAIN_IMPLICIT_MX)
-			line_add(&l, " (no MX: the domain itself is the mail "
+			line_add(&l,
+			    " (no MX: the domain itself is the mail "
 			    "host, RFC 5321 5.1)");
 		LINE(out, "%s", l.s);
 	}
@@ -255,44 +274,50 @@ report_text_domain(FILE *out, const probe_domain *d)
 }
 
 const char *
-report_fix_hint(const probe_host *h, const probe_address *a, char *buf,
-    size_t buflen)
+report_fix_hint(
+    const probe_host *h, const probe_address *a, char *buf, size_t buflen)
 {
-	const char *base = h->policy.base_domain[0] ? h->policy.base_domain
-	    : h->name;
+	const char *base =
+	    h->policy.base_domain[0] ? h->policy.base_domain : h->name;
 
 	buf[0] = '\0';
 	switch (a->state) {
 	case ADDR_STATE_UNTRUSTED:
 		if (a->tls.leaf.present)
-			snprintf(buf, buflen, "publish a record for the key this "
+			snprintf(buf, buflen,
+			    "publish a record for the key this "
 			    "server presents: _%d._tcp.%s. IN TLSA 3 1 1 %s "
-			    "(or install the key the TLSA records name)", a->port,
-			    base, a->tls.leaf.spki_sha256);
+			    "(or install the key the TLSA records name)",
+			    a->port, base, a->tls.leaf.spki_sha256);
 		break;
 	case ADDR_STATE_NO_STARTTLS:
 	case ADDR_STATE_STARTTLS_REFUSED:
 	case ADDR_STATE_TLS_FAILED:
-		snprintf(buf, buflen, "enable STARTTLS with a working "
+		snprintf(buf, buflen,
+		    "enable STARTTLS with a working "
 		    "certificate (Postfix: smtpd_tls_security_level = may), or "
-		    "withdraw the TLSA records of %s", base);
+		    "withdraw the TLSA records of %s",
+		    base);
 		break;
 	case ADDR_STATE_ENCRYPTED_UNAUTHENTICATED:
-		snprintf(buf, buflen, "replace usage 0/1 (PKIX) records by "
+		snprintf(buf, buflen,
+		    "replace usage 0/1 (PKIX) records by "
 		    "DANE-EE 3 1 1 or DANE-TA 2 1 1 records (RFC 7672 3.1.3)");
 		break;
 	case ADDR_STATE_TLS_NO_DANE:
 	case ADDR_STATE_CLEARTEXT_NO_DANE:
 		if (a->tls.leaf.present)
-			snprintf(buf, buflen, "to enable DANE: sign the zones "
+			snprintf(buf, buflen,
+			    "to enable DANE: sign the zones "
 			    "with DNSSEC and publish _%d._tcp.%s. IN TLSA 3 1 1 %s",
 			    a->port, h->name, a->tls.leaf.spki_sha256);
 		break;
 	case ADDR_STATE_CONNECT_FAILED:
 	case ADDR_STATE_TIMEOUT:
-		snprintf(buf, buflen, "make port %d reachable on every "
-		    "address of %s, or remove the address from DNS", a->port,
-		    h->name);
+		snprintf(buf, buflen,
+		    "make port %d reachable on every "
+		    "address of %s, or remove the address from DNS",
+		    a->port, h->name);
 		break;
 	default:
 		break;

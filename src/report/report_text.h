@@ -13,7 +13,7 @@
 void report_text_domain(FILE *out, const probe_domain *d);
 
 /* One line of advice for a failing address ("" when none). */
-const char *report_fix_hint(const probe_host *h, const probe_address *a,
-    char *buf, size_t buflen);
+const char *report_fix_hint(
+    const probe_host *h, const probe_address *a, char *buf, size_t buflen);
 
 #endif

@@ -54,9 +54,8 @@ is_printable(unsigned char c)
 
 /* Sets the reason; a non-empty reason also marks the parser as failed so a
  * caller that feeds it again gets the same error back. */
-static smtp_parse_status
-parse_fail(smtp_reply_parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static smtp_parse_status parse_fail(smtp_reply_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static smtp_parse_status
 parse_fail(smtp_reply_parser *p, const char *fmt, ...)
@@ -76,8 +75,9 @@ line_token(const char *line, size_t len, char *tok, size_t toklen)
 {
 	size_t i;
 
-	for (i = 0; i < len && i + 1 < toklen && i < 12 &&
-	    (i == 0 || line[i] != ' '); i++)
+	for (i = 0;
+	     i < len && i + 1 < toklen && i < 12 && (i == 0 || line[i] != ' ');
+	     i++)
 		tok[i] = is_printable((unsigned char)line[i]) ? line[i] : '?';
 	tok[i] = '\0';
 }
@@ -101,8 +101,10 @@ parse_code(smtp_reply_parser *p, const char *line, size_t len)
 	d1 = line[1] - '0';
 	d2 = line[2] - '0';
 	if (d0 < 2 || d0 > 5 || d1 > 5) {
-		parse_fail(p, "invalid reply code %d%d%d (RFC 5321 allows "
-		    "2xx-5xx with second digit 0-5)", d0, d1, d2);
+		parse_fail(p,
+		    "invalid reply code %d%d%d (RFC 5321 allows "
+		    "2xx-5xx with second digit 0-5)",
+		    d0, d1, d2);
 		return -1;
 	}
 	return d0 * 100 + d1 * 10 + d2;
@@ -150,11 +152,13 @@ end_line(smtp_reply_parser *p)
 	if (code < 0)
 		return SMTP_PARSE_ERROR;
 	if (p->pending.nlines > 0 && code != p->pending.code)
-		return parse_fail(p, "reply code changed within a multi-line "
-		    "reply (%d then %d)", p->pending.code, code);
+		return parse_fail(p,
+		    "reply code changed within a multi-line "
+		    "reply (%d then %d)",
+		    p->pending.code, code);
 	if (p->pending.nlines >= SMTP_REPLY_MAX_LINES)
-		return parse_fail(p, "reply has more than %d lines",
-		    SMTP_REPLY_MAX_LINES);
+		return parse_fail(
+		    p, "reply has more than %d lines", SMTP_REPLY_MAX_LINES);
 	p->pending.code = code;
 	if (!pending_append(&p->pending, n > 3 ? p->line + 4 : ""))
 		return parse_fail(p, "out of memory");
@@ -183,8 +187,10 @@ smtp_reply_parse(smtp_reply_parser *p, const char *buf, size_t len,
 			/* Room must stay for the LF: line + LF <= MAX_LINE. */
 			if (p->line_len >= SMTP_REPLY_MAX_LINE - 1) {
 				*consumed = i + 1;
-				return parse_fail(p, "reply line longer than "
-				    "%d bytes", SMTP_REPLY_MAX_LINE);
+				return parse_fail(p,
+				    "reply line longer than "
+				    "%d bytes",
+				    SMTP_REPLY_MAX_LINE);
 			}
 			p->line[p->line_len++] = c;
 			continue;

@@ -20,20 +20,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SMTP_REPLY_MAX_LINE 2048  /* bytes, CRLF included; RFC 5321 says 512 */
+#define SMTP_REPLY_MAX_LINE 2048 /* bytes, CRLF included; RFC 5321 says 512 */
 #define SMTP_REPLY_MAX_LINES 128
 
 typedef struct smtp_reply {
-	int code;        /* 200..599 */
+	int code; /* 200..599 */
 	size_t nlines;
-	char **lines;    /* owned; text after "CODE-"/"CODE ", NUL-terminated, no CRLF */
-	bool bare_lf;    /* some line ended in LF without CR */
+	char **
+	    lines; /* owned; text after "CODE-"/"CODE ", NUL-terminated, no CRLF */
+	bool bare_lf; /* some line ended in LF without CR */
 } smtp_reply;
 
 typedef enum smtp_parse_status {
 	SMTP_PARSE_NEED_MORE = 0, /* all input consumed, reply not complete */
-	SMTP_PARSE_DONE,          /* a reply is complete; *consumed bytes used */
-	SMTP_PARSE_ERROR,         /* malformed or over limits; reason set */
+	SMTP_PARSE_DONE,  /* a reply is complete; *consumed bytes used */
+	SMTP_PARSE_ERROR, /* malformed or over limits; reason set */
 } smtp_parse_status;
 
 typedef struct smtp_reply_parser {

@@ -13,8 +13,8 @@
 #include "dns/dns_answer.h"
 
 /* Fills *ss with a's address and port; returns its length. */
-socklen_t smtp_sockaddr(const dns_addr *a, int port,
-    struct sockaddr_storage *ss);
+socklen_t smtp_sockaddr(
+    const dns_addr *a, int port, struct sockaddr_storage *ss);
 
 /* Whether this host has no route to a's family: a UDP connect() to it
  * (which sends nothing) fails with ENETUNREACH, EADDRNOTAVAIL or

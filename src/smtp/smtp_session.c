@@ -28,7 +28,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -49,15 +48,15 @@ struct smtp_session {
 	ev_io io;
 	ev_timer phase_timer;
 	ev_timer deadline_timer;
-	ev_timer done_timer;    /* zero delay: runs `done` from the loop */
+	ev_timer done_timer; /* zero delay: runs `done` from the loop */
 	int fd;
-	int io_events;          /* events io is started with, 0 = stopped */
+	int io_events; /* events io is started with, 0 = stopped */
 	smtp_state state;
 	SSL *ssl;
-	bool tls_active;        /* reads and writes go through ssl */
-	int hs_wait;            /* EV_READ/EV_WRITE the handshake waits for */
-	int write_wait;         /* same for pending output under TLS */
-	bool read_wants_write;  /* SSL_read needs the socket writable */
+	bool tls_active;       /* reads and writes go through ssl */
+	int hs_wait;           /* EV_READ/EV_WRITE the handshake waits for */
+	int write_wait;        /* same for pending output under TLS */
+	bool read_wants_write; /* SSL_read needs the socket writable */
 	bool have_outcome;
 	bool finished;
 	bool in_done;
@@ -68,7 +67,7 @@ struct smtp_session {
 	double phase_timeout;
 	double deadline;
 	smtp_reply_parser parser;
-	char inbuf[4096];       /* received, not yet parsed */
+	char inbuf[4096]; /* received, not yet parsed */
 	size_t inlen;
 	char outbuf[SMTP_HELO_MAX + 16];
 	size_t outlen, outoff;
@@ -166,7 +165,9 @@ printable_copy(char *dst, size_t dstlen, const char *src)
 
 	for (i = 0; src[i] != '\0' && i + 1 < dstlen; i++)
 		dst[i] = (unsigned char)src[i] >= 0x20 &&
-		    (unsigned char)src[i] < 0x7f ? src[i] : '?';
+		        (unsigned char)src[i] < 0x7f ?
+		    src[i] :
+		    '?';
 	if (dstlen > 0)
 		dst[i] = '\0';
 }
@@ -175,12 +176,18 @@ static double *
 phase_ms_field(smtp_session *s, smtp_state st)
 {
 	switch (st) {
-	case SMTP_STATE_CONNECT: return &s->res.ms_connect;
-	case SMTP_STATE_BANNER: return &s->res.ms_banner;
-	case SMTP_STATE_EHLO: return &s->res.ms_ehlo;
-	case SMTP_STATE_STARTTLS: return &s->res.ms_starttls;
-	case SMTP_STATE_TLS_HANDSHAKE: return &s->res.ms_tls;
-	default: return NULL;
+	case SMTP_STATE_CONNECT:
+		return &s->res.ms_connect;
+	case SMTP_STATE_BANNER:
+		return &s->res.ms_banner;
+	case SMTP_STATE_EHLO:
+		return &s->res.ms_ehlo;
+	case SMTP_STATE_STARTTLS:
+		return &s->res.ms_starttls;
+	case SMTP_STATE_TLS_HANDSHAKE:
+		return &s->res.ms_tls;
+	default:
+		return NULL;
 	}
 }
 
@@ -236,7 +243,7 @@ io_update(smtp_session *s)
 /* The first outcome is the one reported; later trouble (e.g. during QUIT)
  * does not overwrite it. */
 static void set_outcome(smtp_session *s, smtp_outcome o, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void
 set_outcome(smtp_session *s, smtp_outcome o, const char *fmt, ...)
@@ -269,12 +276,18 @@ finish(smtp_session *s)
 }
 
 /* Ends the session at once: the connection is not in a state to talk. */
-#define fail(s, o, ...) do { set_outcome((s), (o), __VA_ARGS__); \
-	finish(s); } while (0)
+#define fail(s, o, ...) \
+	do { \
+		set_outcome((s), (o), __VA_ARGS__); \
+		finish(s); \
+	} while (0)
 
 /* The outcome is known and the server is still talking SMTP: say QUIT. */
-#define conclude(s, o, ...) do { set_outcome((s), (o), __VA_ARGS__); \
-	enter_state((s), SMTP_STATE_QUIT); } while (0)
+#define conclude(s, o, ...) \
+	do { \
+		set_outcome((s), (o), __VA_ARGS__); \
+		enter_state((s), SMTP_STATE_QUIT); \
+	} while (0)
 
 static void
 session_free(smtp_session *s)
@@ -342,13 +355,15 @@ tls_error_text(int sslerr, int ret, int saved_errno, char *err, size_t errlen)
 	unsigned long code = ERR_peek_error();
 
 	if (tls_unexpected_eof())
-		snprintf(err, errlen, "peer closed connection during handshake");
+		snprintf(
+		    err, errlen, "peer closed connection during handshake");
 	else if (code != 0)
 		ERR_error_string_n(code, err, errlen);
 	else if (sslerr == SSL_ERROR_SYSCALL && ret < 0 && saved_errno != 0)
 		snprintf(err, errlen, "%s", strerror(saved_errno));
 	else if (sslerr == SSL_ERROR_SYSCALL || sslerr == SSL_ERROR_ZERO_RETURN)
-		snprintf(err, errlen, "peer closed connection during handshake");
+		snprintf(
+		    err, errlen, "peer closed connection during handshake");
 	else
 		snprintf(err, errlen, "OpenSSL error %d", sslerr);
 	ERR_clear_error();
@@ -418,7 +433,8 @@ transport_flush(smtp_session *s, int *err_no, char *err, size_t errlen)
 			    s->outlen - s->outoff, MSG_NOSIGNAL);
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (n < 0 &&
+			    (errno == EAGAIN || errno == EWOULDBLOCK)) {
 				s->write_wait = EV_WRITE;
 				return 0;
 			}
@@ -439,8 +455,8 @@ transport_flush(smtp_session *s, int *err_no, char *err, size_t errlen)
 		*err_no = errno;
 		e = SSL_get_error(s->ssl, r);
 		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
-			s->write_wait = e == SSL_ERROR_WANT_WRITE ? EV_WRITE :
-			    EV_READ;
+			s->write_wait =
+			    e == SSL_ERROR_WANT_WRITE ? EV_WRITE : EV_READ;
 			return 0;
 		}
 		if (e != SSL_ERROR_SYSCALL || ERR_peek_error() != 0) {
@@ -457,8 +473,9 @@ static void
 write_failed(smtp_session *s, int err_no, const char *tls_err)
 {
 	const char *why = tls_err[0] != '\0' ? tls_err :
-	    err_no == EPIPE || err_no == ECONNRESET ? "connection closed by server" :
-	    strerror(err_no);
+	    err_no == EPIPE || err_no == ECONNRESET ?
+	                                       "connection closed by server" :
+	                                       strerror(err_no);
 
 	fail(s, SMTP_OUTCOME_CLOSED, "could not send %s: %s",
 	    command_text[s->state], why);
@@ -558,8 +575,8 @@ discard_injected(smtp_session *s)
 	s->res.discarded_after_starttls = total;
 	if (total > 0)
 		log_info("%s discarded %zu bytes of plaintext sent after 220 "
-		    "to STARTTLS (possible command injection)", s->log_id,
-		    total);
+		         "to STARTTLS (possible command injection)",
+		    s->log_id, total);
 }
 
 static void
@@ -624,8 +641,7 @@ enter_state(smtp_session *s, smtp_state next)
 	case SMTP_STATE_EHLO_TLS:
 		phase_begin(s, next, s->phase_timeout);
 		snprintf(cmd, sizeof(cmd), "EHLO %s", s->helo_name);
-		if (send_command(s, cmd) &&
-		    next == SMTP_STATE_EHLO_TLS)
+		if (send_command(s, cmd) && next == SMTP_STATE_EHLO_TLS)
 			/* Data may already sit in OpenSSL's buffers, where
 			 * the socket watcher cannot see it. */
 			session_read(s);
@@ -638,8 +654,9 @@ enter_state(smtp_session *s, smtp_state next)
 		enter_tls_handshake(s);
 		break;
 	case SMTP_STATE_QUIT:
-		phase_begin(s, next, s->phase_timeout < SMTP_QUIT_WAIT ?
-		    s->phase_timeout : SMTP_QUIT_WAIT);
+		phase_begin(s, next,
+		    s->phase_timeout < SMTP_QUIT_WAIT ? s->phase_timeout :
+		                                        SMTP_QUIT_WAIT);
 		if (send_command(s, "QUIT"))
 			io_update(s);
 		else
@@ -681,12 +698,12 @@ on_ehlo_reply(smtp_session *s, const smtp_reply *r)
 	if (r->code != 250) {
 		if (r->code / 100 == 2)
 			fail(s, SMTP_OUTCOME_PROTOCOL_ERROR,
-			    "EHLO answered with %d instead of 250: %s",
-			    r->code, sum);
+			    "EHLO answered with %d instead of 250: %s", r->code,
+			    sum);
 		else
 			/* No HELO fallback: only EHLO can offer STARTTLS. */
-			conclude(s, SMTP_OUTCOME_REJECTED, "EHLO rejected: %s",
-			    sum);
+			conclude(
+			    s, SMTP_OUTCOME_REJECTED, "EHLO rejected: %s", sum);
 		return;
 	}
 	phase_end(s);
@@ -754,7 +771,7 @@ on_reply(smtp_session *s, const smtp_reply *r)
 		on_ehlo_tls_reply(s, r);
 		break;
 	case SMTP_STATE_QUIT:
-		finish(s);      /* 221 or not, we are done */
+		finish(s); /* 221 or not, we are done */
 		break;
 	default:
 		break;
@@ -809,7 +826,8 @@ input_process(smtp_session *s)
 
 	while (s->inlen > 0 && awaiting_reply(s)) {
 		memset(&r, 0, sizeof(r));
-		st = smtp_reply_parse(&s->parser, s->inbuf, s->inlen, &used, &r);
+		st =
+		    smtp_reply_parse(&s->parser, s->inbuf, s->inlen, &used, &r);
 		s->inlen -= used;
 		memmove(s->inbuf, s->inbuf + used, s->inlen);
 		if (st == SMTP_PARSE_NEED_MORE)
@@ -839,12 +857,13 @@ read_failed(smtp_session *s, ssize_t how, int err_no, const char *tls_err)
 	bool partial = s->parser.line_len > 0 || s->parser.pending.nlines > 0;
 
 	if (s->state == SMTP_STATE_QUIT) {
-		finish(s);      /* closing after QUIT is what we asked for */
+		finish(s); /* closing after QUIT is what we asked for */
 		return;
 	}
 	if (how == IO_EOF)
-		fail(s, SMTP_OUTCOME_CLOSED, "server closed the connection %s%s",
-		    when_text[s->state], partial ? " (reply incomplete)" : "");
+		fail(s, SMTP_OUTCOME_CLOSED,
+		    "server closed the connection %s%s", when_text[s->state],
+		    partial ? " (reply incomplete)" : "");
 	else if (err_no == ECONNRESET)
 		fail(s, SMTP_OUTCOME_CLOSED, "connection reset by server %s%s",
 		    when_text[s->state], partial ? " (reply incomplete)" : "");
@@ -987,7 +1006,8 @@ check_params(const smtp_session_params *p)
 }
 
 static void
-session_init(smtp_session *s, struct ev_loop *loop, const smtp_session_params *p)
+session_init(
+    smtp_session *s, struct ev_loop *loop, const smtp_session_params *p)
 {
 	s->loop = loop;
 	s->fd = -1;
@@ -1036,8 +1056,8 @@ smtp_session_start(struct ev_loop *loop, const smtp_session_params *p,
 		return -1;
 	}
 	session_init(s, loop, p);
-	s->fd = socket(p->addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	s->fd = socket(
+	    p->addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		session_free(s);

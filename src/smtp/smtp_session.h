@@ -41,50 +41,54 @@ typedef enum smtp_state {
 	SMTP_STATE_DONE,
 } smtp_state;
 
-const char *smtp_state_name(smtp_state s); /* "connect", "banner", "ehlo", "starttls", "tls-handshake", "ehlo-after-tls", "quit", "done" */
+const char *smtp_state_name(smtp_state
+        s); /* "connect", "banner", "ehlo", "starttls", "tls-handshake", "ehlo-after-tls", "quit", "done" */
 
 typedef enum smtp_outcome {
-	SMTP_OUTCOME_TLS_OK = 0,       /* handshake done and EHLO over TLS answered */
+	SMTP_OUTCOME_TLS_OK = 0, /* handshake done and EHLO over TLS answered */
 	SMTP_OUTCOME_NO_STARTTLS,      /* EHLO did not offer STARTTLS */
 	SMTP_OUTCOME_STARTTLS_REFUSED, /* STARTTLS answered with non-220 */
 	SMTP_OUTCOME_TLS_FAILED,       /* handshake failed */
-	SMTP_OUTCOME_CONNECT_FAILED,   /* refused, unreachable, reset during connect */
-	SMTP_OUTCOME_TIMEOUT,          /* a phase's inactivity timer or the deadline fired */
-	SMTP_OUTCOME_REJECTED,         /* banner or EHLO not 2xx (e.g. 554) */
-	SMTP_OUTCOME_PROTOCOL_ERROR,   /* malformed/oversized reply, garbage */
-	SMTP_OUTCOME_CLOSED,           /* peer closed or reset mid-conversation */
+	SMTP_OUTCOME_CONNECT_FAILED, /* refused, unreachable, reset during connect */
+	SMTP_OUTCOME_TIMEOUT, /* a phase's inactivity timer or the deadline fired */
+	SMTP_OUTCOME_REJECTED,       /* banner or EHLO not 2xx (e.g. 554) */
+	SMTP_OUTCOME_PROTOCOL_ERROR, /* malformed/oversized reply, garbage */
+	SMTP_OUTCOME_CLOSED,         /* peer closed or reset mid-conversation */
 	SMTP_OUTCOME_NO_TLS_ATTEMPTED, /* params->ssl was NULL: stopped after EHLO */
 } smtp_outcome;
 
-const char *smtp_outcome_name(smtp_outcome o); /* "tls-ok", "no-starttls", ... */
+const char *smtp_outcome_name(
+    smtp_outcome o); /* "tls-ok", "no-starttls", ... */
 
 typedef struct smtp_session smtp_session;
 
 typedef struct smtp_session_result {
 	smtp_outcome outcome;
-	smtp_state state;          /* state in which the outcome was reached */
-	char reason[256];          /* human words, e.g. "no banner within 10s" */
-	char banner[256];          /* banner text (first line), printable only */
-	unsigned caps;             /* EHLO capabilities in cleartext (SMTP_CAP_*) */
-	unsigned tls_caps;         /* EHLO capabilities after TLS */
+	smtp_state state;  /* state in which the outcome was reached */
+	char reason[256];  /* human words, e.g. "no banner within 10s" */
+	char banner[256];  /* banner text (first line), printable only */
+	unsigned caps;     /* EHLO capabilities in cleartext (SMTP_CAP_*) */
+	unsigned tls_caps; /* EHLO capabilities after TLS */
 	bool starttls_offered;
-	bool tls_established;      /* handshake completed (even if later steps failed) */
+	bool
+	    tls_established; /* handshake completed (even if later steps failed) */
 	size_t discarded_after_starttls; /* injected plaintext bytes dropped */
 	/* Durations in milliseconds of each phase; < 0 when not reached. */
 	double ms_connect, ms_banner, ms_ehlo, ms_starttls, ms_tls, ms_total;
-	SSL *ssl;                  /* valid only during the done callback; may be NULL */
+	SSL *ssl; /* valid only during the done callback; may be NULL */
 } smtp_session_result;
 
 typedef void (*smtp_session_done_cb)(const smtp_session_result *res, void *arg);
 
 typedef struct smtp_session_params {
-	const struct sockaddr *addr;  /* copied */
+	const struct sockaddr *addr; /* copied */
 	socklen_t addrlen;
-	const char *helo_name;        /* copied; EHLO argument */
-	double phase_timeout;         /* seconds of inactivity allowed per phase */
-	double deadline;              /* absolute ev_now() time; 0 = none */
-	SSL *ssl;                     /* prepared client SSL (SNI, DANE); owned by session; NULL: no STARTTLS */
-	const char *log_id;           /* prefix for debug logging; copied */
+	const char *helo_name; /* copied; EHLO argument */
+	double phase_timeout;  /* seconds of inactivity allowed per phase */
+	double deadline;       /* absolute ev_now() time; 0 = none */
+	SSL *
+	    ssl; /* prepared client SSL (SNI, DANE); owned by session; NULL: no STARTTLS */
+	const char *log_id; /* prefix for debug logging; copied */
 	smtp_session_done_cb done;
 	void *arg;
 } smtp_session_params;

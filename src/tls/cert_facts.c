@@ -17,8 +17,8 @@
  * ASCII: certificate strings are attacker-controlled and end up on an
  * operator's terminal or in a monitoring system. */
 static void
-copy_printable(char *dst, size_t dstlen, const unsigned char *src,
-    size_t srclen)
+copy_printable(
+    char *dst, size_t dstlen, const unsigned char *src, size_t srclen)
 {
 	size_t i;
 
@@ -44,8 +44,8 @@ name_oneline(const X509_NAME *name, char *buf, size_t buflen)
 	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
 		len = BIO_get_mem_data(bio, &data);
 		if (len > 0)
-			copy_printable(buf, buflen, (unsigned char *)data,
-			    (size_t)len);
+			copy_printable(
+			    buf, buflen, (unsigned char *)data, (size_t)len);
 	}
 	BIO_free(bio);
 }
@@ -181,8 +181,8 @@ cert_facts_from_x509(X509 *x, cert_facts *out)
 		memset(out, 0, sizeof(*out));
 		return -1;
 	}
-	name_oneline(X509_get_subject_name(x), out->subject,
-	    sizeof(out->subject));
+	name_oneline(
+	    X509_get_subject_name(x), out->subject, sizeof(out->subject));
 	name_oneline(X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
 	dns_sans(x, out->sans, sizeof(out->sans));
 	out->not_before = asn1_to_time(X509_get0_notBefore(x));
@@ -241,8 +241,9 @@ cert_tlsa_data_der(unsigned char *der, int derlen, int mtype,
 		return 0;
 	}
 	*out = OPENSSL_malloc(EVP_MAX_MD_SIZE);
-	if (*out == NULL || !EVP_Digest(der, (size_t)derlen, *out, &mdlen,
-	    mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL)) {
+	if (*out == NULL ||
+	    !EVP_Digest(der, (size_t)derlen, *out, &mdlen,
+	        mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL)) {
 		OPENSSL_free(*out);
 		*out = NULL;
 		OPENSSL_free(der);
@@ -254,8 +255,8 @@ cert_tlsa_data_der(unsigned char *der, int derlen, int mtype,
 }
 
 int
-cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
-    size_t *outlen)
+cert_tlsa_data(
+    X509 *x, int selector, int mtype, unsigned char **out, size_t *outlen)
 {
 	unsigned char *der = NULL;
 	int derlen;

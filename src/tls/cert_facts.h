@@ -13,15 +13,17 @@
 
 typedef struct cert_facts {
 	bool present;
-	char subject[256];     /* RFC 2253 one-line form */
+	char subject[256]; /* RFC 2253 one-line form */
 	char issuer[256];
-	char sans[512];        /* DNS SANs joined with ", " ("" if none) */
+	char sans[512]; /* DNS SANs joined with ", " ("" if none) */
 	time_t not_before;
 	time_t not_after;
-	char key_type[24];     /* "RSA", "EC P-256", "Ed25519", ... */
+	char key_type[24]; /* "RSA", "EC P-256", "Ed25519", ... */
 	int key_bits;
-	char spki_sha256[65];  /* hex of SHA-256 over DER SubjectPublicKeyInfo (TLSA x 1 1) */
-	char cert_sha256[65];  /* hex of SHA-256 over the DER certificate (TLSA x 0 1) */
+	char spki_sha256
+	    [65]; /* hex of SHA-256 over DER SubjectPublicKeyInfo (TLSA x 1 1) */
+	char cert_sha256
+	    [65]; /* hex of SHA-256 over the DER certificate (TLSA x 0 1) */
 } cert_facts;
 
 /* Fills *out from x (not consumed).  Returns 0, or -1 when x is NULL or
@@ -37,8 +39,8 @@ long cert_days_until(time_t not_after, time_t now);
 /* SHA-256 / SHA-512 digest of the DER SPKI (selector 1) or DER cert
  * (selector 0); mtype 0 returns the DER itself.  Allocates *out (caller
  * frees with OPENSSL_free); returns 0 or -1. */
-int cert_tlsa_data(X509 *x, int selector, int mtype, unsigned char **out,
-    size_t *outlen);
+int cert_tlsa_data(
+    X509 *x, int selector, int mtype, unsigned char **out, size_t *outlen);
 
 /* The same for DER the caller already chose (e.g. a bare key's SPKI):
  * mtype 0 the DER itself, 1/2 its SHA-256/SHA-512.  Takes der

@@ -103,8 +103,7 @@ dane_tls_ctx_new(char *err, size_t errlen)
 }
 
 static int
-restrict_key_family(SSL *ssl, const char *family, char *err,
-    size_t errlen)
+restrict_key_family(SSL *ssl, const char *family, char *err, size_t errlen)
 {
 	const char *list = NULL;
 
@@ -130,8 +129,7 @@ restrict_key_family(SSL *ssl, const char *family, char *err,
  * OpenSSL's name checks off altogether, hence refused.
  */
 static int
-add_ref_names(SSL *ssl, const dane_tls_params *p, char *err,
-    size_t errlen)
+add_ref_names(SSL *ssl, const dane_tls_params *p, char *err, size_t errlen)
 {
 	size_t i;
 	int ok;
@@ -143,7 +141,8 @@ add_ref_names(SSL *ssl, const dane_tls_params *p, char *err,
 			snprintf(err, errlen, "empty reference identifier");
 			return -1;
 		}
-		ok = i == 0 ? SSL_set1_host(ssl, name) : SSL_add1_host(ssl, name);
+		ok = i == 0 ? SSL_set1_host(ssl, name) :
+		              SSL_add1_host(ssl, name);
 		if (!ok) {
 			ossl_err(err, errlen, "reference identifier");
 			return -1;
@@ -157,8 +156,7 @@ add_ref_names(SSL *ssl, const dane_tls_params *p, char *err,
 /* Adds one record.  Returns 1 when OpenSSL accepted it, 0 when it is
  * unusable (skipped), -1 on an internal error. */
 static int
-add_tlsa(SSL *ssl, size_t idx, const tlsa_record *r, char *err,
-    size_t errlen)
+add_tlsa(SSL *ssl, size_t idx, const tlsa_record *r, char *err, size_t errlen)
 {
 	tlsa_usability u = tlsa_record_usability(r);
 	int ret;
@@ -170,8 +168,8 @@ add_tlsa(SSL *ssl, size_t idx, const tlsa_record *r, char *err,
 		    tlsa_usability_name(u));
 		return 0;
 	}
-	ret = SSL_dane_tlsa_add(ssl, r->usage, r->selector, r->mtype,
-	    r->data, r->len);
+	ret = SSL_dane_tlsa_add(
+	    ssl, r->usage, r->selector, r->mtype, r->data, r->len);
 	if (ret < 0) {
 		ossl_err(err, errlen, "SSL_dane_tlsa_add");
 		return -1;
@@ -180,7 +178,8 @@ add_tlsa(SSL *ssl, size_t idx, const tlsa_record *r, char *err,
 		unsigned long e = ERR_peek_error();
 
 		log_debug("tlsa=%zu usage=%u selector=%u mtype=%u "
-		    "unusable=\"%s\"", idx, r->usage, r->selector, r->mtype,
+		          "unusable=\"%s\"",
+		    idx, r->usage, r->selector, r->mtype,
 		    e ? ERR_reason_error_string(e) : "rejected by OpenSSL");
 		ERR_clear_error();
 		return 0;
@@ -189,8 +188,7 @@ add_tlsa(SSL *ssl, size_t idx, const tlsa_record *r, char *err,
 }
 
 static int
-add_tlsa_records(SSL *ssl, const dane_tls_params *p, char *err,
-    size_t errlen)
+add_tlsa_records(SSL *ssl, const dane_tls_params *p, char *err, size_t errlen)
 {
 	size_t i, usable = 0;
 	int ret;
@@ -204,11 +202,13 @@ add_tlsa_records(SSL *ssl, const dane_tls_params *p, char *err,
 		const tlsa_record *r = p->n_tlsa ? &p->tlsa[0] : NULL;
 
 		if (r == NULL)
-			snprintf(err, errlen, "DANE requested without TLSA records");
+			snprintf(
+			    err, errlen, "DANE requested without TLSA records");
 		else
-			snprintf(err, errlen, "none of the %zu TLSA record(s) is "
-			    "usable for SMTP (first: %u %u %u, %s)", p->n_tlsa,
-			    r->usage, r->selector, r->mtype,
+			snprintf(err, errlen,
+			    "none of the %zu TLSA record(s) is "
+			    "usable for SMTP (first: %u %u %u, %s)",
+			    p->n_tlsa, r->usage, r->selector, r->mtype,
 			    tlsa_usability_name(tlsa_record_usability(r)));
 		return -1;
 	}
@@ -216,8 +216,7 @@ add_tlsa_records(SSL *ssl, const dane_tls_params *p, char *err,
 }
 
 static int
-setup_dane(SSL *ssl, const dane_tls_params *p, char *err,
-    size_t errlen)
+setup_dane(SSL *ssl, const dane_tls_params *p, char *err, size_t errlen)
 {
 	/* The TLSA base domain is the primary reference identifier and the
 	 * SNI name (RFC 7672 section 8.1). */
@@ -233,8 +232,8 @@ setup_dane(SSL *ssl, const dane_tls_params *p, char *err,
 }
 
 SSL *
-dane_tls_ssl_new(SSL_CTX *ctx, const dane_tls_params *p, char *err,
-    size_t errlen)
+dane_tls_ssl_new(
+    SSL_CTX *ctx, const dane_tls_params *p, char *err, size_t errlen)
 {
 	SSL *ssl;
 
@@ -260,8 +259,8 @@ dane_tls_ssl_new(SSL_CTX *ctx, const dane_tls_params *p, char *err,
 /* ---- after the handshake ---- */
 
 static bool
-record_is(const tlsa_record *r, uint8_t usage, uint8_t selector,
-    uint8_t mtype, const unsigned char *data, size_t len)
+record_is(const tlsa_record *r, uint8_t usage, uint8_t selector, uint8_t mtype,
+    const unsigned char *data, size_t len)
 {
 	return r->usage == usage && r->selector == selector &&
 	    r->mtype == mtype && r->len == len &&
@@ -303,7 +302,7 @@ cert_matches(X509 *x, const tlsa_record *r)
  * 3.2.1 requires the server to send the TA certificate.  Returns the
  * depth (>= 1), or -1. */
 static int
-find_ta_depth(STACK_OF(X509) *chain, const dane_tls_params *p)
+find_ta_depth(STACK_OF(X509) * chain, const dane_tls_params *p)
 {
 	int d;
 	size_t i;
@@ -343,7 +342,7 @@ join_ref_names(const dane_tls_params *p, char *buf, size_t len)
 
 /* Truncation is fine here: the reason is for people, and bounded. */
 static void set_reason(dane_tls_outcome *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void
 set_reason(dane_tls_outcome *out, const char *fmt, ...)
@@ -352,18 +351,17 @@ set_reason(dane_tls_outcome *out, const char *fmt, ...)
 }
 
 static void
-explain_name_mismatch(const dane_tls_params *p,
-    dane_tls_outcome *out, int ta)
+explain_name_mismatch(const dane_tls_params *p, dane_tls_outcome *out, int ta)
 {
 	char refs[128], head[48] = "";
 	/* Without DNS SANs OpenSSL checks the subject CN: show the subject. */
-	const char *names = out->leaf.sans[0] ? out->leaf.sans :
-	    out->leaf.subject;
+	const char *names =
+	    out->leaf.sans[0] ? out->leaf.sans : out->leaf.subject;
 
 	join_ref_names(p, refs, sizeof(refs));
 	if (ta > 0)
-		snprintf(head, sizeof(head), "DANE-TA matched at depth %d but ",
-		    ta);
+		snprintf(
+		    head, sizeof(head), "DANE-TA matched at depth %d but ", ta);
 	set_reason(out, "%sno certificate name matches %s (names: %s)", head,
 	    refs, names);
 }
@@ -387,14 +385,15 @@ explain_no_match(const dane_tls_params *p, dane_tls_outcome *out)
 {
 	bool issuer = out->issuer.present && only_dane_ta(p);
 
-	set_reason(out, "no TLSA record matched the certificate chain "
-	    "(%s SPKI sha256 %s)", issuer ? "depth-1" : "leaf",
+	set_reason(out,
+	    "no TLSA record matched the certificate chain "
+	    "(%s SPKI sha256 %s)",
+	    issuer ? "depth-1" : "leaf",
 	    issuer ? out->issuer.spki_sha256 : out->leaf.spki_sha256);
 }
 
 static void
-explain_failure(SSL *ssl, const dane_tls_params *p,
-    dane_tls_outcome *out)
+explain_failure(SSL *ssl, const dane_tls_params *p, dane_tls_outcome *out)
 {
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
 	const char *what = X509_verify_cert_error_string(out->verify_code);
@@ -414,7 +413,8 @@ explain_failure(SSL *ssl, const dane_tls_params *p,
 	}
 	if (out->verify_code == X509_V_OK) {
 		/* Cannot happen with records loaded; say so if it does. */
-		set_reason(out, "chain verified but no DANE match was recorded");
+		set_reason(
+		    out, "chain verified but no DANE match was recorded");
 		return;
 	}
 	ta = find_ta_depth(chain, p);
@@ -423,8 +423,10 @@ explain_failure(SSL *ssl, const dane_tls_params *p,
 		return;
 	}
 	if (ta > 0)
-		set_reason(out, "%s (DANE-TA matched at depth %d and requires "
-		    "a valid chain)", what, ta);
+		set_reason(out,
+		    "%s (DANE-TA matched at depth %d and requires "
+		    "a valid chain)",
+		    what, ta);
 	else
 		set_reason(out, "%s", what);
 }
@@ -443,8 +445,8 @@ connection_facts(SSL *ssl, dane_tls_outcome *out)
 	out->chain_len = chain ? sk_X509_num(chain) : 0;
 	(void)cert_facts_from_x509(SSL_get0_peer_certificate(ssl), &out->leaf);
 	if (out->chain_len > 1)
-		(void)cert_facts_from_x509(sk_X509_value(chain, 1),
-		    &out->issuer);
+		(void)cert_facts_from_x509(
+		    sk_X509_value(chain, 1), &out->issuer);
 	(void)dane_chain_digests_from(chain, &out->chain);
 }
 
@@ -505,7 +507,7 @@ issued_by(X509 *child, X509 *parent)
  * takes an unused certificate that issued the current one.
  */
 static void
-mark_path(STACK_OF(X509) *chain, dane_chain_digests *out)
+mark_path(STACK_OF(X509) * chain, dane_chain_digests *out)
 {
 	int cur = 0, i, n = sk_X509_num(chain);
 
@@ -529,7 +531,7 @@ mark_path(STACK_OF(X509) *chain, dane_chain_digests *out)
 }
 
 int
-dane_chain_digests_from(STACK_OF(X509) *chain, dane_chain_digests *out)
+dane_chain_digests_from(STACK_OF(X509) * chain, dane_chain_digests *out)
 {
 	int n = chain ? sk_X509_num(chain) : 0;
 
@@ -557,24 +559,25 @@ describe_match(SSL *ssl, dane_tls_outcome *out, bool by_signing_key)
 
 	(void)SSL_get0_dane_tlsa(ssl, &u, &s, &m, NULL, NULL);
 	if (out->matched_peername[0])
-		snprintf(name, sizeof(name), ", name %s",
-		    out->matched_peername);
+		snprintf(
+		    name, sizeof(name), ", name %s", out->matched_peername);
 	if (by_signing_key)
-		set_reason(out, "DANE-TA %u %u %u public key signed the "
-		    "certificate at depth %d%s", u, s, m, out->matched_depth,
-		    name);
+		set_reason(out,
+		    "DANE-TA %u %u %u public key signed the "
+		    "certificate at depth %d%s",
+		    u, s, m, out->matched_depth, name);
 	else if (out->matched_depth == 0)
 		set_reason(out, "%s %u %u %u matched the leaf certificate%s",
 		    tlsa_usage_name(u), u, s, m, name);
 	else
-		set_reason(out, "%s %u %u %u matched the certificate at "
-		    "depth %d%s", tlsa_usage_name(u), u, s, m,
-		    out->matched_depth, name);
+		set_reason(out,
+		    "%s %u %u %u matched the certificate at "
+		    "depth %d%s",
+		    tlsa_usage_name(u), u, s, m, out->matched_depth, name);
 }
 
 void
-dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
-    dane_tls_outcome *out)
+dane_tls_inspect(SSL *ssl, const dane_tls_params *p, dane_tls_outcome *out)
 {
 	EVP_PKEY *signing_key = NULL;
 	const char *peer;
@@ -589,7 +592,8 @@ dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
 		    "%s", p->key_family);
 	out->verify_code = SSL_get_verify_result(ssl);
 	depth = p->dane && out->verify_code == X509_V_OK ?
-	    SSL_get0_dane_authority(ssl, NULL, &signing_key) : -1;
+	    SSL_get0_dane_authority(ssl, NULL, &signing_key) :
+	    -1;
 	if (depth < 0) {
 		explain_failure(ssl, p, out);
 		return;

@@ -39,10 +39,10 @@ void dane_tls_ctx_free(SSL_CTX *ctx);
 enum { DANE_TLS_CHAIN_MAX = 8 };
 
 typedef struct dane_chain_cert {
-	uint8_t spki_sha256[32];  /* over the DER SubjectPublicKeyInfo (x 1 1) */
-	uint8_t spki_sha512[64];  /* x 1 2 */
-	uint8_t cert_sha256[32];  /* over the DER certificate (x 0 1) */
-	uint8_t cert_sha512[64];  /* x 0 2 */
+	uint8_t spki_sha256[32]; /* over the DER SubjectPublicKeyInfo (x 1 1) */
+	uint8_t spki_sha512[64]; /* x 1 2 */
+	uint8_t cert_sha256[32]; /* over the DER certificate (x 0 1) */
+	uint8_t cert_sha512[64]; /* x 0 2 */
 	/* depth 0: always true; depth >= 1: this certificate signed the leaf
 	 * or a certificate on that path (checked by name/key identifier and
 	 * signature, in any order the peer sent them) -- what OpenSSL's
@@ -53,9 +53,9 @@ typedef struct dane_chain_cert {
 } dane_chain_cert;
 
 typedef struct dane_chain_digests {
-	size_t n;                 /* certificates recorded, leaf first */
-	size_t sent;              /* certificates in the chain (may exceed n) */
-	char key_family[8];       /* "ECDSA", "RSA" as probed, "" otherwise */
+	size_t n;           /* certificates recorded, leaf first */
+	size_t sent;        /* certificates in the chain (may exceed n) */
+	char key_family[8]; /* "ECDSA", "RSA" as probed, "" otherwise */
 	dane_chain_cert cert[DANE_TLS_CHAIN_MAX];
 } dane_chain_digests;
 
@@ -63,14 +63,16 @@ typedef struct dane_chain_digests {
  * SSL_get_peer_cert_chain() gives it on a client, or a PEM chain file).
  * Does not consume the stack.  Returns 0, or -1 when a certificate cannot
  * be encoded (out->n then counts those before it). */
-int dane_chain_digests_from(STACK_OF(X509) *chain, dane_chain_digests *out);
+int dane_chain_digests_from(STACK_OF(X509) * chain, dane_chain_digests *out);
 
 typedef struct dane_tls_params {
-	const char *sni;                 /* NULL: no SNI */
-	bool dane;                       /* authenticate with the TLSA records */
-	const char *const *ref_names;    /* reference identifiers for DANE-TA (section 3.2.2) */
+	const char *sni; /* NULL: no SNI */
+	bool dane;       /* authenticate with the TLSA records */
+	const char *const
+	    *ref_names; /* reference identifiers for DANE-TA (section 3.2.2) */
 	size_t n_ref_names;
-	const tlsa_record *tlsa;         /* all records of the RRset; only usable ones are added */
+	const tlsa_record
+	    *tlsa; /* all records of the RRset; only usable ones are added */
 	size_t n_tlsa;
 	/* "ECDSA", "RSA" or NULL: restrict signature algorithms so a server
 	 * with two certificates is judged on each key. */
@@ -79,26 +81,29 @@ typedef struct dane_tls_params {
 
 /* NULL with reason in err on failure (also when p->dane and no record was
  * accepted by OpenSSL -- the policy should not have asked). */
-SSL *dane_tls_ssl_new(SSL_CTX *ctx, const dane_tls_params *p, char *err,
-    size_t errlen);
+SSL *dane_tls_ssl_new(
+    SSL_CTX *ctx, const dane_tls_params *p, char *err, size_t errlen);
 
 typedef struct dane_tls_outcome {
-	bool authenticated;         /* DANE match and (for DANE-TA) chain + name + time ok */
-	long verify_code;           /* SSL_get_verify_result() */
-	char verify_reason[200];    /* words: why it failed, or what matched */
-	int matched_index;          /* index into p->tlsa of the record that matched, -1 */
-	int matched_depth;          /* chain depth of the matching cert, -1 */
-	char matched_peername[256]; /* name that matched (DANE-TA), "" otherwise */
-	char tls_version[16];       /* "TLSv1.3" */
+	bool
+	    authenticated; /* DANE match and (for DANE-TA) chain + name + time ok */
+	long verify_code;        /* SSL_get_verify_result() */
+	char verify_reason[200]; /* words: why it failed, or what matched */
+	int matched_index; /* index into p->tlsa of the record that matched, -1 */
+	int matched_depth; /* chain depth of the matching cert, -1 */
+	char matched_peername
+	    [256];            /* name that matched (DANE-TA), "" otherwise */
+	char tls_version[16]; /* "TLSv1.3" */
 	char cipher[64];
-	int chain_len;              /* certificates the peer sent */
+	int chain_len; /* certificates the peer sent */
 	cert_facts leaf;
-	cert_facts issuer;          /* depth 1 as sent, if any */
-	dane_chain_digests chain;   /* every certificate as sent, for dane_rollover */
+	cert_facts issuer; /* depth 1 as sent, if any */
+	dane_chain_digests
+	    chain; /* every certificate as sent, for dane_rollover */
 } dane_tls_outcome;
 
 /* Reads the result of a completed handshake. */
-void dane_tls_inspect(SSL *ssl, const dane_tls_params *p,
-    dane_tls_outcome *out);
+void dane_tls_inspect(
+    SSL *ssl, const dane_tls_params *p, dane_tls_outcome *out);
 
 #endif

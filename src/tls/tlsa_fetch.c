@@ -22,7 +22,7 @@
 /* ---- a live server's chain ---- */
 
 typedef struct fetch_one {
-	STACK_OF(X509) *certs;
+	STACK_OF(X509) * certs;
 	char reason[256];
 } fetch_one;
 
@@ -62,8 +62,8 @@ fetch_at(struct ev_loop *loop, SSL_CTX *ctx, const tlsa_gen_fetch_params *p,
 	sp.log_id = family;
 	sp.done = fetch_done;
 	sp.arg = f;
-	if (smtp_session_start(loop, &sp, NULL, f->reason,
-	    sizeof(f->reason)) != 0)
+	if (smtp_session_start(loop, &sp, NULL, f->reason, sizeof(f->reason)) !=
+	    0)
 		return -1;
 	ev_run(loop, 0);
 	return f->certs != NULL ? 0 : -1;
@@ -84,8 +84,8 @@ resolve(const tlsa_gen_fetch_params *p, struct addrinfo **res, char *err,
 	hints.ai_family = p->ip_family;
 	rc = getaddrinfo(p->connect ? p->connect : p->host, port, &hints, res);
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", p->connect ? p->connect : p->host,
-		    gai_strerror(rc));
+		snprintf(err, errlen, "%s: %s",
+		    p->connect ? p->connect : p->host, gai_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -96,13 +96,13 @@ addr_text(const struct addrinfo *ai, char *buf, size_t len)
 {
 	char host[64] = "?";
 
-	(void)getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host),
-	    NULL, 0, NI_NUMERICHOST);
+	(void)getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL,
+	    0, NI_NUMERICHOST);
 	snprintf(buf, len, "%s", host);
 }
 
 static bool
-same_leaf(STACK_OF(X509) *a, STACK_OF(X509) *b)
+same_leaf(STACK_OF(X509) * a, STACK_OF(X509) * b)
 {
 	return X509_cmp(sk_X509_value(a, 0), sk_X509_value(b, 0)) == 0;
 }
@@ -129,19 +129,20 @@ skip_no_route(const tlsa_gen_fetch_params *p, const struct addrinfo *ai)
 
 /* One family: the first address that completes a handshake. */
 static int
-fetch_family(struct ev_loop *loop, SSL_CTX *ctx,
-    const tlsa_gen_fetch_params *p, const char *family,
-    const struct addrinfo *ais, tlsa_gen_chain *out, char *why, size_t wlen)
+fetch_family(struct ev_loop *loop, SSL_CTX *ctx, const tlsa_gen_fetch_params *p,
+    const char *family, const struct addrinfo *ais, tlsa_gen_chain *out,
+    char *why, size_t wlen)
 {
 	for (const struct addrinfo *ai = ais; ai != NULL; ai = ai->ai_next) {
 		fetch_one f = { NULL, "" };
 
 		addr_text(ai, out->address, sizeof(out->address));
 		if (skip_no_route(p, ai)) {
-			snprintf(why, wlen, "%s [%s]:%d: not probed: no %s "
-			    "route on this host", p->host, out->address,
-			    p->port, ai->ai_family == AF_INET6 ? "IPv6" :
-			    "IPv4");
+			snprintf(why, wlen,
+			    "%s [%s]:%d: not probed: no %s "
+			    "route on this host",
+			    p->host, out->address, p->port,
+			    ai->ai_family == AF_INET6 ? "IPv6" : "IPv4");
 			log_info("%s", why);
 			continue;
 		}
@@ -151,8 +152,8 @@ fetch_family(struct ev_loop *loop, SSL_CTX *ctx,
 			    family);
 			return 0;
 		}
-		snprintf(why, wlen, "%s [%s]:%d, %s: %s", p->host,
-		    out->address, p->port, family, f.reason);
+		snprintf(why, wlen, "%s [%s]:%d, %s: %s", p->host, out->address,
+		    p->port, family, f.reason);
 		log_info("%s", why);
 	}
 	return -1;
@@ -180,7 +181,7 @@ tlsa_gen_fetch(const tlsa_gen_fetch_params *p, tlsa_gen_chain **chains,
 		    strcasecmp(p->key_family, families[i]) != 0)
 			continue;
 		if (fetch_family(loop, ctx, p, families[i], ais, &out[n], err,
-		    errlen) != 0)
+		        errlen) != 0)
 			continue;
 		/* A server with one certificate presents it to both. */
 		if (n > 0 && same_leaf(out[0].certs, out[n].certs)) {

@@ -21,8 +21,7 @@
 /* ---- records ---- */
 
 int
-tlsa_gen_key_data(EVP_PKEY *key, int mtype, unsigned char **out,
-    size_t *outlen)
+tlsa_gen_key_data(EVP_PKEY *key, int mtype, unsigned char **out, size_t *outlen)
 {
 	unsigned char *der = NULL;
 	int derlen = i2d_PUBKEY(key, &der);
@@ -40,13 +39,14 @@ tlsa_gen_record(X509 *x, EVP_PKEY *key, uint8_t usage, uint8_t selector,
 
 	memset(rec, 0, sizeof(*rec));
 	if (x == NULL && selector != TLSA_SELECTOR_SPKI) {
-		snprintf(err, errlen, "selector %u (whole certificate) needs a "
+		snprintf(err, errlen,
+		    "selector %u (whole certificate) needs a "
 		    "certificate; a key gives selector 1 (spki) only",
 		    selector);
 		return -1;
 	}
 	rc = x != NULL ? cert_tlsa_data(x, selector, mtype, &d, &len) :
-	    tlsa_gen_key_data(key, mtype, &d, &len);
+	                 tlsa_gen_key_data(key, mtype, &d, &len);
 	if (rc != 0 || (rec->data = malloc(len ? len : 1)) == NULL) {
 		OPENSSL_free(d);
 		snprintf(err, errlen, "cannot compute the association data");
@@ -79,8 +79,8 @@ parse_param(const char *s, const char *const *names, int count,
 		*out = (uint8_t)v;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown %s \"%.32s\" (0-%d or ", what, s,
-	    count - 1);
+	snprintf(
+	    err, errlen, "unknown %s \"%.32s\" (0-%d or ", what, s, count - 1);
 	for (int i = 0; i < count; i++)
 		snprintf(err + strlen(err), errlen - strlen(err), "%s%s",
 		    i ? ", " : "", names[i]);
@@ -91,11 +91,11 @@ parse_param(const char *s, const char *const *names, int count,
 /* Each entry: the main name, then aliases, each NUL-terminated, and an
  * empty name (the literal's own NUL) at the end. */
 static const char *const usage_names[] = { "pkix-ta\0", "pkix-ee\0",
-    "dane-ta\0", "dane-ee\0" };
+	"dane-ta\0", "dane-ee\0" };
 static const char *const selector_names[] = { "cert\0full-cert\0",
-    "spki\0pubkey\0" };
+	"spki\0pubkey\0" };
 static const char *const mtype_names[] = { "full\0exact\0",
-    "sha256\0sha2-256\0sha-256\0", "sha512\0sha2-512\0sha-512\0" };
+	"sha256\0sha2-256\0sha-256\0", "sha512\0sha2-512\0sha-512\0" };
 
 int
 tlsa_gen_parse_usage(const char *s, uint8_t *out, char *err, size_t errlen)
@@ -104,8 +104,7 @@ tlsa_gen_parse_usage(const char *s, uint8_t *out, char *err, size_t errlen)
 }
 
 int
-tlsa_gen_parse_selector(const char *s, uint8_t *out, char *err,
-    size_t errlen)
+tlsa_gen_parse_selector(const char *s, uint8_t *out, char *err, size_t errlen)
 {
 	return parse_param(s, selector_names, 2, "selector", out, err, errlen);
 }
@@ -113,13 +112,13 @@ tlsa_gen_parse_selector(const char *s, uint8_t *out, char *err,
 int
 tlsa_gen_parse_mtype(const char *s, uint8_t *out, char *err, size_t errlen)
 {
-	return parse_param(s, mtype_names, 3, "matching type", out, err,
-	    errlen);
+	return parse_param(
+	    s, mtype_names, 3, "matching type", out, err, errlen);
 }
 
 int
-tlsa_gen_owner(const char *host, int port, char *buf, size_t len, char *err,
-    size_t errlen)
+tlsa_gen_owner(
+    const char *host, int port, char *buf, size_t len, char *err, size_t errlen)
 {
 	char name[256];
 
@@ -134,7 +133,7 @@ int
 tlsa_gen_parse_format(const char *s, tlsa_gen_format *out)
 {
 	static const char *const names[] = { "zone", "nsupdate", "generic",
-	    "json" };
+		"json" };
 
 	for (int i = 0; i < 4; i++)
 		if (strcmp(s, names[i]) == 0) {
@@ -178,8 +177,8 @@ print_line(FILE *out, tlsa_gen_format f, const char *owner, uint32_t ttl,
 		    r->usage, r->selector, r->mtype, h);
 	else if (owner == NULL)
 		/* The record data alone, to paste into a zone or a form. */
-		rc = fprintf(out, "%u %u %u %s\n", r->usage, r->selector,
-		    r->mtype, h);
+		rc = fprintf(
+		    out, "%u %u %u %s\n", r->usage, r->selector, r->mtype, h);
 	else if (f == TLSA_GEN_NSUPDATE)
 		rc = fprintf(out, "update add %s %lu IN TLSA %u %u %u %s\n",
 		    owner, (unsigned long)(ttl ? ttl : 3600), r->usage,
@@ -211,13 +210,13 @@ json_item(const char *owner, uint32_t ttl, const tlsa_gen_item *it)
 	if (it->depth >= 0)
 		json_object_set_new(o, "depth", json_integer(it->depth));
 	if (it->key_family != NULL)
-		json_object_set_new(o, "key_family",
-		    json_string(it->key_family));
+		json_object_set_new(
+		    o, "key_family", json_string(it->key_family));
 	if (it->cert != NULL && cert_facts_from_x509(it->cert, &cf) == 0) {
 		json_object_set_new(o, "subject", json_string(cf.subject));
 		json_object_set_new(o, "key_type", json_string(cf.key_type));
-		json_object_set_new(o, "not_after",
-		    json_integer((json_int_t)cf.not_after));
+		json_object_set_new(
+		    o, "not_after", json_integer((json_int_t)cf.not_after));
 	}
 	return o;
 }
@@ -244,8 +243,8 @@ out:
 }
 
 int
-tlsa_gen_print(FILE *out, tlsa_gen_format f, const char *owner,
-    uint32_t ttl, const tlsa_gen_item *items, size_t n)
+tlsa_gen_print(FILE *out, tlsa_gen_format f, const char *owner, uint32_t ttl,
+    const tlsa_gen_item *items, size_t n)
 {
 	if (f == TLSA_GEN_JSON)
 		return print_json(out, owner, ttl, items, n);

@@ -39,23 +39,23 @@
  * blocks such as a private key in a Postfix chain file are skipped) or a
  * DER file (one certificate).  NULL with a reason on failure, also for an
  * empty file or one without any certificate. */
-STACK_OF(X509) *tlsa_gen_load_certs(const char *path, char *err,
-    size_t errlen);
+STACK_OF(X509) *
+    tlsa_gen_load_certs(const char *path, char *err, size_t errlen);
 
 /* A public key from a file holding a private or public key, PEM or DER,
  * encrypted or not (password may be NULL).  The reason distinguishes an
  * encrypted key without a password, a wrong password, and a file that is
  * a certificate or no key at all. */
-EVP_PKEY *tlsa_gen_load_key(const char *path, const char *password,
-    char *err, size_t errlen);
+EVP_PKEY *tlsa_gen_load_key(
+    const char *path, const char *password, char *err, size_t errlen);
 
 /* The first line of a file, without the line end, into buf; -1 with a
  * reason when the file cannot be read or the line does not fit (len-2
  * bytes at most, so a cut password is never tried).  Nothing of the file
  * is left anywhere but in buf: the caller wipes buf with OPENSSL_cleanse
  * when done. */
-int tlsa_gen_read_password(const char *path, char *buf, size_t len,
-    char *err, size_t errlen);
+int tlsa_gen_read_password(
+    const char *path, char *buf, size_t len, char *err, size_t errlen);
 
 /* --password PASS: copies arg (an argv string) into buf, then overwrites
  * arg in place ("x" and NUL bytes) so that ps no longer shows it (it did
@@ -65,14 +65,14 @@ int tlsa_gen_take_password(char *arg, char *buf, size_t len);
 
 /* Tests only: called with every buffer that held a file read by the
  * loaders above, after it was wiped and before it is freed (NULL: none). */
-typedef void (*tlsa_gen_wipe_hook)(const unsigned char *buf, size_t len,
-    void *arg);
+typedef void (*tlsa_gen_wipe_hook)(
+    const unsigned char *buf, size_t len, void *arg);
 void tlsa_gen_set_wipe_hook(tlsa_gen_wipe_hook hook, void *arg);
 
 /* The association data of a key for selector 1 (SPKI) and mtype; 0 or -1.
  * *out is allocated with OPENSSL_malloc. */
-int tlsa_gen_key_data(EVP_PKEY *key, int mtype, unsigned char **out,
-    size_t *outlen);
+int tlsa_gen_key_data(
+    EVP_PKEY *key, int mtype, unsigned char **out, size_t *outlen);
 
 /* Fills rec (caller clears) from certificate x or, if x is NULL, from key
  * (selector 1 only).  Returns 0 or -1 with a reason. */
@@ -80,34 +80,32 @@ int tlsa_gen_record(X509 *x, EVP_PKEY *key, uint8_t usage, uint8_t selector,
     uint8_t mtype, tlsa_record *rec, char *err, size_t errlen);
 
 /* "3", "dane-ee", "DANE-EE" ...; 0 or -1 with the accepted values in err. */
-int tlsa_gen_parse_usage(const char *s, uint8_t *out, char *err,
-    size_t errlen);
-int tlsa_gen_parse_selector(const char *s, uint8_t *out, char *err,
-    size_t errlen);
-int tlsa_gen_parse_mtype(const char *s, uint8_t *out, char *err,
-    size_t errlen);
+int tlsa_gen_parse_usage(const char *s, uint8_t *out, char *err, size_t errlen);
+int tlsa_gen_parse_selector(
+    const char *s, uint8_t *out, char *err, size_t errlen);
+int tlsa_gen_parse_mtype(const char *s, uint8_t *out, char *err, size_t errlen);
 
 /* "_25._tcp.mx.example.org." from host and port; -1 for a bad name. */
-int tlsa_gen_owner(const char *host, int port, char *buf, size_t len,
-    char *err, size_t errlen);
+int tlsa_gen_owner(const char *host, int port, char *buf, size_t len, char *err,
+    size_t errlen);
 
 typedef enum tlsa_gen_format {
-	TLSA_GEN_ZONE = 0,   /* OWNER [TTL] IN TLSA U S M hex */
-	TLSA_GEN_NSUPDATE,   /* update add OWNER TTL IN TLSA ...; then send */
-	TLSA_GEN_GENERIC,    /* OWNER [TTL] IN TYPE52 \# LEN hex (RFC 3597) */
-	TLSA_GEN_JSON,       /* an array of objects */
+	TLSA_GEN_ZONE = 0, /* OWNER [TTL] IN TLSA U S M hex */
+	TLSA_GEN_NSUPDATE, /* update add OWNER TTL IN TLSA ...; then send */
+	TLSA_GEN_GENERIC,  /* OWNER [TTL] IN TYPE52 \# LEN hex (RFC 3597) */
+	TLSA_GEN_JSON,     /* an array of objects */
 } tlsa_gen_format;
 
 int tlsa_gen_parse_format(const char *s, tlsa_gen_format *out);
 
 /* One output record with where it came from (for JSON and comments). */
 typedef struct tlsa_gen_item {
-	tlsa_record rec;       /* owned by the caller */
-	const char *source;    /* "cert", "key", "server" */
-	const char *file;      /* file or server name, may be NULL */
-	int depth;             /* chain depth, -1 for a key */
-	const char *key_family;/* "ECDSA"/"RSA" for a server chain, or NULL */
-	X509 *cert;            /* borrowed, may be NULL: subject, expiry */
+	tlsa_record rec;        /* owned by the caller */
+	const char *source;     /* "cert", "key", "server" */
+	const char *file;       /* file or server name, may be NULL */
+	int depth;              /* chain depth, -1 for a key */
+	const char *key_family; /* "ECDSA"/"RSA" for a server chain, or NULL */
+	X509 *cert;             /* borrowed, may be NULL: subject, expiry */
 } tlsa_gen_item;
 
 /* Writes the records in the format (ttl 0: no TTL in zone/generic lines,
@@ -120,12 +118,12 @@ int tlsa_gen_print(FILE *out, tlsa_gen_format f, const char *owner,
 /* ---- a live server's chains ---- */
 
 typedef struct tlsa_gen_fetch_params {
-	const char *host;        /* SNI and, without `connect`, the name resolved */
-	const char *connect;     /* address literal to use instead of resolving */
+	const char *host;    /* SNI and, without `connect`, the name resolved */
+	const char *connect; /* address literal to use instead of resolving */
 	int port;
-	double timeout;          /* seconds for the whole conversation */
+	double timeout; /* seconds for the whole conversation */
 	const char *helo;
-	const char *key_family;  /* "ECDSA", "RSA", or NULL for both */
+	const char *key_family; /* "ECDSA", "RSA", or NULL for both */
 	/* AF_INET or AF_INET6: that address family only, each address of
 	 * it tried.  0 (AF_UNSPEC): both, but without `connect` an address
 	 * of a family this host has no route for is not tried (as daneprobe
@@ -134,9 +132,9 @@ typedef struct tlsa_gen_fetch_params {
 } tlsa_gen_fetch_params;
 
 typedef struct tlsa_gen_chain {
-	STACK_OF(X509) *certs;   /* leaf first, owned */
+	STACK_OF(X509) * certs; /* leaf first, owned */
 	char key_family[8];
-	char address[64];        /* the address that presented it */
+	char address[64]; /* the address that presented it */
 } tlsa_gen_chain;
 
 /* Fetches the chain the server presents per key family (one handshake

@@ -100,8 +100,9 @@ read_file(const char *path, size_t *len, char *err, size_t errlen)
 	}
 	n = read_all(fd, buf, MAX_FILE + 1);
 	if (n < 0 || n > MAX_FILE) {
-		snprintf(err, errlen, "%s: %s", name, n < 0 ? strerror(errno) :
-		    "too large for a certificate or key file");
+		snprintf(err, errlen, "%s: %s", name,
+		    n < 0 ? strerror(errno) :
+		            "too large for a certificate or key file");
 		if (!std_in)
 			close(fd);
 		free_file(buf, MAX_FILE);
@@ -109,7 +110,7 @@ read_file(const char *path, size_t *len, char *err, size_t errlen)
 	}
 	if (!std_in)
 		close(fd);
-	buf[n] = '\0';  /* room reserved above: PEM checks use strstr */
+	buf[n] = '\0'; /* room reserved above: PEM checks use strstr */
 	*len = (size_t)n;
 	return buf;
 }
@@ -138,8 +139,8 @@ ossl_reason(void)
 }
 
 static STACK_OF(X509) *
-pem_certs(const char *path, const unsigned char *buf, size_t len,
-    char *err, size_t errlen)
+    pem_certs(const char *path, const unsigned char *buf, size_t len, char *err,
+        size_t errlen)
 {
 	BIO *bio = BIO_new_mem_buf(buf, (int)len);
 	STACK_OF(X509) *sk = sk_X509_new_null();
@@ -165,8 +166,10 @@ pem_certs(const char *path, const unsigned char *buf, size_t len,
 	ERR_clear_error();
 	if (sk_X509_num(sk) == 0) {
 		snprintf(err, errlen, "%s: no certificate in this PEM file%s",
-		    path, mentions(buf, "KEY-----") ? " (it holds a key: use "
-		    "--key)" : "");
+		    path,
+		    mentions(buf, "KEY-----") ? " (it holds a key: use "
+		                                "--key)" :
+		                                "");
 		goto fail;
 	}
 	BIO_free(bio);
@@ -178,18 +181,20 @@ fail:
 }
 
 static STACK_OF(X509) *
-der_cert(const char *path, const unsigned char *buf, size_t len, char *err,
-    size_t errlen)
+    der_cert(const char *path, const unsigned char *buf, size_t len, char *err,
+        size_t errlen)
 {
 	const unsigned char *p = buf;
 	X509 *x = d2i_X509(NULL, &p, (long)len);
-	STACK_OF(X509) *sk;
+	STACK_OF(X509) * sk;
 
 	ERR_clear_error();
 	if (x == NULL || p != buf + len) {
 		X509_free(x);
-		snprintf(err, errlen, "%s: not a certificate (neither PEM nor "
-		    "DER X.509)", path);
+		snprintf(err, errlen,
+		    "%s: not a certificate (neither PEM nor "
+		    "DER X.509)",
+		    path);
 		return NULL;
 	}
 	if ((sk = sk_X509_new_null()) == NULL || sk_X509_push(sk, x) <= 0) {
@@ -201,8 +206,7 @@ der_cert(const char *path, const unsigned char *buf, size_t len, char *err,
 	return sk;
 }
 
-STACK_OF(X509) *
-tlsa_gen_load_certs(const char *path, char *err, size_t errlen)
+STACK_OF(X509) * tlsa_gen_load_certs(const char *path, char *err, size_t errlen)
 {
 	size_t len;
 	unsigned char *buf = read_file(path, &len, err, errlen);
@@ -231,8 +235,7 @@ typedef struct pw_state {
 /* Called only for an encrypted key: remembers that, and fails when no
  * password was given (never prompts: this runs from hooks and cron). */
 static int
-pw_cb(char *pass, size_t size, size_t *len, const OSSL_PARAM *params,
-    void *arg)
+pw_cb(char *pass, size_t size, size_t *len, const OSSL_PARAM *params, void *arg)
 {
 	pw_state *st = arg;
 	size_t n;
@@ -256,8 +259,8 @@ decode_key(const unsigned char *buf, size_t len, pw_state *st)
 	const unsigned char *p = buf;
 	size_t left = len;
 
-	d = OSSL_DECODER_CTX_new_for_pkey(&pkey, NULL, NULL, NULL, 0, NULL,
-	    NULL);
+	d = OSSL_DECODER_CTX_new_for_pkey(
+	    &pkey, NULL, NULL, NULL, 0, NULL, NULL);
 	if (d == NULL)
 		return NULL;
 	if (!OSSL_DECODER_CTX_set_passphrase_cb(d, pw_cb, st) ||
@@ -271,8 +274,8 @@ decode_key(const unsigned char *buf, size_t len, pw_state *st)
 }
 
 EVP_PKEY *
-tlsa_gen_load_key(const char *path, const char *password, char *err,
-    size_t errlen)
+tlsa_gen_load_key(
+    const char *path, const char *password, char *err, size_t errlen)
 {
 	size_t len;
 	unsigned char *buf = read_file(path, &len, err, errlen);
@@ -287,17 +290,25 @@ tlsa_gen_load_key(const char *path, const char *password, char *err,
 	else if ((pkey = decode_key(buf, len, &st)) != NULL)
 		; /* done */
 	else if (st.asked && password == NULL)
-		snprintf(err, errlen, "%s: the key is encrypted: give "
-		    "--password-file (or --password)", name);
+		snprintf(err, errlen,
+		    "%s: the key is encrypted: give "
+		    "--password-file (or --password)",
+		    name);
 	else if (st.asked)
-		snprintf(err, errlen, "%s: cannot decrypt the key: wrong "
-		    "password?", name);
+		snprintf(err, errlen,
+		    "%s: cannot decrypt the key: wrong "
+		    "password?",
+		    name);
 	else if (is_pem(buf, len) && mentions(buf, "CERTIFICATE-----"))
-		snprintf(err, errlen, "%s: a certificate, not a key: use "
-		    "--cert", name);
+		snprintf(err, errlen,
+		    "%s: a certificate, not a key: use "
+		    "--cert",
+		    name);
 	else
-		snprintf(err, errlen, "%s: not a public or private key (PEM "
-		    "or DER)", name);
+		snprintf(err, errlen,
+		    "%s: not a public or private key (PEM "
+		    "or DER)",
+		    name);
 	free_file(buf, len);
 	return pkey;
 }
@@ -305,8 +316,8 @@ tlsa_gen_load_key(const char *path, const char *password, char *err,
 /* read(2), not stdio: a FILE's buffer would keep a copy of the password
  * that nobody wipes. */
 int
-tlsa_gen_read_password(const char *path, char *buf, size_t len, char *err,
-    size_t errlen)
+tlsa_gen_read_password(
+    const char *path, char *buf, size_t len, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t n = 0;
@@ -324,8 +335,10 @@ tlsa_gen_read_password(const char *path, char *buf, size_t len, char *err,
 	close(fd);
 	buf[n] = '\0';
 	if (r >= 0 && strcspn(buf, "\r\n") == n && n + 1 == len) {
-		snprintf(err, errlen, "%s: the first line is longer than %zu "
-		    "bytes", path, len - 2);
+		snprintf(err, errlen,
+		    "%s: the first line is longer than %zu "
+		    "bytes",
+		    path, len - 2);
 		r = -1;
 	}
 	buf[strcspn(buf, "\r\n")] = '\0';

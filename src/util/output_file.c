@@ -117,8 +117,8 @@ fill_temp(int fd, const void *data, size_t len, const char **step)
 }
 
 int
-output_file_write(const char *path, const void *data, size_t len,
-    char *err, size_t errlen)
+output_file_write(
+    const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
 	char dir[4096], tmp[4096 + 300];
 	const char *base, *step = NULL;
@@ -130,8 +130,10 @@ output_file_write(const char *path, const void *data, size_t len,
 	/* Hidden and without the target's suffix: collectors skip it. */
 	snprintf(tmp, sizeof(tmp), "%s/.%.200s.tmp-XXXXXX", dir, base);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s: cannot create a temporary file in "
-		    "%s: %s", path, dir, strerror(errno));
+		snprintf(err, errlen,
+		    "%s: cannot create a temporary file in "
+		    "%s: %s",
+		    path, dir, strerror(errno));
 		return -1;
 	}
 	if (fill_temp(fd, data, len, &step) != 0) {

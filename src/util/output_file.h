@@ -27,7 +27,7 @@ int output_file_check(const char *path, char *err, size_t errlen);
  * or -1 with a reason in err; on failure the target is untouched and the
  * temporary file removed.
  */
-int output_file_write(const char *path, const void *data, size_t len,
-    char *err, size_t errlen);
+int output_file_write(
+    const char *path, const void *data, size_t len, char *err, size_t errlen);
 
 #endif

@@ -159,8 +159,8 @@ strmap_count(const strmap *m)
 }
 
 void
-strmap_each(const strmap *m, void (*fn)(const char *, void *, void *),
-    void *arg)
+strmap_each(
+    const strmap *m, void (*fn)(const char *, void *, void *), void *arg)
 {
 	for (size_t i = 0; i < m->nbuckets; i++)
 		for (entry *e = m->buckets[i]; e != NULL; e = e->next)

@@ -26,7 +26,7 @@ void *strmap_del(strmap *m, const char *key);
 size_t strmap_count(const strmap *m);
 
 /* Calls fn for every entry (order unspecified); fn must not modify m. */
-void strmap_each(const strmap *m, void (*fn)(const char *key, void *value,
-    void *arg), void *arg);
+void strmap_each(const strmap *m,
+    void (*fn)(const char *key, void *value, void *arg), void *arg);
 
 #endif

@@ -68,8 +68,7 @@ text_is_plain(const char *s)
 }
 
 void
-text_escape(const char *s, size_t cap, bool backslash, char *out,
-    size_t outlen)
+text_escape(const char *s, size_t cap, bool backslash, char *out, size_t outlen)
 {
 	size_t n = 0;
 

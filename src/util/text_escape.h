@@ -28,7 +28,7 @@ bool text_is_plain(const char *s);
  * `cap` characters and then writing "...".  For echoing untrusted input
  * (a command-line argument, a list file's line) in a diagnostic: it must
  * not reach a terminal as escape sequences, nor flood it. */
-void text_escape(const char *s, size_t cap, bool backslash, char *out,
-    size_t outlen);
+void text_escape(
+    const char *s, size_t cap, bool backslash, char *out, size_t outlen);
 
 #endif
