@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "exporter/exporter_config.h"
+#include "exporter/exporter_http.h"
 #include "exporter/exporter_probe.h"
 #include "util/ev_compat.h"
 
@@ -95,6 +96,34 @@ Test(exporter_probe, deadline_is_the_scrape_timeout_less_a_margin)
 	cr_expect_float_eq(exporter_probe_deadline("abc", 7), 7, 1e-9);
 	cr_expect_float_eq(exporter_probe_deadline("-5", 7), 7, 1e-9);
 	cr_expect_float_eq(exporter_probe_deadline("", 7), 7, 1e-9);
+}
+
+Test(exporter_probe, listen_addresses_as_prometheus_exporters_take_them)
+{
+	static const struct {
+		const char *in, *addr;
+		int port;
+	} good[] = { { "127.0.0.1:10025", "127.0.0.1", 10025 },
+		{ "[::1]:9", "::1", 9 }, { ":80", "::", 80 },
+		{ "localhost:0", "127.0.0.1", 0 } };
+	static const char *const worse[] = { "", "127.0.0.1",
+		"127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "::1:80",
+		"[::1]", "[x]:1", "example.org:80", "1.2.3:80",
+		"127.0.0.1:8o" };
+	char addr[64], err[200];
+	int port;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_expect_eq(exporter_http_parse_listen(good[i].in, addr,
+		                 sizeof(addr), &port, err, sizeof(err)),
+		    0, "%s: %s", good[i].in, err);
+		cr_expect_str_eq(addr, good[i].addr, "%s", good[i].in);
+		cr_expect_eq(port, good[i].port, "%s", good[i].in);
+	}
+	for (size_t i = 0; i < sizeof(worse) / sizeof(worse[0]); i++)
+		cr_expect_eq(exporter_http_parse_listen(worse[i], addr,
+		                 sizeof(addr), &port, err, sizeof(err)),
+		    -1, "accepted \"%s\"", worse[i]);
 }
 
 /* ---- the scheduler ------------------------------------------------------ */
