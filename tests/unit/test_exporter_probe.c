@@ -285,3 +285,47 @@ Test(exporter_probe,
 	    "the same answer: %s\n--\n%s", body, a.last);
 	fixture_down(&f);
 }
+
+Test(exporter_probe, a_reload_keeps_the_engines_whose_settings_did_not_change,
+    .timeout = 20)
+{
+	fixture f;
+	char text[600], err[400] = "";
+	exporter_config *same, *changed;
+	size_t in_force, retired;
+
+	fixture_up(&f, 4);
+	exporter_prober_engines(f.p, &in_force, &retired);
+	cr_expect_eq(in_force, 1);
+	/* Same DNS settings, another timeout and min_interval: one engine. */
+	snprintf(text, sizeof(text),
+	    "modules:\n  default:\n    resolver: 127.0.0.1@1\n"
+	    "    trust_anchor: %s\n    min_interval: 30s\n"
+	    "  quick:\n    resolver: 127.0.0.1@1\n    trust_anchor: %s\n"
+	    "    timeout: 5s\n    min_interval: 0s\n",
+	    anchor, anchor);
+	same = config(text);
+	cr_assert_eq(exporter_prober_configure(f.p, same, err, sizeof(err)), 0,
+	    "%s", err);
+	exporter_prober_engines(f.p, &in_force, &retired);
+	cr_expect_eq(in_force, 1, "modules differing in timeouts share one");
+	cr_expect_eq(retired, 0, "the engine in force is kept");
+	exporter_config_free(f.cfg);
+	f.cfg = same;
+	/* require_dane changes the verdicts: an engine of its own. */
+	snprintf(text, sizeof(text),
+	    "modules:\n  default:\n    resolver: 127.0.0.1@1\n"
+	    "    trust_anchor: %s\n"
+	    "  strict:\n    resolver: 127.0.0.1@1\n    trust_anchor: %s\n"
+	    "    require_dane: true\n",
+	    anchor, anchor);
+	changed = config(text);
+	cr_assert_eq(exporter_prober_configure(f.p, changed, err, sizeof(err)),
+	    0, "%s", err);
+	exporter_prober_engines(f.p, &in_force, &retired);
+	cr_expect_eq(in_force, 2);
+	cr_expect_eq(retired, 0, "the default module's engine is kept again");
+	exporter_config_free(f.cfg);
+	f.cfg = changed;
+	fixture_down(&f);
+}
