@@ -824,6 +824,8 @@ on_sweep(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	drop_done(p, false);
+	if (p->lim != NULL)
+		conn_limiter_prune(p->lim->l);
 	for (engine_slot **q = &p->slots; *q != NULL;) {
 		engine_slot *s = *q;
 
