@@ -8,7 +8,9 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "probe/conn_limiter.h"
 #include "util/strmap.h"
@@ -16,6 +18,7 @@
 struct conn_slot {
 	unsigned active;
 	unsigned peak;
+	bool pinned; /* conn_limiter_prune(): a global waiter needs it */
 	conn_waiter *head, **tail;
 };
 
@@ -181,4 +184,56 @@ unsigned
 conn_limiter_active(const conn_limiter *l)
 {
 	return l->active;
+}
+
+/* The idle keys, collected first: strmap_each() must not see the map
+ * change under it. */
+typedef struct prune_list {
+	char **keys;
+	size_t n, cap;
+	bool oom;
+} prune_list;
+
+static void
+collect_idle(const char *key, void *value, void *arg)
+{
+	const conn_slot *s = value;
+	prune_list *p = arg;
+	char **grown;
+
+	if (s->active != 0 || s->head != NULL || s->pinned || p->oom)
+		return;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+
+		if ((grown = realloc(p->keys, cap * sizeof(*grown))) == NULL) {
+			p->oom = true;
+			return;
+		}
+		p->keys = grown;
+		p->cap = cap;
+	}
+	if ((p->keys[p->n] = strdup(key)) == NULL)
+		p->oom = true;
+	else
+		p->n++;
+}
+
+size_t
+conn_limiter_prune(conn_limiter *l)
+{
+	prune_list p = { .keys = NULL };
+
+	/* A waiter queued on the global cap points at its key's slot. */
+	for (conn_waiter *w = l->ghead; w != NULL; w = w->next)
+		w->slot->pinned = true;
+	strmap_each(l->slots, collect_idle, &p);
+	for (conn_waiter *w = l->ghead; w != NULL; w = w->next)
+		w->slot->pinned = false;
+	for (size_t i = 0; i < p.n; i++) {
+		free(strmap_del(l->slots, p.keys[i]));
+		free(p.keys[i]);
+	}
+	free(p.keys);
+	return p.n;
 }

@@ -15,6 +15,7 @@
 #define DANEPROBE_CONN_LIMITER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct conn_limiter conn_limiter;
 typedef struct conn_slot conn_slot;
@@ -39,6 +40,11 @@ int conn_limiter_acquire(conn_limiter *l, const char *key, conn_waiter *w,
 void conn_limiter_release(conn_limiter *l, conn_waiter *w);
 /* Removes a waiter that has not started yet (no-op otherwise). */
 void conn_limiter_cancel(conn_limiter *l, conn_waiter *w);
+
+/* Forgets the keys nobody holds or waits for (and their peaks), so that a
+ * long-lived limiter does not keep every address it ever saw.  Returns
+ * how many it forgot. */
+size_t conn_limiter_prune(conn_limiter *l);
 
 /* Highest number of simultaneous slots ever given out for key (tests). */
 unsigned conn_limiter_peak(const conn_limiter *l, const char *key);
