@@ -16,6 +16,9 @@ void cmd_check_usage(FILE *out);
 int cmd_tlsa(int argc, char **argv);
 void cmd_tlsa_usage(FILE *out);
 
+int cmd_exporter(int argc, char **argv);
+void cmd_exporter_usage(FILE *out);
+
 int cmd_rollover(int argc, char **argv);
 void cmd_rollover_usage(FILE *out);
 /* One subcommand's help ("plan", "check", "status"), or all of it for

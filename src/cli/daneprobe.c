@@ -20,6 +20,7 @@ overview(FILE *out)
 	    "  check DOMAIN...   audit the inbound-mail DANE of domains (RFC 7672)\n"
 	    "  tlsa              print the TLSA record for a certificate, key or server\n"
 	    "  rollover plan|check|status  change keys without breaking DANE\n"
+	    "  exporter          serve DANE probes to Prometheus (/probe?target=)\n"
 	    "  version           print the version (also -V, --version)\n"
 	    "  help [COMMAND [SUBCOMMAND]]  all of this help, or one command's\n"
 	    "                    (also COMMAND --help, rollover SUBCOMMAND --help)\n");
@@ -35,6 +36,8 @@ usage(FILE *out)
 	cmd_tlsa_usage(out);
 	fputc('\n', out);
 	cmd_rollover_usage(out);
+	fputc('\n', out);
+	cmd_exporter_usage(out);
 }
 
 /* `daneprobe help [COMMAND [SUBCOMMAND]]`: one command's help only. */
@@ -60,12 +63,14 @@ help(int argc, char **argv)
 		cmd_tlsa_usage(stdout);
 	else if (strcmp(cmd, "rollover") == 0)
 		return cmd_rollover_help(stdout, sub);
+	else if (strcmp(cmd, "exporter") == 0)
+		cmd_exporter_usage(stdout);
 	else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "help") == 0)
 		overview(stdout);
 	else {
 		fprintf(stderr,
 		    "daneprobe help: unknown command \"%s\" "
-		    "(check, tlsa, rollover)\n",
+		    "(check, tlsa, rollover, exporter)\n",
 		    cmd);
 		return EXIT_USAGE;
 	}
@@ -90,6 +95,8 @@ main(int argc, char **argv)
 		return cmd_tlsa(argc - 1, argv + 1);
 	if (strcmp(cmd, "rollover") == 0)
 		return cmd_rollover(argc - 1, argv + 1);
+	if (strcmp(cmd, "exporter") == 0)
+		return cmd_exporter(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 ||
 	    strcmp(cmd, "-V") == 0) {
 		printf("daneprobe %s\n", PACKAGE_VERSION);
@@ -104,7 +111,7 @@ main(int argc, char **argv)
 	fprintf(stderr,
 	    "daneprobe: unknown command \"%s\"\n"
 	    "Usage: daneprobe COMMAND [options] (check, tlsa, rollover, "
-	    "version; daneprobe help lists them)\n",
+	    "exporter, version; daneprobe help lists them)\n",
 	    cmd);
 	return EXIT_USAGE;
 }

@@ -12,6 +12,8 @@
 
 #include "policy/dane_verdict.h"
 
+struct conn_limiter;
+
 typedef enum probe_sessions {
 	PROBE_SESSIONS_ALL = 0,
 	PROBE_SESSIONS_NONE,
@@ -45,6 +47,15 @@ typedef struct probe_config {
 	 * not apply (DANE_LEVEL_NONE), one TLS session per address (no
 	 * second pass with the other key algorithm). */
 	bool survey;
+	/* Long-lived front-ends (the exporter): a host job is shared only
+	 * while it runs, so a host probed again later is probed afresh, and
+	 * probe_engine_sweep() frees the finished jobs.  false: MX hosts are
+	 * probed once per run (batches). */
+	bool fresh_hosts;
+	/* A connection limiter shared by several engines (borrowed: it must
+	 * outlive them), so per_host holds across all of them; NULL: the
+	 * engine makes its own from per_host and max_sessions. */
+	struct conn_limiter *limiter;
 } probe_config;
 
 /* How a domain's time budget (seconds) is spent. */

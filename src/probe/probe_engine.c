@@ -394,7 +394,7 @@ timeout_host(domain_probe *dp, size_t index)
 {
 	host_job *job = dp->hosts[index].job;
 	probe_host *h;
-	double t = dp->eng->cfg.timeout;
+	double t = dp->timeout;
 
 	if (dp->hosts[index].done || job == NULL)
 		return;
@@ -436,7 +436,7 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 		domain_fail(dp, SEVERITY_UNKNOWN,
 		    "MX lookup did not complete "
 		    "within %.1f s",
-		    dp->eng->cfg.timeout);
+		    dp->timeout);
 		return;
 	}
 	/* Hosts still waiting for a budget get their share now: their
@@ -466,7 +466,9 @@ probe_engine_new(struct ev_loop *loop, const probe_config *cfg,
 	e->loop = loop;
 	e->cfg = *cfg;
 	e->helo_name = strdup(cfg->helo_name ? cfg->helo_name : "localhost");
-	e->limiter = conn_limiter_new(cfg->per_host, cfg->max_sessions);
+	e->limiter = cfg->limiter != NULL ?
+	    cfg->limiter :
+	    conn_limiter_new(cfg->per_host, cfg->max_sessions);
 	e->jobs_by_name = strmap_new();
 	if (e->helo_name == NULL || e->limiter == NULL ||
 	    e->jobs_by_name == NULL) {
@@ -511,11 +513,35 @@ probe_engine_free(probe_engine *e)
 		host_job_free(e, e->jobs);
 		e->jobs = next;
 	}
-	conn_limiter_free(e->limiter);
+	if (e->limiter != e->cfg.limiter)
+		conn_limiter_free(e->limiter);
 	strmap_free(e->jobs_by_name);
 	dane_tls_ctx_free(e->ssl_ctx);
 	free(e->helo_name);
 	free(e);
+}
+
+size_t
+probe_engine_sweep(probe_engine *e)
+{
+	size_t n = 0;
+
+	if (!e->cfg.fresh_hosts)
+		return 0;
+	for (host_job **p = &e->jobs; *p != NULL;) {
+		host_job *job = *p;
+
+		if (!host_job_idle(job)) {
+			p = &job->next_all;
+			continue;
+		}
+		*p = job->next_all;
+		if (strmap_get(e->jobs_by_name, job->res.name) == job)
+			strmap_del(e->jobs_by_name, job->res.name);
+		host_job_free(e, job);
+		n++;
+	}
+	return n;
 }
 
 size_t
@@ -564,20 +590,21 @@ domain_probe_new(
 }
 
 static void
-deadline_start(domain_probe *dp)
+deadline_start(domain_probe *dp, double seconds)
 {
 	probe_engine *e = dp->eng;
 
 	e->running++;
+	dp->timeout = seconds;
 	ev_timer_init(
-	    &dp->deadline, on_deadline, e->cfg.timeout + DEADLINE_GRACE, 0.0);
+	    &dp->deadline, on_deadline, seconds + DEADLINE_GRACE, 0.0);
 	dp->deadline.data = dp;
 	ev_timer_start(e->loop, &dp->deadline);
 }
 
-int
-probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
-    void *arg, char *err, size_t errlen)
+static int
+start_domain(probe_engine *e, const char *domain, double seconds,
+    probe_done_cb done, void *arg, char *err, size_t errlen)
 {
 	domain_probe *dp = domain_probe_new(e, domain, done, arg);
 	lookup_ctx tmpl = { .kind = LOOKUP_MX };
@@ -593,8 +620,26 @@ probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
 		domain_probe_free(dp);
 		return -1;
 	}
-	deadline_start(dp);
+	deadline_start(dp, seconds);
 	return 0;
+}
+
+int
+probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
+    void *arg, char *err, size_t errlen)
+{
+	return start_domain(e, domain, e->cfg.timeout, done, arg, err, errlen);
+}
+
+int
+probe_engine_start_within(probe_engine *e, const char *domain, double seconds,
+    probe_done_cb done, void *arg, char *err, size_t errlen)
+{
+	/* The result is due by then: the sessions' grace comes out of it. */
+	double t = seconds > 2 * DEADLINE_GRACE ? seconds - DEADLINE_GRACE :
+	                                          seconds / 2;
+
+	return start_domain(e, domain, t, done, arg, err, errlen);
 }
 
 int
@@ -614,7 +659,7 @@ probe_engine_start_host(probe_engine *e, const char *host, probe_done_cb done,
 	}
 	res->kind = DOMAIN_MX;
 	res->mx_status = DANE_MX_SECURE;
-	deadline_start(dp);
+	deadline_start(dp, e->cfg.timeout);
 	/* May finish (and free dp) before it returns. */
 	start_hosts(dp);
 	return 0;

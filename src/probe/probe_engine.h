@@ -3,7 +3,7 @@
  * hosts' address and TLSA lookups, and an SMTP/TLS session to every
  * address, all in parallel, then the RFC 7672 verdicts.
  *
- * MX hosts are probed once per run: every domain whose MX RRset names a
+ * MX hosts are probed once per run (unless probe_config.fresh_hosts): every domain whose MX RRset names a
  * host already probed (or being probed) gets a copy of that host's result,
  * so a hoster's mx1.provider.example is resolved and connected to once,
  * however many domains of the batch use it.
@@ -40,6 +40,17 @@ typedef void (*probe_done_cb)(probe_domain *result, void *arg);
 /* Starts probing `domain`; `done` is called from the loop exactly once. */
 int probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
     void *arg, char *err, size_t errlen);
+
+/* As probe_engine_start(), but `done` comes within `seconds` (instead of
+ * the configured timeout plus a grace), with the verdicts known by then;
+ * sessions keep the configured timeout. */
+int probe_engine_start_within(probe_engine *e, const char *domain,
+    double seconds, probe_done_cb done, void *arg, char *err, size_t errlen);
+
+/* With probe_config.fresh_hosts: frees the host jobs that have finished
+ * (no domain waits for them, no session or lookup runs).  Returns how many
+ * were freed.  Call it from the loop, not from a done callback. */
+size_t probe_engine_sweep(probe_engine *e);
 
 /* Starts probing the MX host `host` itself, with no MX lookup (as if a
  * secure MX RRset named it): the result has one host.  `done` is called

@@ -92,6 +92,7 @@ struct domain_probe {
 	probe_done_cb done;
 	void *arg;
 	ev_timer deadline;
+	double timeout; /* seconds until the deadline */
 	double t0;
 	unsigned dns_pending;
 	bool finished;       /* result handed over */
@@ -147,6 +148,9 @@ void host_job_deliver(domain_probe *dp, size_t index, const host_job *job);
 /* Subscribes host `index` of dp to its host's job (made and started when
  * new); out of memory marks the host done and failed. */
 void host_job_subscribe(domain_probe *dp, size_t index);
+/* No subscriber, no lookup, no session running or queued: a finished job
+ * (with cfg.fresh_hosts it is not shared any more). */
+bool host_job_idle(const host_job *job);
 /* Removes that subscription, if any. */
 void host_job_unsubscribe(domain_probe *dp, size_t index);
 /* Aborts the job's sessions, leaves the limiter's queue and frees job. */

@@ -488,7 +488,16 @@ host_job_subscribe(domain_probe *dp, size_t index)
 	const char *name = dp->res->hosts[index].name;
 	host_job *job = strmap_get(e->jobs_by_name, name);
 	host_sub *s;
-	bool fresh = job == NULL;
+	bool fresh;
+
+	/* A long-lived engine shares a host only while it is being probed:
+	 * a finished job's result may be minutes old.  The old job stays on
+	 * e->jobs until probe_engine_sweep() frees it. */
+	if (job != NULL && e->cfg.fresh_hosts && host_job_idle(job)) {
+		strmap_del(e->jobs_by_name, name);
+		job = NULL;
+	}
+	fresh = job == NULL;
 
 	if (fresh && (job = job_new(e, name)) == NULL)
 		goto oom;
@@ -509,6 +518,18 @@ oom:
 	dp->res->hosts[index].policy.level = DANE_LEVEL_FAIL;
 	snprintf(dp->res->hosts[index].policy.reason,
 	    sizeof(dp->res->hosts[index].policy.reason), "out of memory");
+}
+
+bool
+host_job_idle(const host_job *job)
+{
+	if (!job->decided || job->subs != NULL || job->notifying)
+		return false;
+	for (size_t i = 0; job->addrs && i < job->res.n_addrs; i++)
+		if (job->addrs[i].session != NULL || job->addrs[i].queued ||
+		    job->addrs[i].holds_slot)
+			return false;
+	return true;
 }
 
 void
