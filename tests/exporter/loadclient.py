@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """HTTP load for `daneprobe exporter` (tests/exporter/load.sh).
 
-  loadclient.py flood HOST PORT CONNS SECONDS TARGETS_FILE
-      keeps CONNS connections open at once for SECONDS: each sends one
-      request (Connection: close) -- /probe?target= one of the targets
-      (70 %), /metrics (20 %), a bad request (10 %: no target, a bad
-      name, a 10 KB query) -- reads the whole answer, and starts over.
+  loadclient.py flood HOST PORT CONNS SECONDS PAUSE TARGETS_FILE
+      keeps CONNS connections open at once for SECONDS (opening a new one
+      whenever the server closes one); each waits about PAUSE seconds,
+      then sends a request -- /probe?target= one of the targets
+      (50 %), /metrics (30 %), / (10 %), a bad request (10 %: no target, a
+      bad name, a 10 KB query, an unknown module) -- and reads the answer.
       /probe requests carry X-Prometheus-Scrape-Timeout-Seconds: 5.
   loadclient.py slowloris HOST PORT CONNS SECONDS
       opens CONNS connections and sends a request's header one byte per
@@ -31,65 +32,98 @@ def raise_fd_limit():
 
 def request(targets):
     r = random.random()
-    if r < 0.7:
+    if r < 0.5:
         path = "/probe?target=" + random.choice(targets)
-    elif r < 0.9:
+    elif r < 0.8:
         path = "/metrics"
+    elif r < 0.9:
+        path = "/"
     else:
         path = random.choice(["/probe", "/probe?target=bad..name",
                               "/probe?target=" + "a" * 10000,
                               "/probe?target=x.lab&module=nonexistent"])
-    return path, ("GET %s HTTP/1.1\r\nHost: exporter\r\n"
+    kind = "/probe-huge" if path.startswith("/probe?target=aaaa") else path.split("?")[0]
+    return kind, ("GET %s HTTP/1.1\r\nHost: exporter\r\n"
                   "X-Prometheus-Scrape-Timeout-Seconds: %g\r\n"
-                  "Connection: close\r\n\r\n" % (path, SCRAPE_TIMEOUT)).encode()
+                  "\r\n" % (path, SCRAPE_TIMEOUT)).encode()
 
 
 class Stats:
     def __init__(self):
         self.status = {}
         self.errors = {}
-        self.latency = {}      # kind -> [seconds]
+        self.latency = {}      # "kind status" -> [seconds]
         self.open_now = 0
         self.open_max = 0
+        self.connects = 0
 
     def count(self, table, k):
         table[k] = table.get(k, 0) + 1
 
 
-async def one(host, port, targets, end, st):
-    path, req = request(targets)
-    kind = path.split("?")[0] if not path.startswith("/probe?target=a") else "/probe-huge"
-    t0 = time.monotonic()
+async def read_response(reader):
+    """Status code and whether the server keeps the connection."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    code = lines[0].split(" ")[1]
+    length, close = None, False
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        if k.lower() == "content-length":
+            length = int(v)
+        elif k.lower() == "connection" and "close" in v.lower():
+            close = True
+    if length is None:
+        await reader.read()
+        close = True
+    else:
+        await reader.readexactly(length)
+    return code, close
+
+
+async def session(host, port, targets, end, pause, st):
+    """One keep-alive connection: a request every `pause` seconds."""
     try:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(host, port), 10)
     except (OSError, asyncio.TimeoutError) as e:
         st.count(st.errors, "connect:" + type(e).__name__)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
         return
+    st.connects += 1
     st.open_now += 1
     st.open_max = max(st.open_max, st.open_now)
     try:
-        writer.write(req)
-        await writer.drain()
-        # Long enough to see a slow answer, short enough to end the run.
-        wait = max(1.0, min(30.0, end - time.monotonic() + 10))
-        data = await asyncio.wait_for(reader.read(), wait)
-        line = data.split(b"\r\n", 1)[0].decode("latin-1")
-        code = line.split(" ")[1] if line.startswith("HTTP/") else "none"
-        st.count(st.status, "%s %s" % (kind, code))
-        st.latency.setdefault("%s %s" % (kind, code), []).append(
-            time.monotonic() - t0)
-    except (OSError, asyncio.TimeoutError, IndexError) as e:
-        st.count(st.errors, "%s:%s" % (kind, type(e).__name__))
+        while time.monotonic() < end:
+            # Idle first: the exporter closes after each answer, so the
+            # connection is open (and counted) mostly while it waits.
+            await asyncio.sleep(random.uniform(0.5, 1.5) * pause)
+            if time.monotonic() >= end:
+                return
+            kind, req = request(targets)
+            t0 = time.monotonic()
+            writer.write(req)
+            await writer.drain()
+            # Long enough to see a slow answer, short enough to end the run.
+            wait = max(1.0, min(30.0, end - time.monotonic() + 10))
+            code, close = await asyncio.wait_for(read_response(reader), wait)
+            st.count(st.status, "%s %s" % (kind, code))
+            st.latency.setdefault("%s %s" % (kind, code), []).append(
+                time.monotonic() - t0)
+            # After an error the server may hang up: start afresh.
+            if close or code[0] in "45":
+                return
+    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError,
+            IndexError, ValueError) as e:
+        st.count(st.errors, type(e).__name__)
     finally:
         st.open_now -= 1
         writer.close()
 
 
-async def worker(host, port, targets, end, st):
+async def worker(host, port, targets, end, pause, st):
     while time.monotonic() < end:
-        await one(host, port, targets, end, st)
+        await session(host, port, targets, end, pause, st)
 
 
 def summary_latency(lat):
@@ -102,13 +136,14 @@ def summary_latency(lat):
     return out
 
 
-async def flood(host, port, conns, seconds, targets):
+async def flood(host, port, conns, seconds, pause, targets):
     st = Stats()
     end = time.monotonic() + seconds
-    await asyncio.gather(*(worker(host, port, targets, end, st)
+    await asyncio.gather(*(worker(host, port, targets, end, pause, st)
                            for _ in range(conns)))
     return {"mode": "flood", "connections": conns, "seconds": seconds,
-            "open_max": st.open_max, "status": st.status,
+            "pause": pause, "open_max": st.open_max,
+            "connects": st.connects, "status": st.status,
             "errors": st.errors, "latency": summary_latency(st.latency)}
 
 
@@ -167,9 +202,10 @@ def main(argv):
     raise_fd_limit()
     mode, host, port, conns, seconds = argv[1], argv[2], int(argv[3]), int(argv[4]), float(argv[5])
     if mode == "flood":
-        with open(argv[6]) as f:
+        with open(argv[7]) as f:
             targets = [t.strip() for t in f if t.strip()]
-        res = asyncio.run(flood(host, port, conns, seconds, targets))
+        res = asyncio.run(flood(host, port, conns, seconds, float(argv[6]),
+                                targets))
     elif mode == "slowloris":
         res = asyncio.run(slowloris(host, port, conns, seconds))
     else:
