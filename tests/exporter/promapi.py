@@ -12,6 +12,9 @@
         the differences, exit 1 if any
   promapi.py URL alerts                one line per alert: name state labels
   promapi.py URL rules                 one line per rule: group name health
+  promapi.py URL errors JOB SECS       watches the targets of JOB for SECS
+                                       (every 2 s) and counts the failed
+                                       scrapes it saw by error
 
 Standard library only.  URL is http://127.0.0.1:PORT.
 """
@@ -106,6 +109,30 @@ def cmd_same(base, job, instance, path):
     return 1 if bad or not want else 0
 
 
+def cmd_errors(base, job, seconds):
+    seen = {}
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            targets = get(base, "/api/v1/targets", state="active")
+        except OSError:
+            targets = {"activeTargets": []}
+        for t in targets["activeTargets"]:
+            if t["labels"].get("job") != job or not t.get("lastError"):
+                continue
+            # The URL names the target: keep only the kind of error.
+            err = re.sub(r'"http://[^"]*"', "URL", t["lastError"])
+            seen[(t["labels"].get("instance"), t["lastScrape"])] = err
+        time.sleep(2)
+    counts = {}
+    for err in seen.values():
+        counts[err] = counts.get(err, 0) + 1
+    for err, n in sorted(counts.items(), key=lambda x: -x[1]):
+        print("%d %s" % (n, err))
+    print("%d failed scrapes seen" % len(seen))
+    return 0
+
+
 def main(argv):
     base, cmd, args = argv[1], argv[2], argv[3:]
     if cmd == "value":
@@ -131,6 +158,8 @@ def main(argv):
         for a in get(base, "/api/v1/alerts")["alerts"]:
             labels = dict(a["labels"])
             print(labels.pop("alertname"), a["state"], key("", labels))
+    elif cmd == "errors":
+        return cmd_errors(base, args[0], float(args[1]))
     elif cmd == "rules":
         for g in get(base, "/api/v1/rules")["groups"]:
             for r in g["rules"]:
