@@ -206,9 +206,10 @@ exporter_metrics_write(FILE *out, const exporter_metrics *m)
 	const char *probes = "daneprobe_exporter_probes_total";
 
 	family(out, probes, "counter",
-	    "Scrapes of /probe by result: the verdict served (ok, warning, "
-	    "critical, unknown), rejected (bad request or too many probes) "
-	    "or error (the probe could not run).");
+	    "Probes run, by verdict (ok, warning, critical, unknown; error: "
+	    "the probe could not run or hit a local outage), and scrapes of "
+	    "/probe rejected (400, 503); cache hits and joined scrapes are "
+	    "counted apart.");
 	for (int r = 0; r < EXPORTER_RESULT_COUNT; r++)
 		fprintf(out, "%s{result=\"%s\"} %llu\n", probes,
 		    result_names[r], (unsigned long long)m->probes[r]);

@@ -589,21 +589,22 @@ domain_probe_new(
 	return dp;
 }
 
+/* The domain's time limit is `seconds`; the deadline fires `grace` later
+ * so that sessions report their own timeout first. */
 static void
-deadline_start(domain_probe *dp, double seconds)
+deadline_start(domain_probe *dp, double seconds, double grace)
 {
 	probe_engine *e = dp->eng;
 
 	e->running++;
 	dp->timeout = seconds;
-	ev_timer_init(
-	    &dp->deadline, on_deadline, seconds + DEADLINE_GRACE, 0.0);
+	ev_timer_init(&dp->deadline, on_deadline, seconds + grace, 0.0);
 	dp->deadline.data = dp;
 	ev_timer_start(e->loop, &dp->deadline);
 }
 
 static int
-start_domain(probe_engine *e, const char *domain, double seconds,
+start_domain(probe_engine *e, const char *domain, double seconds, double grace,
     probe_done_cb done, void *arg, char *err, size_t errlen)
 {
 	domain_probe *dp = domain_probe_new(e, domain, done, arg);
@@ -620,7 +621,7 @@ start_domain(probe_engine *e, const char *domain, double seconds,
 		domain_probe_free(dp);
 		return -1;
 	}
-	deadline_start(dp, seconds);
+	deadline_start(dp, seconds, grace);
 	return 0;
 }
 
@@ -628,18 +629,20 @@ int
 probe_engine_start(probe_engine *e, const char *domain, probe_done_cb done,
     void *arg, char *err, size_t errlen)
 {
-	return start_domain(e, domain, e->cfg.timeout, done, arg, err, errlen);
+	return start_domain(
+	    e, domain, e->cfg.timeout, DEADLINE_GRACE, done, arg, err, errlen);
 }
 
 int
 probe_engine_start_within(probe_engine *e, const char *domain, double seconds,
     probe_done_cb done, void *arg, char *err, size_t errlen)
 {
-	/* The result is due by then: the sessions' grace comes out of it. */
-	double t = seconds > 2 * DEADLINE_GRACE ? seconds - DEADLINE_GRACE :
-	                                          seconds / 2;
+	/* The result is due by then: the grace comes out of it. */
+	double grace =
+	    seconds > 2 * DEADLINE_GRACE ? DEADLINE_GRACE : seconds / 2;
 
-	return start_domain(e, domain, t, done, arg, err, errlen);
+	return start_domain(
+	    e, domain, seconds - grace, grace, done, arg, err, errlen);
 }
 
 int
@@ -659,7 +662,7 @@ probe_engine_start_host(probe_engine *e, const char *host, probe_done_cb done,
 	}
 	res->kind = DOMAIN_MX;
 	res->mx_status = DANE_MX_SECURE;
-	deadline_start(dp, e->cfg.timeout);
+	deadline_start(dp, e->cfg.timeout, DEADLINE_GRACE);
 	/* May finish (and free dp) before it returns. */
 	start_hosts(dp);
 	return 0;
