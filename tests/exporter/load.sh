@@ -91,11 +91,16 @@ figures() {
 	dt=$(awk -v a="$4" -v b="$5" 'BEGIN { print b - a }')
 	cpu=$(awk -v a="$(sum_metric "$2" process_cpu_seconds_total)" -v b="$(sum_metric "$3" process_cpu_seconds_total)" 'BEGIN { print b - a }')
 	probes=$(awk -v a="$(sum_metric "$2" daneprobe_exporter_probe_duration_seconds_count)" -v b="$(sum_metric "$3" daneprobe_exporter_probe_duration_seconds_count)" 'BEGIN { print b - a }')
-	answers=$(awk -v a="$(sum_metric "$2" daneprobe_exporter_probes_total)" -v b="$(sum_metric "$3" daneprobe_exporter_probes_total)" 'BEGIN { print b - a }')
+	# Every /probe answer: probes run and rejected scrapes, cache hits,
+	# scrapes that joined a running probe.
+	answers=0
+	for m in daneprobe_exporter_probes_total daneprobe_exporter_probe_cache_hits_total daneprobe_exporter_probe_coalesced_total; do
+		answers=$(awk -v s="$answers" -v a="$(sum_metric "$2" $m)" -v b="$(sum_metric "$3" $m)" 'BEGIN { print s + b - a }')
+	done
 	awk -v n="$1" -v c="$cpu" -v p="$probes" -v s="$answers" -v t="$dt" 'BEGIN {
 		printf "# %s (%.0f s): exporter CPU %.2f s (%.1f %% of a core); %d probes run, %.1f probes/s", n, t, c, 100 * c / t, p, p / t
 		if (p > 0) printf "; %.4f CPU s per probe", c / p
-		printf "; %d /probe answers counted, %.1f/s\n", s, s / t }'
+		printf "; %d /probe answers, %.1f/s\n", s, s / t }'
 }
 # rss_max FROM TO: the largest VmRSS sample (kB) in lines FROM..TO.
 rss_max() { sed -n "$1,$2p" "$TMP/rss" | sort -n | tail -1; }
