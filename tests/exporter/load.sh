@@ -105,9 +105,21 @@ figures() {
 # rss_max FROM TO: the largest VmRSS sample (kB) in lines FROM..TO.
 rss_max() { sed -n "$1,$2p" "$TMP/rss" | sort -n | tail -1; }
 
-# Resident memory every second, until told to stop.
+# sched_wait FROM TO: the exporter's time on a CPU and waiting for one
+# (the kernel's schedstat, sampled with the RSS) between those samples,
+# and the longest wait within one second: a busy machine, not the
+# exporter, when a late answer coincides with a long wait.
+sched_wait() {
+	sed -n "$1,$2p" "$TMP/sched" | awk '
+	NR == 1 { c0 = $1; w0 = $2; pw = $2; next }
+	{ if ($2 - pw > m) m = $2 - pw; pw = $2; c = $1; w = $2 }
+	END { printf "on a CPU %.1f s, waiting for one %.1f s (at most %.2f s within a second)", (c - c0) / 1e9, (w - w0) / 1e9, m / 1e9 }'
+}
+
+# Resident memory and scheduling every second, until told to stop.
 (while kill -0 "$EXPORTER_PID" 2>/dev/null && [ ! -e "$TMP/stop-rss" ]; do
 	awk '/^VmRSS:/ { print $2 }' "/proc/$EXPORTER_PID/status" 2>/dev/null
+	cut -d' ' -f1,2 "/proc/$EXPORTER_PID/schedstat" >>"$TMP/sched" 2>/dev/null
 	sleep 1
 done) >"$TMP/rss" &
 rss_pid=$!
@@ -129,6 +141,7 @@ errors_pid=$!
 metrics >"$TMP/m0"
 t0=$(date +%s.%N)
 r0=$(wc -l <"$TMP/rss")
+[ "$r0" -ge 1 ] || r0=1
 echo "# phase 1 (Prometheus alone) for ${QUIET}s from $(date -u +%T)"
 sleep "$QUIET" # the phase's length, not a wait for an event
 metrics >"$TMP/m1"
@@ -231,6 +244,9 @@ echo "# ---- figures ----"
 echo "# exporter RSS max: phase 1 $((rss1 / 1024)) MiB ($rss1 kB), phase 2 $((rss2 / 1024)) MiB ($rss2 kB)"
 figures "phase 1, $NT targets every ${INTERVAL}s" "$TMP/m0" "$TMP/m1" "$t0" "$t1"
 figures "phase 2, plus flood and slowloris" "$TMP/m1" "$TMP/m2" "$t1" "$t2"
+echo "# exporter scheduling, phase 1: $(sched_wait "$r0" "$r1")"
+echo "# exporter scheduling, phase 2: $(sched_wait "$r1" "$r2")"
+echo "# machine load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 for m in m0 m1 m2; do
 	echo "# exporter counters at $m: $(grep -E '^daneprobe_exporter_(probes_total|probe_cache_hits_total|probe_coalesced_total|http_requests_total)' "$TMP/$m" | sed 's/daneprobe_exporter_//' | tr '\n' ' ')"
 done
