@@ -324,7 +324,7 @@ on_stop_timer(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /* Answers the scrapes still waiting, lets the loop send the answers for a
- * moment, then leaves it. */
+ * moment, then leaves it.  No new connection is accepted meanwhile. */
 static void
 on_term(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -335,6 +335,7 @@ on_term(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	x->stopping = true;
 	say("stopping (signal %d)", w->signum);
+	exporter_http_quiesce(x->http);
 	exporter_prober_flush(x->prober);
 	ev_signal_stop(loop, &x->hup);
 	ev_timer_init(&x->stop_timer, on_stop_timer, STOP_GRACE, 0);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "exporter/exporter_http.h"
 #include "util/log.h"
@@ -348,6 +349,16 @@ exporter_http_new(struct ev_loop *loop, const exporter_http_params *params,
 	*out = h;
 	run(h);
 	return 0;
+}
+
+void
+exporter_http_quiesce(exporter_http *h)
+{
+	MHD_socket fd = MHD_quiesce_daemon(h->d);
+
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	kick(h);
 }
 
 void

@@ -50,6 +50,10 @@ int exporter_http_new(struct ev_loop *loop, const exporter_http_params *params,
     size_t errlen);
 void exporter_http_free(exporter_http *h);
 
+/* Stops accepting connections (the listening socket closes); those open
+ * go on until exporter_http_free(). */
+void exporter_http_quiesce(exporter_http *h);
+
 /* Splits "ADDR:PORT" ("[v6]:PORT", ":PORT" for every address, "localhost"
  * for 127.0.0.1) into an address and port; 0, or -1 with a reason. */
 int exporter_http_parse_listen(const char *s, char *addr, size_t addrlen,

@@ -230,6 +230,10 @@ exporter_metrics_write(FILE *out, const exporter_metrics *m)
 	    (double)m->dns_failures);
 	one(out, "daneprobe_exporter_smtp_sessions_total", "counter",
 	    "SMTP sessions started.", (double)m->smtp_sessions);
+	one(out, "daneprobe_exporter_smtp_failures_total", "counter",
+	    "MX addresses of finished probes whose session failed (no "
+	    "connection, timeout, SMTP error, TLS handshake failure).",
+	    (double)m->smtp_failures);
 	one(out, "daneprobe_exporter_http_requests_total", "counter",
 	    "HTTP requests answered.", (double)m->http_requests);
 	family(out, "daneprobe_exporter_build_info", "gauge",

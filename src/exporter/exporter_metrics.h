@@ -44,6 +44,7 @@ typedef struct exporter_metrics {
 	unsigned in_flight;     /* distinct probes running */
 	uint64_t dns_failures;  /* lookups that failed (not NXDOMAIN/NODATA) */
 	uint64_t smtp_sessions; /* SMTP sessions started */
+	uint64_t smtp_failures; /* addresses whose session failed */
 	uint64_t http_requests; /* requests answered, any path */
 	bool reload_ok;
 	double reload_time; /* Unix time of the last successful (re)load */

@@ -443,6 +443,29 @@ count_dns_failures(const probe_domain *d)
 	return n;
 }
 
+/* Addresses whose session failed for the network's or the server's
+ * sake, not for DANE's. */
+static uint64_t
+count_smtp_failures(const probe_domain *d)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < d->n_hosts; i++)
+		for (size_t k = 0; k < d->hosts[i].n_addrs; k++)
+			switch (d->hosts[i].addrs[k].state) {
+			case ADDR_STATE_CONNECT_FAILED:
+			case ADDR_STATE_TIMEOUT:
+			case ADDR_STATE_SMTP_ERROR:
+			case ADDR_STATE_TLS_FAILED:
+			case ADDR_STATE_STARTTLS_REFUSED:
+				n++;
+				break;
+			default:
+				break;
+			}
+	return n;
+}
+
 static void
 waiter_unlink(exporter_prober *p, exporter_waiter *w)
 {
@@ -524,6 +547,7 @@ on_probe_done(probe_domain *d, void *arg)
 	p->running--;
 	p->params.metrics->in_flight = p->running;
 	p->params.metrics->dns_failures += count_dns_failures(d);
+	p->params.metrics->smtp_failures += count_smtp_failures(d);
 	e->body = render(d, seconds, &e->len);
 	record(
 	    p, e, d, e->body ? result_of(d) : EXPORTER_RESULT_ERROR, seconds);

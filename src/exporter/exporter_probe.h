@@ -94,8 +94,8 @@ typedef enum exporter_start {
 	EXPORTER_START_ERROR,   /* the probe could not start: reason in err */
 } exporter_start;
 
-/* A scrape of `domain` (already normalised) with module m, which must
- * answer within `deadline` seconds.  For EXPORTER_START_CACHED, *body and
+/* A scrape of `domain` (already normalised) with module m (one of the
+ * configuration in force), which must answer within `deadline` seconds.  For EXPORTER_START_CACHED, *body and
  * *len are valid until control returns to the loop. */
 exporter_start exporter_prober_request(exporter_prober *p, const char *domain,
     const exporter_module *m, double deadline, exporter_waiter *w,
