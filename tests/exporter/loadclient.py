@@ -12,7 +12,9 @@
       opens CONNS connections and sends a request's header one byte per
       second on each, never finishing it; notes when the server hangs up.
 
-Prints one JSON object with the counts and latencies.  Standard library
+The flood comes from 127.0.0.77, slowloris from 127.0.0.66 (any 127/8
+address works on Linux loopback).  Prints one JSON object with the counts
+and latencies.  Standard library
 only.
 """
 import asyncio
@@ -23,6 +25,10 @@ import sys
 import time
 
 SCRAPE_TIMEOUT = 5.0
+# Each client from an address of its own, as on a network: the exporter
+# may tell them apart from Prometheus (127.0.0.1).
+FLOOD_SOURCE = "127.0.0.77"
+SLOW_SOURCE = "127.0.0.66"
 
 
 def raise_fd_limit():
@@ -85,7 +91,7 @@ async def session(host, port, targets, end, pause, st):
     """One keep-alive connection: a request every `pause` seconds."""
     try:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port), 10)
+            asyncio.open_connection(host, port, local_addr=(FLOOD_SOURCE, 0)), 10)
     except (OSError, asyncio.TimeoutError) as e:
         st.count(st.errors, "connect:" + type(e).__name__)
         await asyncio.sleep(0.5)
@@ -152,7 +158,8 @@ async def slow_one(host, port, end, st, lives):
               b"X-Slow: " + b"a" * 100000)
     t0 = time.monotonic()
     try:
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(
+            host, port, local_addr=(SLOW_SOURCE, 0))
     except OSError as e:
         st.count(st.errors, "connect:" + type(e).__name__)
         return
