@@ -258,4 +258,13 @@ done
 probes1=$(awk -v a="$(sum_metric "$TMP/m0" daneprobe_exporter_probe_duration_seconds_count)" -v b="$(sum_metric "$TMP/m1" daneprobe_exporter_probe_duration_seconds_count)" 'BEGIN { print b - a }')
 check "phase 1 ran probes ($probes1)" awk -v p="$probes1" 'BEGIN { exit !(p > 0) }'
 
+# It stops cleanly, and (in a sanitizer build) without a report.
+kill -TERM "$EXPORTER_PID"
+wait "$EXPORTER_PID"
+rc=$?
+check "the exporter exits 0 on SIGTERM (got $rc)" [ "$rc" -eq 0 ]
+check "the exporter's log has no sanitizer report" \
+	eval '! grep -Eq "AddressSanitizer|LeakSanitizer|runtime error" "$TMP/exporter.log"'
+grep -E -A12 "AddressSanitizer|LeakSanitizer|runtime error" "$TMP/exporter.log" | head -40 | sed 's/^/#   /'
+
 finish
