@@ -13,6 +13,7 @@
 #include "cli/cli_net.h"
 #include "cli/commands.h"
 #include "exporter/exporter.h"
+#include "exporter/exporter_http.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -115,9 +116,16 @@ parse_one(exporter_args *a, int c, char **argv)
 	        &a->seen, exporter_options_table, c, err, sizeof(err)) != 0)
 		return usage_error("%s", err);
 	switch (c) {
-	case OPT_LISTEN:
+	case OPT_LISTEN: {
+		char addr[64];
+		int port;
+
+		if (exporter_http_parse_listen(optarg, addr, sizeof(addr),
+		        &port, err, sizeof(err)) != 0)
+			return usage_error("%s", err);
 		a->o.listen = optarg;
 		break;
+	}
 	case OPT_CONFIG:
 		a->o.config_file = optarg;
 		break;

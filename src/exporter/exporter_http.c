@@ -33,6 +33,7 @@ struct exporter_request {
 	exporter_http *h;
 	struct MHD_Connection *conn;
 	size_t uri_len;
+	bool headers;   /* the first call (headers only) has passed */
 	bool handled;   /* the handler has seen it */
 	bool suspended; /* waiting for exporter_request_reply() */
 	struct MHD_Response *response; /* to queue */
@@ -164,6 +165,13 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return queue(r); /* resumed with its answer */
 	if (r->handled)
 		return MHD_YES;
+	/* An answer queued in the first call makes libmicrohttpd close the
+	 * connection after it: answer from the second, so that Prometheus
+	 * keeps its connection alive. */
+	if (!r->headers) {
+		r->headers = true;
+		return MHD_YES;
+	}
 	if (*upload_data_size != 0) {
 		*upload_data_size = 0; /* a body we do not want */
 		return MHD_YES;

@@ -235,7 +235,8 @@ exporter_metrics_write(FILE *out, const exporter_metrics *m)
 	    "connection, timeout, SMTP error, TLS handshake failure).",
 	    (double)m->smtp_failures);
 	one(out, "daneprobe_exporter_http_requests_total", "counter",
-	    "HTTP requests answered.", (double)m->http_requests);
+	    "HTTP GET and HEAD requests within the limits, any path.",
+	    (double)m->http_requests);
 	family(out, "daneprobe_exporter_build_info", "gauge",
 	    "daneprobe version of this exporter (always 1).");
 	fprintf(out, "daneprobe_exporter_build_info{version=\"%s\"} 1\n",

@@ -40,7 +40,9 @@ typedef struct engine_slot {
 	char *key; /* the settings that make it distinct */
 	char *helo, *resolver, *anchor, *hints; /* the engine borrows them */
 	shared_limiter *lim;
-	bool retired; /* a reload replaced it: freed once idle */
+	double timeout; /* the engine's (longest) timeout */
+	bool retired;   /* a reload replaced it: freed once idle */
+	bool keep;      /* a reload in progress uses it again */
 	size_t sessions_counted;
 	struct engine_slot *next;
 } engine_slot;
@@ -217,7 +219,7 @@ slot_new(exporter_prober *p, const exporter_config *cfg,
 	pc.port = 25;
 	pc.use_ipv4 = m->use_ipv4;
 	pc.use_ipv6 = m->use_ipv6;
-	pc.timeout = longest_timeout(cfg, key);
+	pc.timeout = s->timeout = longest_timeout(cfg, key);
 	pc.phase_timeout = probe_phase_timeout(pc.timeout);
 	pc.require_dane = m->require_dane;
 	pc.expiry.warn_days = 20;
@@ -276,7 +278,21 @@ limiter_for(exporter_prober *p, const exporter_config *cfg)
 	return lim;
 }
 
-/* Builds the slots of cfg into *list and map; 0 or -1 (err). */
+/* An engine in force with the same settings, which a reload keeps (and
+ * with it the zone keys its resolver has validated); NULL if none. */
+static engine_slot *
+reusable(exporter_prober *p, const exporter_config *cfg, const char *key,
+    const shared_limiter *lim)
+{
+	for (engine_slot *s = p->slots; s != NULL; s = s->next)
+		if (!s->retired && s->lim == lim && strcmp(s->key, key) == 0 &&
+		    s->timeout == longest_timeout(cfg, key))
+			return s;
+	return NULL;
+}
+
+/* Builds the slots of cfg: new ones into *list, those in force that it
+ * keeps marked `keep`; map[i] is module i's.  0 or -1 (err). */
 static int
 build_slots(exporter_prober *p, const exporter_config *cfg, shared_limiter *lim,
     engine_slot **list, engine_slot **map, char *err, size_t errlen)
@@ -292,6 +308,8 @@ build_slots(exporter_prober *p, const exporter_config *cfg, shared_limiter *lim,
 		for (s = *list; s != NULL; s = s->next)
 			if (strcmp(s->key, key) == 0)
 				break;
+		if (s == NULL && (s = reusable(p, cfg, key, lim)) != NULL)
+			s->keep = true;
 		if (s != NULL) {
 			free(key);
 			map[i] = s;
@@ -324,6 +342,8 @@ exporter_prober_configure(
 		rc = build_slots(p, cfg, lim, &fresh, map, err, errlen);
 	}
 	if (rc != 0) {
+		for (engine_slot *s = p->slots; s != NULL; s = s->next)
+			s->keep = false;
 		while (fresh != NULL) {
 			engine_slot *n = fresh->next;
 
@@ -338,8 +358,10 @@ exporter_prober_configure(
 		return -1;
 	}
 	lim->refs--; /* the new slots hold it now */
-	for (engine_slot *s = p->slots; s != NULL; s = s->next)
-		s->retired = true;
+	for (engine_slot *s = p->slots; s != NULL; s = s->next) {
+		s->retired = s->retired || !s->keep;
+		s->keep = false;
+	}
 	for (engine_slot *s = fresh; s != NULL;) {
 		engine_slot *n = s->next;
 
@@ -746,6 +768,15 @@ unsigned
 exporter_prober_in_flight(const exporter_prober *p)
 {
 	return p->running;
+}
+
+void
+exporter_prober_engines(
+    const exporter_prober *p, size_t *in_force, size_t *retired)
+{
+	*in_force = *retired = 0;
+	for (const engine_slot *s = p->slots; s != NULL; s = s->next)
+		(*(s->retired ? retired : in_force))++;
 }
 
 void

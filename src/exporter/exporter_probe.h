@@ -20,10 +20,11 @@
  * scrape that joined a probe with a later deadline gets, at its own
  * deadline, probe_success 0 and no daneprobe_* series.
  *
- * A reload (exporter_prober_configure) makes engines for the new modules;
- * probes running on the old ones finish there, their results are served
- * to their waiters but not cached, and the old engines are freed once
- * idle.  Finished results of the old modules are dropped.
+ * A reload (exporter_prober_configure) keeps the engines whose settings
+ * did not change and makes engines for the new ones; probes running on
+ * the engines it drops finish there and those engines are freed once
+ * idle.  Results of probes started before the reload are served to their
+ * waiters but not cached, and finished results are dropped.
  *
  * Ownership: exporter_prober_new() allocates; exporter_prober_free()
  * aborts running probes (their waiters' callbacks are not called) and
@@ -110,6 +111,10 @@ void exporter_prober_flush(exporter_prober *p);
 
 /* Distinct probes running. */
 unsigned exporter_prober_in_flight(const exporter_prober *p);
+
+/* Engines in force, and those a reload dropped that still run probes. */
+void exporter_prober_engines(
+    const exporter_prober *p, size_t *in_force, size_t *retired);
 
 /* Copies the engines' counters (SMTP sessions) into the metrics. */
 void exporter_prober_update_metrics(exporter_prober *p);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "exporter/exporter_config.h"
+#include "exporter/exporter_http.h"
 #include "exporter/exporter_probe.h"
 #include "util/ev_compat.h"
 
@@ -95,6 +96,34 @@ Test(exporter_probe, deadline_is_the_scrape_timeout_less_a_margin)
 	cr_expect_float_eq(exporter_probe_deadline("abc", 7), 7, 1e-9);
 	cr_expect_float_eq(exporter_probe_deadline("-5", 7), 7, 1e-9);
 	cr_expect_float_eq(exporter_probe_deadline("", 7), 7, 1e-9);
+}
+
+Test(exporter_probe, listen_addresses_as_prometheus_exporters_take_them)
+{
+	static const struct {
+		const char *in, *addr;
+		int port;
+	} good[] = { { "127.0.0.1:10025", "127.0.0.1", 10025 },
+		{ "[::1]:9", "::1", 9 }, { ":80", "::", 80 },
+		{ "localhost:0", "127.0.0.1", 0 } };
+	static const char *const worse[] = { "", "127.0.0.1",
+		"127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "::1:80",
+		"[::1]", "[x]:1", "example.org:80", "1.2.3:80",
+		"127.0.0.1:8o" };
+	char addr[64], err[200];
+	int port;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_expect_eq(exporter_http_parse_listen(good[i].in, addr,
+		                 sizeof(addr), &port, err, sizeof(err)),
+		    0, "%s: %s", good[i].in, err);
+		cr_expect_str_eq(addr, good[i].addr, "%s", good[i].in);
+		cr_expect_eq(port, good[i].port, "%s", good[i].in);
+	}
+	for (size_t i = 0; i < sizeof(worse) / sizeof(worse[0]); i++)
+		cr_expect_eq(exporter_http_parse_listen(worse[i], addr,
+		                 sizeof(addr), &port, err, sizeof(err)),
+		    -1, "accepted \"%s\"", worse[i]);
 }
 
 /* ---- the scheduler ------------------------------------------------------ */
@@ -254,5 +283,49 @@ Test(exporter_probe,
 	cr_expect_eq(len, strlen(a.last));
 	cr_expect_eq(memcmp(body, a.last, len), 0,
 	    "the same answer: %s\n--\n%s", body, a.last);
+	fixture_down(&f);
+}
+
+Test(exporter_probe, a_reload_keeps_the_engines_whose_settings_did_not_change,
+    .timeout = 20)
+{
+	fixture f;
+	char text[600], err[400] = "";
+	exporter_config *same, *changed;
+	size_t in_force, retired;
+
+	fixture_up(&f, 4);
+	exporter_prober_engines(f.p, &in_force, &retired);
+	cr_expect_eq(in_force, 1);
+	/* Same DNS settings, another timeout and min_interval: one engine. */
+	snprintf(text, sizeof(text),
+	    "modules:\n  default:\n    resolver: 127.0.0.1@1\n"
+	    "    trust_anchor: %s\n    min_interval: 30s\n"
+	    "  quick:\n    resolver: 127.0.0.1@1\n    trust_anchor: %s\n"
+	    "    timeout: 5s\n    min_interval: 0s\n",
+	    anchor, anchor);
+	same = config(text);
+	cr_assert_eq(exporter_prober_configure(f.p, same, err, sizeof(err)), 0,
+	    "%s", err);
+	exporter_prober_engines(f.p, &in_force, &retired);
+	cr_expect_eq(in_force, 1, "modules differing in timeouts share one");
+	cr_expect_eq(retired, 0, "the engine in force is kept");
+	exporter_config_free(f.cfg);
+	f.cfg = same;
+	/* require_dane changes the verdicts: an engine of its own. */
+	snprintf(text, sizeof(text),
+	    "modules:\n  default:\n    resolver: 127.0.0.1@1\n"
+	    "    trust_anchor: %s\n"
+	    "  strict:\n    resolver: 127.0.0.1@1\n    trust_anchor: %s\n"
+	    "    require_dane: true\n",
+	    anchor, anchor);
+	changed = config(text);
+	cr_assert_eq(exporter_prober_configure(f.p, changed, err, sizeof(err)),
+	    0, "%s", err);
+	exporter_prober_engines(f.p, &in_force, &retired);
+	cr_expect_eq(in_force, 2);
+	cr_expect_eq(retired, 0, "the default module's engine is kept again");
+	exporter_config_free(f.cfg);
+	f.cfg = changed;
 	fixture_down(&f);
 }
