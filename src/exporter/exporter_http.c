@@ -529,9 +529,10 @@ exporter_http_free(exporter_http *h)
 	if (h == NULL)
 		return;
 	ev_io_stop(h->loop, &h->io);
+	MHD_stop_daemon(h->d);
+	/* After MHD: closing its connections kicks the loop again. */
 	ev_timer_stop(h->loop, &h->timer);
 	ev_timer_stop(h->loop, &h->kick);
 	ev_timer_stop(h->loop, &h->header_timer);
-	MHD_stop_daemon(h->d);
 	free(h);
 }
