@@ -25,6 +25,7 @@ enum {
 	OPT_MIN_INTERVAL,
 	OPT_MAX_IN_FLIGHT,
 	OPT_MAX_CONNECTIONS,
+	OPT_HEADER_TIMEOUT,
 	OPT_DEBUG,
 };
 
@@ -43,6 +44,7 @@ static const struct option exporter_options_table[] = {
 	{ "probe.min-interval", required_argument, NULL, OPT_MIN_INTERVAL },
 	{ "probe.max-in-flight", required_argument, NULL, OPT_MAX_IN_FLIGHT },
 	{ "web.max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "web.header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
 	CLI_END_LONG_OPTIONS(OPT_DEBUG),
 };
 
@@ -74,6 +76,8 @@ cmd_exporter_usage(FILE *out)
 	    "                            [::1]:PORT for IPv6, :PORT for every address)\n"
 	    "      --config.file FILE    modules in YAML (see daneprobe(1))\n"
 	    "      --web.max-connections N  open HTTP connections at most (default 512)\n"
+	    "      --web.header-timeout SECONDS  a connection's request headers must\n"
+	    "                            be complete this soon (default 5)\n"
 	    "      --probe.max-in-flight N  distinct probes at once (default 64); more\n"
 	    "                            scrapes get 503\n"
 	    "      --probe.min-interval DURATION  serve a result again for this long\n"
@@ -157,6 +161,12 @@ parse_one(exporter_args *a, int c, char **argv)
 			    "invalid --web.max-connections \"%s\"", optarg);
 		a->o.max_connections = (unsigned)v;
 		break;
+	case OPT_HEADER_TIMEOUT:
+		if (parse_long(optarg, 1, 3600, &v) != 0)
+			return usage_error(
+			    "invalid --web.header-timeout \"%s\"", optarg);
+		a->o.header_timeout = (unsigned)v;
+		break;
 	case 'v':
 		a->verbose = a->verbose < 1 ? 1 : a->verbose;
 		break;
@@ -233,6 +243,7 @@ cmd_exporter(int argc, char **argv)
 	a.o.listen = EXPORTER_DEFAULT_LISTEN;
 	a.o.max_in_flight = 64;
 	a.o.max_connections = 512;
+	a.o.header_timeout = 5;
 	m->per_host = 2;
 	if ((rc = parse_options(&a, argc, argv)) >= 0)
 		return rc;

@@ -374,6 +374,8 @@ start(exporter *x)
 	exporter_http_params hp = { .listen = x->o->listen,
 		.max_connections = x->o->max_connections,
 		.idle_timeout = IDLE_TIMEOUT,
+		.header_timeout = x->o->header_timeout,
+		.header_timeouts = &x->metrics.http_header_timeouts,
 		.max_uri = MAX_URI,
 		.handle = handle,
 		.on_abort = on_abort,

@@ -30,6 +30,7 @@ typedef struct exporter_options {
 	exporter_module defaults; /* the module "default" (strings borrowed) */
 	unsigned max_in_flight;   /* --probe.max-in-flight */
 	unsigned max_connections; /* --web.max-connections */
+	unsigned header_timeout;  /* --web.header-timeout, seconds */
 	unsigned max_sessions;    /* SMTP sessions at once, all probes */
 } exporter_options;
 

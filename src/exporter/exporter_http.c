@@ -17,6 +17,8 @@
 #include "exporter/exporter_http.h"
 #include "util/log.h"
 
+typedef struct exporter_conn exporter_conn;
+
 /* Request line and headers fit well within this; more is an attack. */
 #define CONNECTION_MEMORY (32 * 1024)
 
@@ -27,6 +29,19 @@ struct exporter_http {
 	ev_io io;       /* MHD's epoll descriptor */
 	ev_timer timer; /* MHD_get_timeout() */
 	ev_timer kick;  /* run MHD soon (a resumed connection) */
+	/* Connections whose request headers are not complete yet, oldest
+	 * deadline first (every deadline is now + header_timeout when set,
+	 * so appending keeps the order). */
+	exporter_conn *slow_head, *slow_tail;
+	ev_timer header_timer; /* the oldest deadline */
+};
+
+/* One TCP connection, from MHD's NOTIFY_STARTED to NOTIFY_CLOSED. */
+struct exporter_conn {
+	MHD_socket fd;
+	ev_tstamp deadline; /* headers complete by then, or shutdown */
+	bool listed;        /* in the slow list */
+	exporter_conn *prev, *next;
 };
 
 struct exporter_request {
@@ -91,7 +106,135 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	log_warn("http: %s", buf);
+	/* A client gone mid-request (or shut down for its headers' deadline)
+	 * says nothing about the server: under a flood of slow clients a
+	 * warning each would drown the log. */
+	if (strstr(buf, "closed by remote side") != NULL ||
+	    strstr(buf, "detected connection closure") != NULL)
+		log_debug("http: %s", buf);
+	else
+		log_warn("http: %s", buf);
+}
+
+/* ---- the header deadline ----------------------------------------------- */
+
+/* MHD's own timeout counts inactivity only: a client sending a byte of
+ * its headers every few seconds would hold its connection forever, and
+ * enough of them fill --web.max-connections.  So the request line and
+ * headers must be complete header_timeout seconds after the connection
+ * was accepted (or after the request line of a later request on a
+ * kept-alive connection), or the connection is shut down. */
+
+static void
+slow_append(exporter_http *h, exporter_conn *c)
+{
+	/* The loop's time dates from before MHD_run(), which may have taken
+	 * a while: without the update a deadline could come early. */
+	ev_now_update(h->loop);
+	c->deadline = ev_now(h->loop) + (ev_tstamp)h->params.header_timeout;
+	c->prev = h->slow_tail;
+	c->next = NULL;
+	if (h->slow_tail != NULL)
+		h->slow_tail->next = c;
+	else
+		h->slow_head = c;
+	h->slow_tail = c;
+	c->listed = true;
+	if (!ev_is_active(&h->header_timer)) {
+		ev_timer_set(
+		    &h->header_timer, (ev_tstamp)h->params.header_timeout, 0.0);
+		ev_timer_start(h->loop, &h->header_timer);
+	}
+}
+
+static void
+slow_remove(exporter_http *h, exporter_conn *c)
+{
+	if (!c->listed)
+		return;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		h->slow_head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		h->slow_tail = c->prev;
+	c->prev = c->next = NULL;
+	c->listed = false;
+}
+
+static exporter_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info != NULL ? info->socket_context : NULL;
+}
+
+/* Shuts down every connection past its deadline.  shutdown(), not
+ * close(): the descriptor stays MHD's, MHD sees the end of the stream
+ * and closes the connection itself (NOTIFY_CLOSED frees c). */
+static void
+on_header_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	exporter_http *h = w->data;
+	ev_tstamp now = ev_now(loop);
+	exporter_conn *c;
+	unsigned n = 0;
+
+	(void)revents;
+	while ((c = h->slow_head) != NULL && c->deadline <= now) {
+		slow_remove(h, c);
+		shutdown(c->fd, SHUT_RDWR);
+		n++;
+	}
+	if (n > 0) {
+		if (h->params.header_timeouts != NULL)
+			*h->params.header_timeouts += n;
+		log_info("http: closed %u connection%s without complete "
+		         "headers after %u s",
+		    n, n == 1 ? "" : "s", h->params.header_timeout);
+		kick(h);
+	}
+	if (c != NULL) {
+		ev_timer_set(w, c->deadline - now, 0.0);
+		ev_timer_start(loop, w);
+	}
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	exporter_http *h = cls;
+	exporter_conn *c = *socket_context;
+	const union MHD_ConnectionInfo *info;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (c != NULL) {
+			slow_remove(h, c);
+			free(c);
+			*socket_context = NULL;
+		}
+		/* At the connection limit MHD takes its listening socket out of
+		 * its epoll set, and puts it back only at the start of a run:
+		 * run again soon, or a client waiting in the listen queue waits
+		 * for some other event (up to the idle timeout). */
+		kick(h);
+		return;
+	}
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (info == NULL || (c = calloc(1, sizeof(*c))) == NULL) {
+		/* Untracked, it would escape the deadline: refuse it. */
+		if (info != NULL)
+			shutdown(info->connect_fd, SHUT_RDWR);
+		return;
+	}
+	c->fd = info->connect_fd;
+	*socket_context = c;
+	slow_append(h, c);
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -100,12 +243,16 @@ static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	exporter_request *r = calloc(1, sizeof(*r));
+	exporter_conn *c;
 
 	if (r == NULL)
 		return NULL;
 	r->h = cls;
 	r->conn = conn;
 	r->uri_len = strlen(uri);
+	c = conn_of(conn);
+	if (c != NULL && !c->listed)
+		slow_append(r->h, c); /* a later request on this connection */
 	return r;
 }
 
@@ -169,6 +316,10 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
 	 * connection after it: answer from the second, so that Prometheus
 	 * keeps its connection alive. */
 	if (!r->headers) {
+		exporter_conn *c = conn_of(conn);
+
+		if (c != NULL)
+			slow_remove(h, c); /* headers complete in time */
 		r->headers = true;
 		return MHD_YES;
 	}
@@ -291,7 +442,8 @@ start_daemon(exporter_http *h, const struct sockaddr *sa, unsigned flags)
 	    MHD_OPTION_CONNECTION_TIMEOUT, p->idle_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, h, MHD_OPTION_END);
+	    on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_END);
 }
 
 int
@@ -335,6 +487,8 @@ exporter_http_new(struct ev_loop *loop, const exporter_http_params *params,
 	}
 	h->loop = loop;
 	h->params = *params;
+	ev_init(&h->header_timer, on_header_timer);
+	h->header_timer.data = h;
 	if ((h->d = start_daemon(h, sa, flags)) == NULL) {
 		snprintf(err, errlen,
 		    "cannot listen on %s (in use, or not "
@@ -375,8 +529,10 @@ exporter_http_free(exporter_http *h)
 	if (h == NULL)
 		return;
 	ev_io_stop(h->loop, &h->io);
+	MHD_stop_daemon(h->d);
+	/* After MHD: closing its connections kicks the loop again. */
 	ev_timer_stop(h->loop, &h->timer);
 	ev_timer_stop(h->loop, &h->kick);
-	MHD_stop_daemon(h->d);
+	ev_timer_stop(h->loop, &h->header_timer);
 	free(h);
 }

@@ -7,7 +7,10 @@
  * suspended until exporter_request_reply(), then resumed.
  *
  * Limits against slow or hostile clients: a connection cap, an idle
- * timeout per connection (a slowloris client is closed when it stalls),
+ * timeout per connection (a client is closed when it stalls), a deadline
+ * for the request line and headers counted from the accept (a slowloris
+ * client that trickles a byte now and then is closed all the same, so
+ * that it cannot hold the connection cap),
  * a memory limit per connection (which bounds the request line and
  * headers: beyond it MHD answers 431/414 itself), a length limit for the
  * request URI (400), GET and HEAD only (405).
@@ -21,6 +24,7 @@
 #define DANEPROBE_EXPORTER_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exporter/exporter_probe.h"
 #include "util/ev_compat.h"
@@ -32,7 +36,11 @@ typedef struct exporter_http_params {
 	const char *listen;       /* "ADDR:PORT", "[ADDR]:PORT" or ":PORT" */
 	unsigned max_connections; /* open connections at most */
 	unsigned idle_timeout;    /* seconds a connection may stall */
-	size_t max_uri;           /* bytes of path and query at most */
+	unsigned header_timeout;  /* seconds from accept to complete headers */
+	/* Counts the connections closed for header_timeout, or NULL; the
+	 * caller's storage, to outlive the server. */
+	uint64_t *header_timeouts;
+	size_t max_uri; /* bytes of path and query at most */
 	/* Called for every GET/HEAD within the limits, with the path
 	 * (query string removed).  It answers with exporter_request_reply(),
 	 * now or later from the loop. */

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -237,6 +238,14 @@ exporter_metrics_write(FILE *out, const exporter_metrics *m)
 	one(out, "daneprobe_exporter_http_requests_total", "counter",
 	    "HTTP GET and HEAD requests within the limits, any path.",
 	    (double)m->http_requests);
+	family(out, "daneprobe_exporter_http_connections_dropped_total",
+	    "counter",
+	    "HTTP connections the exporter closed, by reason "
+	    "(header_timeout: request headers not complete in time).");
+	fprintf(out,
+	    "daneprobe_exporter_http_connections_dropped_total"
+	    "{reason=\"header_timeout\"} %" PRIu64 "\n",
+	    m->http_header_timeouts);
 	family(out, "daneprobe_exporter_build_info", "gauge",
 	    "daneprobe version of this exporter (always 1).");
 	fprintf(out, "daneprobe_exporter_build_info{version=\"%s\"} 1\n",

@@ -46,6 +46,7 @@ typedef struct exporter_metrics {
 	uint64_t smtp_sessions; /* SMTP sessions started */
 	uint64_t smtp_failures; /* addresses whose session failed */
 	uint64_t http_requests; /* GET/HEAD within the limits, any path */
+	uint64_t http_header_timeouts; /* connections closed: headers late */
 	bool reload_ok;
 	double reload_time; /* Unix time of the last successful (re)load */
 } exporter_metrics;

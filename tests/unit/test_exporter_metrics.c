@@ -1,6 +1,7 @@
 /*
  * test_exporter_metrics.c -- /metrics: the counters by result, the
- * histogram (cumulative buckets, +Inf, sum and count), the reload state
+ * histogram (cumulative buckets, +Inf, sum and count), the connections
+ * dropped for slow headers, the reload state
  * and the process_* family read from /proc/self.
  */
 #include "config.h"
@@ -48,6 +49,7 @@ Test(exporter_metrics, counters_and_histogram_as_the_text_format_wants)
 	exporter_metrics_observe(&m, EXPORTER_RESULT_REJECTED, 0);
 	m.reload_ok = true;
 	m.reload_time = 1700000000;
+	m.http_header_timeouts = 12345678901ULL;
 	text = render(&m);
 	has_line(text, "# TYPE daneprobe_exporter_probes_total counter");
 	has_line(text, "daneprobe_exporter_probes_total{result=\"ok\"} 2");
@@ -71,6 +73,11 @@ Test(exporter_metrics, counters_and_histogram_as_the_text_format_wants)
 	has_line(text, "daneprobe_exporter_probe_duration_seconds_count 4");
 	has_line(text,
 	    "daneprobe_exporter_probe_duration_seconds_sum 112.34999999999999");
+	has_line(text,
+	    "# TYPE daneprobe_exporter_http_connections_dropped_total counter");
+	has_line(text,
+	    "daneprobe_exporter_http_connections_dropped_total"
+	    "{reason=\"header_timeout\"} 12345678901");
 	has_line(text, "daneprobe_exporter_config_last_reload_successful 1");
 	has_line(text,
 	    "daneprobe_exporter_config_last_reload_success_timestamp_seconds "
