@@ -3,10 +3,10 @@
  * machines on one libev loop.
  *
  *   domain: MX lookup -> subscribe to one host job per MX host
- *           -> every host result copied in -> verdict roll-up -> done
+ *           -> every host result shared in -> verdict roll-up -> done
  *   host job: A + AAAA -> TLSA (expanded name, then original) -> policy
  *           -> per address (through the connection limiter): SMTP/TLS
- *           -> verdicts -> copies handed to every subscribed domain
+ *           -> verdicts -> one shared view handed to every subscribed domain
  *
  * Host jobs live for the whole run (a cache keyed by host name), so a host
  * named by many domains is resolved and probed once.  A domain's deadline
@@ -399,7 +399,7 @@ timeout_host(domain_probe *dp, size_t index)
 	if (dp->hosts[index].done || job == NULL)
 		return;
 	host_job_unsubscribe(dp, index);
-	host_job_deliver(dp, index, job);
+	host_job_deliver_copy(dp, index, job);
 	/* Sessions queued for this domain alone are not needed any more. */
 	host_job_trim(job);
 	h = &dp->res->hosts[index];
