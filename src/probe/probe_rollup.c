@@ -46,6 +46,24 @@ host_facts(const probe_host *h, dane_host_facts *f)
 	}
 }
 
+/* A lookup of the domain that the prober's own DNS outage cut off. */
+static const dns_answer *
+local_failure_of(const probe_domain *d)
+{
+	if (d->mx != NULL && d->mx->local_failure)
+		return d->mx;
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		const probe_host *h = &d->hosts[i];
+		const dns_answer *as[] = { h->a, h->aaaa, h->tlsa[0],
+			h->tlsa[1] };
+
+		for (size_t k = 0; k < sizeof(as) / sizeof(as[0]); k++)
+			if (as[k] != NULL && as[k]->local_failure)
+				return as[k];
+	}
+	return NULL;
+}
+
 /* Everything but the hosts' tally, which needs their verdicts. */
 static void
 domain_facts(const probe_domain *d, dane_domain_facts *f)
@@ -65,6 +83,7 @@ domain_facts(const probe_domain *d, dane_domain_facts *f)
 	f->addrs = c.addrs;
 	f->verified = c.verified;
 	f->skipped = c.skipped;
+	f->local_failure = local_failure_of(d);
 }
 
 static void

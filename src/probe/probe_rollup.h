@@ -16,7 +16,9 @@
  * (dane_verdict_address()); the roll-up takes the worst, and adds the
  * one domain-level judgement: TLSA records reached through an insecure MX
  * RRset make the domain at least WARNING (dane_policy_mx_voids_dane()).
- * A probe_error domain is left as the engine made it, severity UNKNOWN. */
+ * A probe_error domain is left as the engine made it, severity UNKNOWN;
+ * a lookup that the prober's own DNS outage cut off (dns_answer.
+ * local_failure) makes the domain a probe error (dane_rollup_domain()). */
 void probe_domain_finish(probe_domain *d);
 
 /* The one-word DANE status of a host / a domain of a finished tree:
