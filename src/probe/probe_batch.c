@@ -17,7 +17,6 @@
 #include "util/ev_compat.h"
 #include "probe/probe_batch.h"
 #include "policy/dane_rollup.h"
-#include "probe/probe_rollup.h"
 
 typedef struct batch {
 	const probe_batch_params *p;
@@ -73,7 +72,7 @@ probe_batch_count(probe_batch_summary *s, const probe_domain *d)
 {
 	dane_batch_facts f = {
 		.severity = d->severity,
-		.status = dane_status_domain(d),
+		.status = d->dane_status,
 		.mx_severity = d->mx_severity,
 		.probe_error = d->probe_error,
 		.any_capped = any_capped(d),

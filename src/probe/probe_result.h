@@ -79,6 +79,8 @@ typedef struct probe_host {
 	/* The exchange name is no valid host name (dane_policy_valid_mx_name):
 	 * CRITICAL whatever its addresses say; set by probe_domain_finish(). */
 	bool bad_name;
+	/* The host's one-word DANE status, set by probe_domain_finish(). */
+	dane_status dane_status;
 	/* Will the TLSA RRset survive the next key rollover?  Owned; NULL when
 	 * no secure TLSA RRset was found or nothing was presented. */
 	dane_rollover_report *rollover;
@@ -130,6 +132,10 @@ typedef struct probe_domain {
 	 * (dane_policy_mx_voids_dane()); OK and "" otherwise. */
 	probe_severity mx_severity;
 	char mx_reason[400];
+	/* The domain's one-word DANE status, set by probe_domain_finish()
+	 * with the verdict, so that counting and printing need no roll-up of
+	 * their own. */
+	dane_status dane_status;
 } probe_domain;
 
 void probe_domain_free(probe_domain *d);

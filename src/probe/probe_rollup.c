@@ -112,6 +112,19 @@ finish_host(probe_host *h, bool rollover_warning)
 	memcpy(h->reason, v.reason, sizeof(h->reason));
 }
 
+/* Every host's status, judged or not (a probe error keeps its hosts). */
+static void
+store_host_status(probe_domain *d)
+{
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		probe_host *h = &d->hosts[i];
+		dane_host_facts f;
+
+		host_facts(h, &f);
+		h->dane_status = dane_rollup_host_status(&f);
+	}
+}
+
 void
 probe_domain_finish(probe_domain *d)
 {
@@ -129,23 +142,11 @@ probe_domain_finish(probe_domain *d)
 	d->mx_severity = v.mx_severity;
 	memcpy(d->summary, v.summary, sizeof(d->summary));
 	memcpy(d->mx_reason, v.mx_reason, sizeof(d->mx_reason));
-}
-
-dane_status
-dane_status_host(const probe_host *h)
-{
-	dane_host_facts f;
-
-	host_facts(h, &f);
-	return dane_rollup_host_status(&f);
-}
-
-dane_status
-dane_status_domain(const probe_domain *d)
-{
-	dane_domain_facts f;
-
-	domain_facts(d, &f);
-	tally_hosts(d, &f);
-	return dane_rollup_domain_status(&f);
+	/* The status is that of the finished domain: the facts as the
+	 * verdict left them (the tally already holds the hosts' verdicts). */
+	f.probe_error = d->probe_error;
+	f.severity = d->severity;
+	f.summary = d->summary;
+	d->dane_status = dane_rollup_domain_status(&f);
+	store_host_status(d);
 }

@@ -380,6 +380,7 @@ ParameterizedTest(status_case *c, probe_result, dane_status_of_domain)
 		h = rt_host(d, i, name, c->levels[i], 1);
 		rt_addr(h, 0, "192.0.2.1", c->states[i]);
 	}
+	probe_domain_finish(d);
 	cr_assert_str_eq(dane_status_name(dane_status_domain(d)),
 	    dane_status_name(c->want));
 	probe_domain_free(d);
@@ -390,8 +391,10 @@ Test(probe_result, dane_status_of_null_mx_and_failed_lookup)
 	probe_domain *d = rt_domain("n.example", DOMAIN_NULL_MX,
 	    DANE_MX_SECURE, 0);
 
+	probe_domain_finish(d);
 	cr_assert_eq(dane_status_domain(d), DANE_STATUS_NULL_MX);
 	d->kind = DOMAIN_LOOKUP_FAILED;
+	probe_domain_finish(d);
 	cr_assert_eq(dane_status_domain(d), DANE_STATUS_FAILED);
 	cr_assert_str_eq(dane_status_name(DANE_STATUS_COUNT), "unknown");
 	probe_domain_free(d);
