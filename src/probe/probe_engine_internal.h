@@ -78,8 +78,9 @@ struct host_job {
 	addr_probe *addrs;
 	host_sub *subs;
 	host_job *next_all;
-	/* The last view handed out (one reference held here): domains with
-	 * the same allotment in the same second share it (host_job_deliver). */
+	/* The last view handed out, a weak reference (reset to NULL when
+	 * the last domain holding it lets go): domains with the same
+	 * allotment in the same second share it (host_job_deliver). */
 	probe_host_shared *view;
 	size_t view_allot;
 	time_t view_time;

@@ -361,14 +361,17 @@ view_of_job(probe_host *dst, const host_job *job, size_t allot, time_t now)
  * touch addresses beyond it, which the view marks capped or drops), so
  * every domain with the same allotment gets the same result; the one
  * thing that varies is the clock of the rollover analysis, hence a new
- * view when the second changes.  NULL when out of memory.
+ * view when the second changes.  The job keeps a weak reference only: the
+ * view lives as long as some domain holds it.  *fresh: a new view, with
+ * one reference for the caller.  NULL when out of memory.
  */
 static probe_host_shared *
-job_shared_view(host_job *job, size_t allot)
+job_shared_view(host_job *job, size_t allot, bool *fresh)
 {
 	time_t now = time(NULL);
 	probe_host view;
 
+	*fresh = false;
 	if (job->view != NULL && job->view_allot == allot &&
 	    job->view_time == now)
 		return job->view;
@@ -377,14 +380,16 @@ job_shared_view(host_job *job, size_t allot)
 		probe_host_clear(&view);
 		return NULL;
 	}
-	probe_host_shared_unref(job->view);
+	probe_host_shared_set_weak(job->view, NULL);
 	job->view = probe_host_share(&view);
 	if (job->view == NULL) {
 		probe_host_clear(&view);
 		return NULL;
 	}
+	probe_host_shared_set_weak(job->view, &job->view);
 	job->view_allot = allot;
 	job->view_time = now;
+	*fresh = true;
 	return job->view;
 }
 
@@ -394,12 +399,15 @@ host_job_deliver(domain_probe *dp, size_t index, host_job *job)
 	probe_host *dst = &dp->res->hosts[index];
 	uint16_t pref = dst->preference;
 	size_t allot = dp->hosts[index].allot;
-	probe_host_shared *view = job_shared_view(job, allot);
+	bool fresh;
+	probe_host_shared *view = job_shared_view(job, allot, &fresh);
 
 	probe_host_clear(dst);
-	if (view != NULL)
+	if (view != NULL) {
 		probe_host_borrow(dst, view);
-	else
+		if (fresh)
+			probe_host_shared_unref(view); /* the domain holds it */
+	} else
 		view_of_job(dst, job, allot, time(NULL));
 	dst->preference = pref;
 	dp->hosts[index].done = true;
@@ -607,7 +615,7 @@ host_job_free(probe_engine *e, host_job *job)
 		free(s);
 	}
 	free(job->addrs);
-	probe_host_shared_unref(job->view);
+	probe_host_shared_set_weak(job->view, NULL); /* domains keep it */
 	probe_host_clear(&job->res);
 	free(job);
 }

@@ -25,7 +25,8 @@ probe_domain_kind_name(probe_domain_kind k)
 
 struct probe_host_shared {
 	unsigned refs;
-	probe_host h; /* owns its parts: h.shared is NULL */
+	probe_host h;             /* owns its parts: h.shared is NULL */
+	probe_host_shared **weak; /* cleared when freed; NULL: none */
 };
 
 void
@@ -110,6 +111,7 @@ probe_host_share(probe_host *src)
 	if (s == NULL)
 		return NULL;
 	s->refs = 1;
+	s->weak = NULL;
 	s->h = *src;
 	memset(src, 0, sizeof(*src));
 	return s;
@@ -128,8 +130,17 @@ probe_host_shared_unref(probe_host_shared *s)
 {
 	if (s == NULL || --s->refs > 0)
 		return;
+	if (s->weak != NULL)
+		*s->weak = NULL;
 	probe_host_clear(&s->h);
 	free(s);
+}
+
+void
+probe_host_shared_set_weak(probe_host_shared *s, probe_host_shared **slot)
+{
+	if (s != NULL)
+		s->weak = slot;
 }
 
 void

@@ -157,6 +157,9 @@ probe_host_shared *probe_host_share(probe_host *src);
 void probe_host_borrow(probe_host *dst, probe_host_shared *s);
 /* Drops one reference; the last one frees the result.  NULL: no-op. */
 void probe_host_shared_unref(probe_host_shared *s);
+/* A weak reference for a cache: *slot is set to NULL when s is freed.
+ * One slot per result; NULL clears it; s NULL: no-op. */
+void probe_host_shared_set_weak(probe_host_shared *s, probe_host_shared **slot);
 
 /* Counters used by formatters.  addrs counts the addresses probed;
  * skipped those left out (no route for their family on this host). */

@@ -407,7 +407,7 @@ Test(probe_result, shared_host_outlives_the_first_domain_freed)
 {
 	probe_domain *d1 = domain_with(1), *d2 = domain_with(1);
 	probe_host master, copy;
-	probe_host_shared *s;
+	probe_host_shared *s, *weak;
 
 	master = d1->hosts[0];
 	memset(&d1->hosts[0], 0, sizeof(d1->hosts[0]));
@@ -416,6 +416,8 @@ Test(probe_result, shared_host_outlives_the_first_domain_freed)
 	    false);
 	s = probe_host_share(&master);
 	cr_assert_not_null(s);
+	weak = s;
+	probe_host_shared_set_weak(s, &weak);
 	cr_assert_null(master.name, "the parts moved into the shared result");
 	probe_host_clear(&d2->hosts[0]);
 	probe_host_borrow(&d1->hosts[0], s);
@@ -431,7 +433,9 @@ Test(probe_result, shared_host_outlives_the_first_domain_freed)
 	cr_assert_eq(probe_host_copy(&copy, &d2->hosts[0]), 0);
 	cr_assert_null(copy.shared);
 	cr_assert_neq(copy.addrs, d2->hosts[0].addrs);
+	cr_assert_eq(weak, s, "alive while a domain holds it");
 	probe_domain_free(d2);
+	cr_assert_null(weak, "the last reference cleared the weak one");
 	cr_assert_str_eq(copy.name, "mx1.example.org");
 	probe_host_clear(&copy);
 }
