@@ -278,8 +278,22 @@ judge_mx(const dane_domain_facts *d, dane_domain_verdict *out)
 	    "; MX RRset not DNSSEC-signed");
 }
 
-void
-dane_rollup_domain(const dane_domain_facts *d, dane_domain_verdict *out)
+/* Not the domain's verdict but the prober's outage (probe_domain). */
+static void
+judge_local_failure(const dane_domain_facts *d, dane_domain_verdict *out)
+{
+	const dns_answer *a = d->local_failure;
+
+	out->probe_error = true;
+	out->severity = SEVERITY_UNKNOWN;
+	snprintf(out->summary, sizeof(out->summary),
+	    "%s: not checked, DNS "
+	    "unreachable from here (%s %s): %s",
+	    d->domain, a->qname, dns_type_name(a->qtype), a->reason);
+}
+
+static void
+judge_domain(const dane_domain_facts *d, dane_domain_verdict *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->mx_severity = SEVERITY_OK;
@@ -316,6 +330,14 @@ dane_rollup_domain(const dane_domain_facts *d, dane_domain_verdict *out)
 	}
 }
 
+void
+dane_rollup_domain(const dane_domain_facts *d, dane_domain_verdict *out)
+{
+	judge_domain(d, out);
+	if (d->local_failure != NULL)
+		judge_local_failure(d, out);
+}
+
 dane_status
 dane_rollup_domain_status(const dane_domain_facts *d)
 {
@@ -336,4 +358,56 @@ dane_rollup_domain_status(const dane_domain_facts *d)
 		return DANE_STATUS_PARTIAL;
 	return t->encrypt_only > 0 ? DANE_STATUS_ENCRYPT_ONLY :
 	                             DANE_STATUS_NONE;
+}
+
+static dane_batch_class
+warning_class(const dane_batch_facts *f)
+{
+	if (f->status == DANE_STATUS_INSECURE_MX ||
+	    f->mx_severity != SEVERITY_OK)
+		return DANE_BATCH_INSECURE_MX;
+	if (f->status == DANE_STATUS_NONE ||
+	    f->status == DANE_STATUS_ENCRYPT_ONLY)
+		return DANE_BATCH_NOT_APPLICABLE;
+	if (f->status == DANE_STATUS_PARTIAL)
+		return DANE_BATCH_PARTIAL;
+	return f->any_capped ? DANE_BATCH_CAPPED : DANE_BATCH_WARNING;
+}
+
+static void
+blame_failure(const dane_batch_facts *f, dane_batch_verdict *out)
+{
+	if (f->have_critical &&
+	    (unsigned)f->critical_state < ADDR_STATE_COUNT) {
+		out->why = DANE_BATCH_WHY_STATE;
+		out->state = f->critical_state;
+	} else if (f->any_bad_name)
+		out->why = DANE_BATCH_WHY_BAD_NAME;
+	else
+		out->why = DANE_BATCH_WHY_DNS;
+}
+
+void
+dane_rollup_batch_class(const dane_batch_facts *f, dane_batch_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (f->severity) {
+	case SEVERITY_OK:
+		out->cls = f->status == DANE_STATUS_NULL_MX ?
+		    DANE_BATCH_NO_MAIL :
+		    DANE_BATCH_VALID;
+		break;
+	case SEVERITY_WARNING:
+		out->cls = warning_class(f);
+		break;
+	case SEVERITY_CRITICAL:
+		out->cls = DANE_BATCH_FAILING;
+		blame_failure(f, out);
+		break;
+	default:
+		out->cls = f->status == DANE_STATUS_UNKNOWN && f->probe_error ?
+		    DANE_BATCH_PROBE_ERROR :
+		    DANE_BATCH_UNKNOWN;
+		break;
+	}
 }

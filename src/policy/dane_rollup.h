@@ -19,6 +19,7 @@
 #include "policy/dane_policy.h"
 #include "policy/dane_rollover.h"
 #include "policy/dane_status.h"
+#include "dns/dns_answer.h"
 
 /* One address, as far as the roll-up cares. */
 typedef struct dane_rollup_addr {
@@ -118,6 +119,10 @@ typedef struct dane_domain_facts {
 	/* Address counts of the whole domain (probe_domain_count()). */
 	size_t addrs, verified, skipped;
 	dane_domain_tally hosts;
+	/* The first lookup of the domain (MX, then each host's A, AAAA,
+	 * TLSA) that the prober's own DNS outage cut off
+	 * (dns_answer.local_failure), or NULL. */
+	const dns_answer *local_failure;
 } dane_domain_facts;
 
 typedef struct dane_domain_verdict {
@@ -137,7 +142,9 @@ bool dane_rollup_judges_hosts(const dane_domain_facts *d);
 
 /* The domain's severity and summary line: the worst counted host, the
  * MX RRset's insecurity (at least WARNING), the overall timeout
- * (CRITICAL). */
+ * (CRITICAL).  A local_failure overrides it all: not the domain's
+ * verdict but the prober's outage (probe_error, UNKNOWN, a summary naming
+ * the lookup); the hosts keep their verdicts. */
 void dane_rollup_domain(const dane_domain_facts *d, dane_domain_verdict *out);
 
 /* Domain: unknown on a probe error (never failed: the fault is ours);
@@ -148,5 +155,54 @@ void dane_rollup_domain(const dane_domain_facts *d, dane_domain_verdict *out);
  * Hosts whose every address was left out by --max-addresses count for
  * nothing (their WARNING is in the severity). */
 dane_status dane_rollup_domain_status(const dane_domain_facts *d);
+
+/* Where a finished domain lands in a batch summary (probe_batch): each
+ * domain in exactly one class, and a failing one with one cause. */
+typedef enum dane_batch_class {
+	DANE_BATCH_VALID = 0,      /* OK: DANE verified (or partial) */
+	DANE_BATCH_NO_MAIL,        /* OK: null MX */
+	DANE_BATCH_INSECURE_MX,    /* WARNING: TLSA match voided by the MX */
+	DANE_BATCH_NOT_APPLICABLE, /* WARNING: no DANE / only unusable TLSA */
+	DANE_BATCH_PARTIAL,        /* WARNING: some MX hosts without DANE */
+	DANE_BATCH_CAPPED,         /* WARNING: addresses beyond the budget */
+	DANE_BATCH_WARNING,        /* WARNING for another reason */
+	DANE_BATCH_FAILING,        /* CRITICAL */
+	DANE_BATCH_PROBE_ERROR,    /* UNKNOWN: our fault (local outage) */
+	DANE_BATCH_UNKNOWN,        /* UNKNOWN otherwise */
+} dane_batch_class;
+
+typedef enum dane_batch_why {
+	DANE_BATCH_WHY_NONE = 0, /* not failing */
+	DANE_BATCH_WHY_STATE,    /* the first critical address's state */
+	DANE_BATCH_WHY_BAD_NAME, /* an MX exchange that is no valid name */
+	DANE_BATCH_WHY_DNS,      /* MX/host lookups failed or bogus */
+} dane_batch_why;
+
+/* The facts of one finished domain that the summary sorts by. */
+typedef struct dane_batch_facts {
+	probe_severity severity;
+	dane_status status;
+	probe_severity mx_severity;
+	bool probe_error;
+	bool any_capped;   /* an address left out by --max-addresses */
+	bool any_bad_name; /* a host whose exchange is no valid name */
+	/* The state of the first CRITICAL address (in host, then address
+	 * order) whose state is a valid addr_state, if any. */
+	bool have_critical;
+	addr_state critical_state;
+} dane_batch_facts;
+
+typedef struct dane_batch_verdict {
+	dane_batch_class cls;
+	dane_batch_why why;
+	addr_state state; /* for DANE_BATCH_WHY_STATE */
+} dane_batch_verdict;
+
+/* A WARNING has several causes, each with its own fix: the DANE status
+ * and the MX verdict tell them apart, in that order (insecure MX, DANE
+ * not applicable, partial, capped, other).  A failure is blamed on the
+ * first critical address state, else the MX names, else DNS. */
+void dane_rollup_batch_class(
+    const dane_batch_facts *f, dane_batch_verdict *out);
 
 #endif

@@ -207,6 +207,25 @@ dane_verdict_overall_timeout(dane_verdict *out, double seconds)
 }
 
 void
+dane_verdict_host_timeout(
+    dane_host_policy *out, const char *host, double seconds)
+{
+	out->level = DANE_LEVEL_FAIL;
+	snprintf(out->reason, sizeof(out->reason),
+	    "DNS lookups for %s did not complete within %.1f s", host, seconds);
+}
+
+void
+dane_verdict_mx_timeout(dane_mx_verdict *out, double seconds)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = DANE_MX_KIND_FAILED;
+	out->severity = SEVERITY_UNKNOWN;
+	snprintf(out->reason, sizeof(out->reason),
+	    "MX lookup did not complete within %.1f s", seconds);
+}
+
+void
 dane_verdict_note_tls_version(
     dane_verdict *v, bool tls_established, const char *tls_version)
 {

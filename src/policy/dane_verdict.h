@@ -56,6 +56,13 @@ void dane_verdict_capped(dane_verdict *out, unsigned cap);
  * sender that gives up on the address. */
 void dane_verdict_overall_timeout(dane_verdict *out, double seconds);
 
+/* The DNS lookups of host `host` (A/AAAA, TLSA) did not complete before
+ * the overall deadline of `seconds`: the host's policy fails (a sender
+ * that cannot look up TLSA records defers).  Sets only out->level and
+ * out->reason; the rest of *out is left as it was. */
+void dane_verdict_host_timeout(
+    dane_host_policy *out, const char *host, double seconds);
+
 /* Obsolete TLS is reported, not judged: DANE still decides.  Appends a
  * note to the reason when the session ended in TLSv1 or TLSv1.1 (RFC
  * 8996). */
@@ -82,6 +89,9 @@ typedef struct dane_mx_verdict {
  * servers did not answer are CRITICAL (mail is deferred); a local
  * failure (mx->local_failure) or a local error is UNKNOWN. */
 void dane_verdict_mx(const dns_answer *mx, dane_mx_verdict *out);
+/* The MX lookup did not complete before the overall deadline of
+ * `seconds`: FAILED, UNKNOWN (we cannot tell whose fault it is). */
+void dane_verdict_mx_timeout(dane_mx_verdict *out, double seconds);
 
 /* Certificate expiry thresholds (Nagios range "N:" = alert below N days). */
 typedef struct expiry_thresholds {

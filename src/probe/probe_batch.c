@@ -16,7 +16,7 @@
 
 #include "util/ev_compat.h"
 #include "probe/probe_batch.h"
-#include "probe/probe_rollup.h"
+#include "policy/dane_rollup.h"
 
 typedef struct batch {
 	const probe_batch_params *p;
@@ -49,70 +49,59 @@ any_bad_name(const probe_domain *d)
 	return false;
 }
 
-/* A WARNING has several causes, each with its own fix: the DANE status
- * and the MX verdict tell them apart. */
-static void
-count_warning(probe_batch_summary *s, const probe_domain *d, dane_status st)
+/* The first CRITICAL address with a valid state, in tree order. */
+static bool
+first_critical(const probe_domain *d, addr_state *state)
 {
-	if (st == DANE_STATUS_INSECURE_MX || d->mx_severity != SEVERITY_OK)
-		s->insecure_mx++;
-	else if (st == DANE_STATUS_NONE || st == DANE_STATUS_ENCRYPT_ONLY)
-		s->not_applicable++;
-	else if (st == DANE_STATUS_PARTIAL)
-		s->partial++;
-	else if (any_capped(d))
-		s->capped++;
-	else
-		s->warning++;
-}
-
-/* Attribute a failure to the first critical address state, else to the
- * MX names, else to DNS. */
-static void
-count_failure(probe_batch_summary *s, const probe_domain *d)
-{
-	s->failing++;
 	for (size_t i = 0; i < d->n_hosts; i++)
-		for (size_t j = 0; j < d->hosts[i].n_addrs; j++)
-			if (d->hosts[i].addrs[j].severity ==
-			        SEVERITY_CRITICAL &&
-			    (unsigned)d->hosts[i].addrs[j].state <
-			        ADDR_STATE_COUNT) {
-				s->why[d->hosts[i].addrs[j].state]++;
-				return;
+		for (size_t j = 0; j < d->hosts[i].n_addrs; j++) {
+			const probe_address *pa = &d->hosts[i].addrs[j];
+
+			if (pa->severity == SEVERITY_CRITICAL &&
+			    (unsigned)pa->state < ADDR_STATE_COUNT) {
+				*state = pa->state;
+				return true;
 			}
-	if (any_bad_name(d))
-		s->why_bad_name++;
-	else
-		s->why_dns++;
+		}
+	return false;
 }
 
+/* Counts the domain where the policy's summary classes put it. */
 void
 probe_batch_count(probe_batch_summary *s, const probe_domain *d)
 {
-	dane_status st = dane_status_domain(d);
+	dane_batch_facts f = {
+		.severity = d->severity,
+		.status = d->dane_status,
+		.mx_severity = d->mx_severity,
+		.probe_error = d->probe_error,
+		.any_capped = any_capped(d),
+		.any_bad_name = any_bad_name(d),
+	};
+	size_t *by_class[] = {
+		[DANE_BATCH_VALID] = &s->dane_valid,
+		[DANE_BATCH_NO_MAIL] = &s->no_mail,
+		[DANE_BATCH_INSECURE_MX] = &s->insecure_mx,
+		[DANE_BATCH_NOT_APPLICABLE] = &s->not_applicable,
+		[DANE_BATCH_PARTIAL] = &s->partial,
+		[DANE_BATCH_CAPPED] = &s->capped,
+		[DANE_BATCH_WARNING] = &s->warning,
+		[DANE_BATCH_FAILING] = &s->failing,
+		[DANE_BATCH_PROBE_ERROR] = &s->probe_error,
+		[DANE_BATCH_UNKNOWN] = &s->unknown,
+	};
+	dane_batch_verdict v;
 
+	f.have_critical = first_critical(d, &f.critical_state);
+	dane_rollup_batch_class(&f, &v);
 	s->total++;
-	switch (d->severity) {
-	case SEVERITY_OK:
-		if (st == DANE_STATUS_NULL_MX)
-			s->no_mail++;
-		else
-			s->dane_valid++;
-		break;
-	case SEVERITY_WARNING:
-		count_warning(s, d, st);
-		break;
-	case SEVERITY_CRITICAL:
-		count_failure(s, d);
-		break;
-	default:
-		if (st == DANE_STATUS_UNKNOWN && d->probe_error)
-			s->probe_error++;
-		else
-			s->unknown++;
-		break;
-	}
+	(*by_class[v.cls])++;
+	if (v.why == DANE_BATCH_WHY_STATE)
+		s->why[v.state]++;
+	else if (v.why == DANE_BATCH_WHY_BAD_NAME)
+		s->why_bad_name++;
+	else if (v.why == DANE_BATCH_WHY_DNS)
+		s->why_dns++;
 }
 
 static void start_more(batch *b);

@@ -23,8 +23,8 @@
 
 typedef struct probe_batch_summary {
 	size_t total; /* domains finished */
-	/* Each finished domain lands in exactly one of these, by severity,
-	 * dane_status_domain() and the MX verdict (probe_batch_count()). */
+	/* Each finished domain lands in exactly one of these, as the
+	 * policy's dane_rollup_batch_class() sorts it (probe_batch_count()). */
 	size_t dane_valid;     /* OK: DANE verified (or partial) */
 	size_t no_mail;        /* null MX */
 	size_t insecure_mx;    /* TLSA match voided by an unsigned MX RRset */

@@ -3,10 +3,10 @@
  * machines on one libev loop.
  *
  *   domain: MX lookup -> subscribe to one host job per MX host
- *           -> every host result copied in -> verdict roll-up -> done
+ *           -> every host result shared in -> verdict roll-up -> done
  *   host job: A + AAAA -> TLSA (expanded name, then original) -> policy
  *           -> per address (through the connection limiter): SMTP/TLS
- *           -> verdicts -> copies handed to every subscribed domain
+ *           -> verdicts -> one shared view handed to every subscribed domain
  *
  * Host jobs live for the whole run (a cache keyed by host name), so a host
  * named by many domains is resolved and probed once.  A domain's deadline
@@ -70,40 +70,6 @@ domain_probe_release(domain_probe *dp)
 		domain_probe_free(dp);
 }
 
-/* A lookup of the domain that the prober's own DNS outage cut off. */
-static const dns_answer *
-local_failure_of(const probe_domain *res)
-{
-	if (res->mx != NULL && res->mx->local_failure)
-		return res->mx;
-	for (size_t i = 0; i < res->n_hosts; i++) {
-		const probe_host *h = &res->hosts[i];
-		const dns_answer *as[] = { h->a, h->aaaa, h->tlsa[0],
-			h->tlsa[1] };
-
-		for (size_t k = 0; k < sizeof(as) / sizeof(as[0]); k++)
-			if (as[k] != NULL && as[k]->local_failure)
-				return as[k];
-	}
-	return NULL;
-}
-
-/* Not the domain's verdict but the prober's outage (probe_result.h). */
-static void
-mark_probe_error(probe_domain *res)
-{
-	const dns_answer *a = local_failure_of(res);
-
-	if (a == NULL)
-		return;
-	res->probe_error = true;
-	res->severity = SEVERITY_UNKNOWN;
-	snprintf(res->summary, sizeof(res->summary),
-	    "%s: not checked, DNS "
-	    "unreachable from here (%s %s): %s",
-	    res->domain, a->qname, dns_type_name(a->qtype), a->reason);
-}
-
 /* Hands the result over; the probe object stays until DNS is quiet. */
 static void
 domain_finish(domain_probe *dp)
@@ -120,7 +86,6 @@ domain_finish(domain_probe *dp)
 			host_job_unsubscribe(dp, i);
 	res->ms_total = (ev_now(e->loop) - dp->t0) * 1000.0;
 	probe_domain_finish(res);
-	mark_probe_error(res);
 	dp->res = NULL;
 	e->running--;
 	dp->done(res, dp->arg);
@@ -399,15 +364,12 @@ timeout_host(domain_probe *dp, size_t index)
 	if (dp->hosts[index].done || job == NULL)
 		return;
 	host_job_unsubscribe(dp, index);
-	host_job_deliver(dp, index, job);
+	host_job_deliver_copy(dp, index, job);
 	/* Sessions queued for this domain alone are not needed any more. */
 	host_job_trim(job);
 	h = &dp->res->hosts[index];
 	if (!job->decided) {
-		h->policy.level = DANE_LEVEL_FAIL;
-		snprintf(h->policy.reason, sizeof(h->policy.reason),
-		    "DNS lookups for %s did not complete within %.1f s",
-		    h->name, t);
+		dane_verdict_host_timeout(&h->policy, h->name, t);
 		return;
 	}
 	for (size_t i = 0; i < h->n_addrs; i++) {
@@ -428,15 +390,14 @@ static void
 on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	domain_probe *dp = w->data;
+	dane_mx_verdict v;
 
 	(void)loop;
 	(void)revents;
 	dp->res->timed_out = true;
 	if (dp->hosts == NULL) {
-		domain_fail(dp, SEVERITY_UNKNOWN,
-		    "MX lookup did not complete "
-		    "within %.1f s",
-		    dp->timeout);
+		dane_verdict_mx_timeout(&v, dp->timeout);
+		domain_fail(dp, v.severity, "%s", v.reason);
 		return;
 	}
 	/* Hosts still waiting for a budget get their share now: their

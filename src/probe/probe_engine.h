@@ -3,16 +3,19 @@
  * hosts' address and TLSA lookups, and an SMTP/TLS session to every
  * address, all in parallel, then the RFC 7672 verdicts.
  *
- * MX hosts are probed once per run (unless probe_config.fresh_hosts): every domain whose MX RRset names a
- * host already probed (or being probed) gets a copy of that host's result,
- * so a hoster's mx1.provider.example is resolved and connected to once,
- * however many domains of the batch use it.
+ * MX hosts are probed once per run (once while in flight with
+ * probe_config.fresh_hosts): every domain whose MX RRset names a host
+ * already probed (or being probed) gets that host's result by reference
+ * (probe_host.shared in probe_result.h), so a hoster's
+ * mx1.provider.example is resolved and connected to once, and held in
+ * memory once, however many domains of the batch use it.
  *
  * Ownership: probe_engine_new() allocates the engine, which owns its
  * resolver and SSL_CTX; probe_engine_free() aborts what is still running
  * (without calling the done callbacks) and frees everything.  A finished
  * probe_domain is handed to the done callback, which owns it
- * (probe_domain_free()).
+ * (probe_domain_free()); the host results it shares stay valid until the
+ * last domain holding them is freed, engine or no engine.
  */
 #ifndef DANEPROBE_PROBE_ENGINE_H
 #define DANEPROBE_PROBE_ENGINE_H

@@ -6,7 +6,7 @@
  *                     lookup, the address budget, completion, deadline
  *   probe_host_job.c  host jobs shared between domains: a host's address
  *                     and TLSA lookups, its policy, its subscribers and
- *                     the copies of its result handed to them
+ *                     the shared views of its result handed to them
  *   probe_address.c   the per-address SMTP/TLS probes (through the
  *                     connection limiter), their verdicts and the second
  *                     key-algorithm pass
@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "dns/dns_resolver.h"
 #include "probe/conn_limiter.h"
@@ -77,6 +78,12 @@ struct host_job {
 	addr_probe *addrs;
 	host_sub *subs;
 	host_job *next_all;
+	/* The last view handed out, a weak reference (reset to NULL when
+	 * the last domain holding it lets go): domains with the same
+	 * allotment in the same second share it (host_job_deliver). */
+	probe_host_shared *view;
+	size_t view_allot;
+	time_t view_time;
 };
 
 typedef struct domain_host {
@@ -142,9 +149,14 @@ void host_job_want(host_job *job, size_t k);
 void host_job_maybe_done(host_job *job);
 /* Cancels the queued sessions no live subscriber needs any more. */
 void host_job_trim(host_job *job);
-/* Copies the job's result into host `index` of dp, as dp's allotment
- * sees it, and marks that host done. */
-void host_job_deliver(domain_probe *dp, size_t index, const host_job *job);
+/* Hands the job's result to host `index` of dp, as dp's allotment sees
+ * it, and marks that host done.  The host shares it (probe_host.shared)
+ * with every domain that got the same view: call it only once dp's
+ * allotment is complete. */
+void host_job_deliver(domain_probe *dp, size_t index, host_job *job);
+/* The same as a copy that host `index` of dp owns and may change: for a
+ * result taken before it is complete (the domain's deadline). */
+void host_job_deliver_copy(domain_probe *dp, size_t index, const host_job *job);
 /* Subscribes host `index` of dp to its host's job (made and started when
  * new); out of memory marks the host done and failed. */
 void host_job_subscribe(domain_probe *dp, size_t index);

@@ -2,8 +2,8 @@
  * probe_host_job.c -- host jobs, shared by every domain whose MX RRset
  * names the host: A + AAAA -> TLSA (expanded name, then original) ->
  * policy -> the addresses to probe, queued as far as some domain's
- * allotment reaches -> copies of the result handed to the subscribed
- * domains.  The design is told in probe_engine.c.
+ * allotment reaches -> views of the result, shared by reference, handed
+ * to the subscribed domains.  The design is told in probe_engine.c.
  */
 #include "config.h"
 
@@ -332,34 +332,102 @@ restrict_to_allot(
 	}
 }
 
-static void analyze_rollover(probe_host *h);
+static void analyze_rollover(probe_host *h, time_t now);
 
-void
-host_job_deliver(domain_probe *dp, size_t index, const host_job *job)
+/* Fills *dst (cleared) with the domain's view of the master result: a
+ * deep copy restricted to its allotment.  False when out of memory (dst
+ * then holds the host's name and a failed policy). */
+static bool
+view_of_job(probe_host *dst, const host_job *job, size_t allot, time_t now)
 {
-	probe_host *dst = &dp->res->hosts[index];
 	const probe_host *src = &job->res;
-	uint16_t pref = dst->preference;
 
-	probe_host_clear(dst);
 	if (probe_host_copy(dst, src) != 0) {
 		dst->name = strdup(src->name);
 		dst->policy.level = DANE_LEVEL_FAIL;
 		snprintf(dst->policy.reason, sizeof(dst->policy.reason),
 		    "out of memory");
-	} else {
-		restrict_to_allot(dst, job, dp->hosts[index].allot,
-		    dp->eng->cfg.max_addresses);
-		addr_probe_compact(dst);
-		analyze_rollover(dst);
+		return false;
 	}
+	restrict_to_allot(dst, job, allot, job->eng->cfg.max_addresses);
+	addr_probe_compact(dst);
+	analyze_rollover(dst, now);
+	return true;
+}
+
+/*
+ * The shared view for an allotment of `allot` addresses.  Once that
+ * prefix is complete the view cannot change any more (later sessions only
+ * touch addresses beyond it, which the view marks capped or drops), so
+ * every domain with the same allotment gets the same result; the one
+ * thing that varies is the clock of the rollover analysis, hence a new
+ * view when the second changes.  The job keeps a weak reference only: the
+ * view lives as long as some domain holds it.  *fresh: a new view, with
+ * one reference for the caller.  NULL when out of memory.
+ */
+static probe_host_shared *
+job_shared_view(host_job *job, size_t allot, bool *fresh)
+{
+	time_t now = time(NULL);
+	probe_host view;
+
+	*fresh = false;
+	if (job->view != NULL && job->view_allot == allot &&
+	    job->view_time == now)
+		return job->view;
+	memset(&view, 0, sizeof(view));
+	if (!view_of_job(&view, job, allot, now)) {
+		probe_host_clear(&view);
+		return NULL;
+	}
+	probe_host_shared_set_weak(job->view, NULL);
+	job->view = probe_host_share(&view);
+	if (job->view == NULL) {
+		probe_host_clear(&view);
+		return NULL;
+	}
+	probe_host_shared_set_weak(job->view, &job->view);
+	job->view_allot = allot;
+	job->view_time = now;
+	*fresh = true;
+	return job->view;
+}
+
+void
+host_job_deliver(domain_probe *dp, size_t index, host_job *job)
+{
+	probe_host *dst = &dp->res->hosts[index];
+	uint16_t pref = dst->preference;
+	size_t allot = dp->hosts[index].allot;
+	bool fresh;
+	probe_host_shared *view = job_shared_view(job, allot, &fresh);
+
+	probe_host_clear(dst);
+	if (view != NULL) {
+		probe_host_borrow(dst, view);
+		if (fresh)
+			probe_host_shared_unref(view); /* the domain holds it */
+	} else
+		view_of_job(dst, job, allot, time(NULL));
+	dst->preference = pref;
+	dp->hosts[index].done = true;
+}
+
+void
+host_job_deliver_copy(domain_probe *dp, size_t index, const host_job *job)
+{
+	probe_host *dst = &dp->res->hosts[index];
+	uint16_t pref = dst->preference;
+
+	probe_host_clear(dst);
+	view_of_job(dst, job, dp->hosts[index].allot, time(NULL));
 	dst->preference = pref;
 	dp->hosts[index].done = true;
 }
 
 /* Rollover analysis over the distinct chains the host presented. */
 static void
-analyze_rollover(probe_host *h)
+analyze_rollover(probe_host *h, time_t now)
 {
 	const dane_chain_digests *chains[DANE_ROLL_MAX_CHAINS];
 	const dns_answer *t;
@@ -384,7 +452,7 @@ analyze_rollover(probe_host *h)
 	if (n == 0 || (h->rollover = malloc(sizeof(*h->rollover))) == NULL)
 		return;
 	dane_rollover_analyze(
-	    t->tlsa, t->count, t->ttl, chains, n, time(NULL), h->rollover);
+	    t->tlsa, t->count, t->ttl, chains, n, now, h->rollover);
 }
 
 /* Every address of the first k, and its second pass, has a verdict. */
@@ -568,6 +636,7 @@ host_job_free(probe_engine *e, host_job *job)
 		free(s);
 	}
 	free(job->addrs);
+	probe_host_shared_set_weak(job->view, NULL); /* domains keep it */
 	probe_host_clear(&job->res);
 	free(job);
 }

@@ -23,9 +23,20 @@ probe_domain_kind_name(probe_domain_kind k)
 	return (unsigned)k < DOMAIN_KIND_COUNT ? kind_names[k] : "unknown";
 }
 
+struct probe_host_shared {
+	unsigned refs;
+	probe_host h;             /* owns its parts: h.shared is NULL */
+	probe_host_shared **weak; /* cleared when freed; NULL: none */
+};
+
 void
 probe_host_clear(probe_host *h)
 {
+	if (h->shared != NULL) {
+		probe_host_shared_unref(h->shared);
+		memset(h, 0, sizeof(*h));
+		return;
+	}
 	free(h->name);
 	dns_answer_free(h->a);
 	dns_answer_free(h->aaaa);
@@ -52,6 +63,7 @@ int
 probe_host_copy(probe_host *dst, const probe_host *src)
 {
 	*dst = *src;
+	dst->shared = NULL;
 	dst->name = NULL;
 	dst->a = dst->aaaa = NULL;
 	dst->tlsa[0] = dst->tlsa[1] = NULL;
@@ -89,6 +101,46 @@ probe_host_copy(probe_host *dst, const probe_host *src)
 fail:
 	probe_host_clear(dst);
 	return -1;
+}
+
+probe_host_shared *
+probe_host_share(probe_host *src)
+{
+	probe_host_shared *s = malloc(sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->refs = 1;
+	s->weak = NULL;
+	s->h = *src;
+	memset(src, 0, sizeof(*src));
+	return s;
+}
+
+void
+probe_host_borrow(probe_host *dst, probe_host_shared *s)
+{
+	*dst = s->h;
+	dst->shared = s;
+	s->refs++;
+}
+
+void
+probe_host_shared_unref(probe_host_shared *s)
+{
+	if (s == NULL || --s->refs > 0)
+		return;
+	if (s->weak != NULL)
+		*s->weak = NULL;
+	probe_host_clear(&s->h);
+	free(s);
+}
+
+void
+probe_host_shared_set_weak(probe_host_shared *s, probe_host_shared **slot)
+{
+	if (s != NULL)
+		s->weak = slot;
 }
 
 void

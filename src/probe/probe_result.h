@@ -7,7 +7,8 @@
  * come from the policy layer (probe_rollup.h, policy/dane_rollup.h).
  *
  * Ownership: probe_domain_free() frees the whole tree, including the DNS
- * answers it holds.  Strings are owned by their node.
+ * answers it holds.  Strings are owned by their node, except in a host
+ * that shares its result (probe_host.shared): see there.
  */
 #ifndef DANEPROBE_PROBE_RESULT_H
 #define DANEPROBE_PROBE_RESULT_H
@@ -58,6 +59,10 @@ typedef struct probe_address {
 	bool capped;
 } probe_address;
 
+/* One result of an MX host, shared by every domain whose MX RRset names
+ * the host (reference-counted: probe_host_share()). */
+typedef struct probe_host_shared probe_host_shared;
+
 typedef struct probe_host {
 	char *name; /* MX exchange (or the domain: implicit MX) */
 	uint16_t preference;
@@ -74,9 +79,18 @@ typedef struct probe_host {
 	/* The exchange name is no valid host name (dane_policy_valid_mx_name):
 	 * CRITICAL whatever its addresses say; set by probe_domain_finish(). */
 	bool bad_name;
+	/* The host's one-word DANE status, set by probe_domain_finish(). */
+	dane_status dane_status;
 	/* Will the TLSA RRset survive the next key rollover?  Owned; NULL when
 	 * no secure TLSA RRset was found or nothing was presented. */
 	dane_rollover_report *rollover;
+	/* NULL: this node owns name, a, aaaa, tlsa, tlsa_names, addrs and
+	 * rollover.  Otherwise those are borrowed from `shared`, the one
+	 * result of this MX host that every domain naming it points at, of
+	 * which this node holds one reference: read them, never write or
+	 * free them.  The other fields are the node's own copies
+	 * (preference, severity, reason and bad_name are per domain). */
+	probe_host_shared *shared;
 } probe_host;
 
 typedef enum probe_domain_kind {
@@ -118,15 +132,34 @@ typedef struct probe_domain {
 	 * (dane_policy_mx_voids_dane()); OK and "" otherwise. */
 	probe_severity mx_severity;
 	char mx_reason[400];
+	/* The domain's one-word DANE status, set by probe_domain_finish()
+	 * with the verdict, so that counting and printing need no roll-up of
+	 * their own. */
+	dane_status dane_status;
 } probe_domain;
 
 void probe_domain_free(probe_domain *d);
 
 /* Deep copy of a host result into *dst (which is overwritten; clear it
- * with probe_host_clear()).  Returns 0 or -1 on allocation failure (dst is
- * then cleared). */
+ * with probe_host_clear()): dst owns its parts (dst->shared is NULL),
+ * whether src owns or borrows them.  Returns 0 or -1 on allocation
+ * failure (dst is then cleared). */
 int probe_host_copy(probe_host *dst, const probe_host *src);
+/* Frees what h owns, or drops its reference to h->shared; h is zeroed. */
 void probe_host_clear(probe_host *h);
+
+/* Moves the parts *src owns (src->shared must be NULL) into a new shared
+ * result and clears *src.  The caller holds the one reference; NULL when
+ * out of memory (src is then untouched). */
+probe_host_shared *probe_host_share(probe_host *src);
+/* Overwrites *dst with the shared result: dst borrows its parts and holds
+ * a new reference (dropped by probe_host_clear()). */
+void probe_host_borrow(probe_host *dst, probe_host_shared *s);
+/* Drops one reference; the last one frees the result.  NULL: no-op. */
+void probe_host_shared_unref(probe_host_shared *s);
+/* A weak reference for a cache: *slot is set to NULL when s is freed.
+ * One slot per result; NULL clears it; s NULL: no-op. */
+void probe_host_shared_set_weak(probe_host_shared *s, probe_host_shared **slot);
 
 /* Counters used by formatters.  addrs counts the addresses probed;
  * skipped those left out (no route for their family on this host). */

@@ -46,6 +46,24 @@ host_facts(const probe_host *h, dane_host_facts *f)
 	}
 }
 
+/* A lookup of the domain that the prober's own DNS outage cut off. */
+static const dns_answer *
+local_failure_of(const probe_domain *d)
+{
+	if (d->mx != NULL && d->mx->local_failure)
+		return d->mx;
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		const probe_host *h = &d->hosts[i];
+		const dns_answer *as[] = { h->a, h->aaaa, h->tlsa[0],
+			h->tlsa[1] };
+
+		for (size_t k = 0; k < sizeof(as) / sizeof(as[0]); k++)
+			if (as[k] != NULL && as[k]->local_failure)
+				return as[k];
+	}
+	return NULL;
+}
+
 /* Everything but the hosts' tally, which needs their verdicts. */
 static void
 domain_facts(const probe_domain *d, dane_domain_facts *f)
@@ -65,6 +83,7 @@ domain_facts(const probe_domain *d, dane_domain_facts *f)
 	f->addrs = c.addrs;
 	f->verified = c.verified;
 	f->skipped = c.skipped;
+	f->local_failure = local_failure_of(d);
 }
 
 static void
@@ -93,6 +112,19 @@ finish_host(probe_host *h, bool rollover_warning)
 	memcpy(h->reason, v.reason, sizeof(h->reason));
 }
 
+/* Every host's status, judged or not (a probe error keeps its hosts). */
+static void
+store_host_status(probe_domain *d)
+{
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		probe_host *h = &d->hosts[i];
+		dane_host_facts f;
+
+		host_facts(h, &f);
+		h->dane_status = dane_rollup_host_status(&f);
+	}
+}
+
 void
 probe_domain_finish(probe_domain *d)
 {
@@ -110,23 +142,11 @@ probe_domain_finish(probe_domain *d)
 	d->mx_severity = v.mx_severity;
 	memcpy(d->summary, v.summary, sizeof(d->summary));
 	memcpy(d->mx_reason, v.mx_reason, sizeof(d->mx_reason));
-}
-
-dane_status
-dane_status_host(const probe_host *h)
-{
-	dane_host_facts f;
-
-	host_facts(h, &f);
-	return dane_rollup_host_status(&f);
-}
-
-dane_status
-dane_status_domain(const probe_domain *d)
-{
-	dane_domain_facts f;
-
-	domain_facts(d, &f);
-	tally_hosts(d, &f);
-	return dane_rollup_domain_status(&f);
+	/* The status is that of the finished domain: the facts as the
+	 * verdict left them (the tally already holds the hosts' verdicts). */
+	f.probe_error = d->probe_error;
+	f.severity = d->severity;
+	f.summary = d->summary;
+	d->dane_status = dane_rollup_domain_status(&f);
+	store_host_status(d);
 }

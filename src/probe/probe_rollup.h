@@ -16,12 +16,24 @@
  * (dane_verdict_address()); the roll-up takes the worst, and adds the
  * one domain-level judgement: TLSA records reached through an insecure MX
  * RRset make the domain at least WARNING (dane_policy_mx_voids_dane()).
- * A probe_error domain is left as the engine made it, severity UNKNOWN. */
+ * A probe_error domain is left as the engine made it, severity UNKNOWN;
+ * a lookup that the prober's own DNS outage cut off (dns_answer.
+ * local_failure) makes the domain a probe error (dane_rollup_domain()). */
 void probe_domain_finish(probe_domain *d);
 
-/* The one-word DANE status of a host / a domain of a finished tree:
- * dane_rollup_host_status() / dane_rollup_domain_status() (see there). */
-dane_status dane_status_host(const probe_host *h);
-dane_status dane_status_domain(const probe_domain *d);
+/* probe_domain_finish() also stores the one-word DANE status of every
+ * host and of the domain (dane_rollup_host_status(),
+ * dane_rollup_domain_status(): see there) in the tree; these read it. */
+static inline dane_status
+dane_status_host(const probe_host *h)
+{
+	return h->dane_status;
+}
+
+static inline dane_status
+dane_status_domain(const probe_domain *d)
+{
+	return d->dane_status;
+}
 
 #endif

@@ -18,7 +18,6 @@
 
 #include "util/hex.h"
 #include "report/report_json.h"
-#include "probe/probe_rollup.h"
 
 /* jansson refuses strings that are not UTF-8 (a server's banner may be
  * anything): such a string goes out with its non-ASCII bytes as '?'. */
@@ -380,7 +379,7 @@ host_json(const probe_host *h)
 	f += put(o, "preference", json_integer(h->preference));
 	f += put(o, "severity", str(probe_severity_name(h->severity)));
 	f += put(o, "severity_code", json_integer(h->severity));
-	f += put(o, "dane_status", str(dane_status_name(dane_status_host(h))));
+	f += put(o, "dane_status", str(dane_status_name(h->dane_status)));
 	f += put(o, "reason", str(h->reason));
 	f += put(o, "tlsa_plan", plan_json(h));
 	f += put(o, "policy", policy_json(h));
@@ -438,8 +437,7 @@ report_json_domain(const probe_domain *d)
 	            (int)d->mx_severity, "reason", str(d->mx_reason)));
 	f += put(o, "severity", str(probe_severity_name(d->severity)));
 	f += put(o, "severity_code", json_integer(d->severity));
-	f +=
-	    put(o, "dane_status", str(dane_status_name(dane_status_domain(d))));
+	f += put(o, "dane_status", str(dane_status_name(d->dane_status)));
 	f += put(o, "summary", str(d->summary));
 	f += put(o, "started", json_integer((json_int_t)d->started));
 	f += put(o, "ms_total", json_real(d->ms_total));

@@ -13,7 +13,6 @@
 #include <strings.h>
 
 #include "report/report_prometheus.h"
-#include "probe/probe_rollup.h"
 
 /* ---- text format primitives -------------------------------------------- */
 
@@ -213,7 +212,7 @@ m_dane_status(FILE *out, const char *name, const node *n)
 {
 	/* DANE_STATUS_UNKNOWN (a probe error) is outside the set: all 0. */
 	put_states(out, name, &n->base, "status", dane_status_state_name,
-	    DANE_STATUS_COUNT, dane_status_domain(n->d));
+	    DANE_STATUS_COUNT, n->d->dane_status);
 }
 
 static void

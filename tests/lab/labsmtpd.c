@@ -35,7 +35,7 @@
  *   bad-code-letter   EHLO reply code "25O"
  *   bad-code-long     banner code "2500"
  *   starttls-454      STARTTLS answered 454
- *   handshake-fail    STARTTLS answered 220, then garbage instead of TLS
+ *   handshake-fail    STARTTLS answered 220, then garbage for the ClientHello
  *   tls-reset         STARTTLS answered 220, reads the ClientHello, sends
  *                     half a ServerHello record, then a TCP reset
  *   starttls-silence  STARTTLS answered 220, then silence (reads, never
@@ -915,15 +915,27 @@ static int send_ehlo_reply(struct conn *c)
 	return send_reply(c, 250, out, k);
 }
 
-/* handshake-fail: accept STARTTLS, then send bytes that are not a TLS record. */
+/* handshake-fail: accept STARTTLS, wait for the ClientHello, answer it with
+ * bytes that are not a TLS record, and close only once the client has.
+ * Sent before the ClientHello, the bytes could be thrown away by the
+ * client's STARTTLS purge, and closing with the ClientHello unread resets
+ * the connection: the client then saw "peer closed connection" instead of
+ * the garbage, at random.  Fixed bytes, so the client's error is too. */
 static void starttls_garbage(struct conn *c)
 {
 	unsigned char junk[64];
+	char hello[4096];
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
 
-	fill_garbage(junk, sizeof junk);
-	(void)conn_printf(c, "220 2.0.0 Ready to start TLS\r\n");
+	memset(junk, 0xA5, sizeof junk);
+	if (conn_printf(c, "220 2.0.0 Ready to start TLS\r\n") != 0)
+		return;
+	if (poll(&p, 1, 5000) <= 0 || recv(c->fd, hello, sizeof hello, 0) <= 0)
+		return;
 	session_over(c);
 	(void)conn_write(c, (const char *)junk, sizeof junk);
+	(void)shutdown(c->fd, SHUT_WR);
+	hold_silent(c, 5); /* drain until the client closes: no reset */
 	logmsg("STARTTLS answered with garbage instead of a handshake");
 }
 

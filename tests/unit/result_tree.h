@@ -152,7 +152,8 @@ rt_addr(probe_host *h, size_t i, const char *text, addr_state state)
 } while (0)
 
 /* example.org: mx1 (DANE-EE, verified) and mx2 (DANE-EE, 192.0.2.2 not
- * matched, 2001:db8::2 verified); severities set, not finished. */
+ * matched, 2001:db8::2 verified); severities and DANE statuses set, not
+ * finished. */
 static inline probe_domain *
 rt_mixed_domain(void)
 {
@@ -169,6 +170,9 @@ rt_mixed_domain(void)
 	h1->severity = SEVERITY_OK;
 	h2->severity = SEVERITY_CRITICAL;
 	d->severity = SEVERITY_CRITICAL;
+	h1->dane_status = DANE_STATUS_VERIFIED;
+	h2->dane_status = DANE_STATUS_FAILED;
+	d->dane_status = DANE_STATUS_FAILED;
 	return d;
 }
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "policy/dane_rollup.h"
@@ -293,4 +294,104 @@ Test(dane_status, every_value_below_its_count_has_its_own_name)
 	cr_expect_str_eq(addr_state_name(ADDR_STATE_COUNT), "unknown");
 	cr_expect_str_eq(dane_status_name(DANE_STATUS_UNKNOWN), "unknown");
 	cr_expect_str_eq(probe_severity_name(SEVERITY_COUNT), "UNKNOWN");
+}
+
+/* A lookup cut off by the prober's own DNS outage: the domain is a probe
+ * error naming that lookup, whatever its hosts say; the hosts keep their
+ * verdicts and the MX judgement stays. */
+Test(dane_rollup, local_failure_makes_a_probe_error)
+{
+	dns_answer a = { .qname = "mx0.test", .qtype = DNS_TYPE_AAAA };
+	dane_domain_facts d = { .domain = "d.test", .mx_status =
+		DANE_MX_INSECURE, .severity = SEVERITY_OK, .summary = "" };
+	dane_host_facts f = { .name = "mx0.test",
+		.level = DANE_LEVEL_REQUIRED, .policy_reason = "policy" };
+	dane_rollup_addr ok = OK_A("192.0.2.1");
+	dane_host_verdict hv;
+	dane_domain_verdict v;
+
+	snprintf(a.reason, sizeof(a.reason), "no answer from resolver");
+	a.local_failure = true;
+	dane_host_tally_add(&f.addrs, &ok);
+	d.addrs = d.verified = 1;
+	d.local_failure = &a;
+	cr_assert(dane_rollup_judges_hosts(&d), "the hosts are judged");
+	dane_rollup_host(&f, true, &hv);
+	dane_domain_tally_add(&d.hosts, d.mx_status, &f, hv.severity,
+	    hv.reason);
+	dane_rollup_domain(&d, &v);
+	cr_expect(v.probe_error);
+	cr_expect_eq(v.severity, SEVERITY_UNKNOWN);
+	cr_expect_str_eq(v.summary, "d.test: not checked, DNS unreachable "
+	    "from here (mx0.test AAAA): no answer from resolver");
+	cr_expect_eq(v.mx_severity, SEVERITY_WARNING);
+	d.probe_error = v.probe_error;
+	cr_expect_eq(dane_rollup_domain_status(&d), DANE_STATUS_UNKNOWN);
+}
+
+/* Where a finished domain lands in the batch summary, and why it fails. */
+typedef struct batch_case {
+	const char *what;
+	dane_batch_facts f;
+	dane_batch_class want;
+	dane_batch_why why;
+	addr_state state;
+} batch_case;
+
+/* A row that is not failing, and one that fails for `why`. */
+#define ROW(what, cls, ...) \
+	{ what, { __VA_ARGS__ }, cls, DANE_BATCH_WHY_NONE, 0 }
+#define FAIL_ROW(what, why, state, ...) \
+	{ what, { .severity = SEVERITY_CRITICAL, \
+	    .status = DANE_STATUS_FAILED, __VA_ARGS__ }, DANE_BATCH_FAILING, \
+	    why, state }
+
+static const batch_case batch_cases[] = {
+	ROW("verified", DANE_BATCH_VALID, .severity = SEVERITY_OK,
+	    .status = DANE_STATUS_VERIFIED),
+	ROW("null mx", DANE_BATCH_NO_MAIL, .severity = SEVERITY_OK,
+	    .status = DANE_STATUS_NULL_MX),
+	ROW("insecure mx", DANE_BATCH_INSECURE_MX, .severity = SEVERITY_WARNING,
+	    .status = DANE_STATUS_INSECURE_MX),
+	ROW("mx judged insecure first", DANE_BATCH_INSECURE_MX,
+	    .severity = SEVERITY_WARNING, .status = DANE_STATUS_PARTIAL,
+	    .mx_severity = SEVERITY_WARNING, .any_capped = true),
+	ROW("no dane", DANE_BATCH_NOT_APPLICABLE, .severity = SEVERITY_WARNING,
+	    .status = DANE_STATUS_NONE),
+	ROW("encrypt only", DANE_BATCH_NOT_APPLICABLE,
+	    .severity = SEVERITY_WARNING, .status = DANE_STATUS_ENCRYPT_ONLY),
+	ROW("partial before capped", DANE_BATCH_PARTIAL,
+	    .severity = SEVERITY_WARNING, .status = DANE_STATUS_PARTIAL,
+	    .any_capped = true),
+	ROW("capped", DANE_BATCH_CAPPED, .severity = SEVERITY_WARNING,
+	    .status = DANE_STATUS_VERIFIED, .any_capped = true),
+	ROW("other warning", DANE_BATCH_WARNING, .severity = SEVERITY_WARNING,
+	    .status = DANE_STATUS_VERIFIED),
+	FAIL_ROW("failing address", DANE_BATCH_WHY_STATE,
+	    ADDR_STATE_UNTRUSTED, .any_bad_name = true, .have_critical = true,
+	    .critical_state = ADDR_STATE_UNTRUSTED),
+	FAIL_ROW("bad name", DANE_BATCH_WHY_BAD_NAME, 0, .any_bad_name = true),
+	FAIL_ROW("dns", DANE_BATCH_WHY_DNS, 0, .any_capped = true),
+	ROW("probe error", DANE_BATCH_PROBE_ERROR, .severity = SEVERITY_UNKNOWN,
+	    .status = DANE_STATUS_UNKNOWN, .probe_error = true),
+	ROW("probe error needs the unknown status", DANE_BATCH_UNKNOWN,
+	    .severity = SEVERITY_UNKNOWN, .status = DANE_STATUS_FAILED,
+	    .probe_error = true),
+	ROW("unknown", DANE_BATCH_UNKNOWN, .severity = SEVERITY_UNKNOWN,
+	    .status = DANE_STATUS_UNKNOWN),
+};
+
+Test(dane_rollup, batch_class_table)
+{
+	for (size_t i = 0; i < sizeof(batch_cases) / sizeof(batch_cases[0]);
+	    i++) {
+		const batch_case *c = &batch_cases[i];
+		dane_batch_verdict v;
+
+		dane_rollup_batch_class(&c->f, &v);
+		cr_expect_eq(v.cls, c->want, "%s: class %d", c->what, v.cls);
+		cr_expect_eq(v.why, c->why, "%s: why %d", c->what, v.why);
+		if (c->why == DANE_BATCH_WHY_STATE)
+			cr_expect_eq(v.state, c->state, "%s: state", c->what);
+	}
 }

@@ -345,3 +345,25 @@ Test(dane_verdict, addresses_without_a_session)
 		cr_expect_not(v[i].skipped);
 	}
 }
+
+/* What the engine's deadline means, decided here: an MX lookup still
+ * running is UNKNOWN, a host's unfinished DNS fails its policy (and only
+ * the level and reason change). */
+Test(dane_verdict, lookups_cut_off_by_the_deadline)
+{
+	dane_mx_verdict mx;
+	dane_host_policy p;
+
+	dane_verdict_mx_timeout(&mx, 4.5);
+	cr_expect_eq(mx.kind, DANE_MX_KIND_FAILED);
+	cr_expect_eq(mx.severity, SEVERITY_UNKNOWN);
+	cr_expect_str_eq(mx.reason, "MX lookup did not complete within 4.5 s");
+	memset(&p, 0, sizeof(p));
+	p.level = DANE_LEVEL_REQUIRED;
+	p.tlsa_answer_index = 1;
+	dane_verdict_host_timeout(&p, "mx.example", 2.0);
+	cr_expect_eq(p.level, DANE_LEVEL_FAIL);
+	cr_expect_str_eq(p.reason,
+	    "DNS lookups for mx.example did not complete within 2.0 s");
+	cr_expect_eq(p.tlsa_answer_index, 1, "the rest is left alone");
+}

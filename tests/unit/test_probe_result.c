@@ -380,6 +380,7 @@ ParameterizedTest(status_case *c, probe_result, dane_status_of_domain)
 		h = rt_host(d, i, name, c->levels[i], 1);
 		rt_addr(h, 0, "192.0.2.1", c->states[i]);
 	}
+	probe_domain_finish(d);
 	cr_assert_str_eq(dane_status_name(dane_status_domain(d)),
 	    dane_status_name(c->want));
 	probe_domain_free(d);
@@ -390,9 +391,51 @@ Test(probe_result, dane_status_of_null_mx_and_failed_lookup)
 	probe_domain *d = rt_domain("n.example", DOMAIN_NULL_MX,
 	    DANE_MX_SECURE, 0);
 
+	probe_domain_finish(d);
 	cr_assert_eq(dane_status_domain(d), DANE_STATUS_NULL_MX);
 	d->kind = DOMAIN_LOOKUP_FAILED;
+	probe_domain_finish(d);
 	cr_assert_eq(dane_status_domain(d), DANE_STATUS_FAILED);
 	cr_assert_str_eq(dane_status_name(DANE_STATUS_COUNT), "unknown");
 	probe_domain_free(d);
+}
+
+/* One host result, shared by reference: two domains borrow it, the first
+ * one freed leaves the other's view intact (ASan would see a use after
+ * free), and a deep copy of a borrowing host owns its parts. */
+Test(probe_result, shared_host_outlives_the_first_domain_freed)
+{
+	probe_domain *d1 = domain_with(1), *d2 = domain_with(1);
+	probe_host master, copy;
+	probe_host_shared *s, *weak;
+
+	master = d1->hosts[0];
+	memset(&d1->hosts[0], 0, sizeof(d1->hosts[0]));
+	master.n_addrs = 1;
+	judge(&master.addrs[0], "192.0.2.1", SMTP_OUTCOME_TLS_OK, true, false,
+	    false);
+	s = probe_host_share(&master);
+	cr_assert_not_null(s);
+	weak = s;
+	probe_host_shared_set_weak(s, &weak);
+	cr_assert_null(master.name, "the parts moved into the shared result");
+	probe_host_clear(&d2->hosts[0]);
+	probe_host_borrow(&d1->hosts[0], s);
+	probe_host_borrow(&d2->hosts[0], s);
+	probe_host_shared_unref(s);
+	cr_assert_eq(d1->hosts[0].addrs, d2->hosts[0].addrs);
+	d1->hosts[0].preference = 10;
+	cr_assert_eq(d2->hosts[0].preference, 0, "the node's own field");
+	probe_domain_finish(d1);
+	probe_domain_free(d1);
+	cr_assert_str_eq(d2->hosts[0].name, "mx1.example.org");
+	cr_assert_eq(d2->hosts[0].addrs[0].state, ADDR_STATE_DANE_VERIFIED);
+	cr_assert_eq(probe_host_copy(&copy, &d2->hosts[0]), 0);
+	cr_assert_null(copy.shared);
+	cr_assert_neq(copy.addrs, d2->hosts[0].addrs);
+	cr_assert_eq(weak, s, "alive while a domain holds it");
+	probe_domain_free(d2);
+	cr_assert_null(weak, "the last reference cleared the weak one");
+	cr_assert_str_eq(copy.name, "mx1.example.org");
+	probe_host_clear(&copy);
 }

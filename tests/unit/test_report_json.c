@@ -225,7 +225,10 @@ Test(report_json, null_mx_domain_has_no_hosts)
 {
 	probe_domain *d = rt_domain("nomail.example", DOMAIN_NULL_MX,
 	    DANE_MX_SECURE, 0);
-	json_t *j = report_json_domain(d);
+	json_t *j;
+
+	probe_domain_finish(d);
+	j = report_json_domain(d);
 
 	cr_assert_not_null(j);
 	assert_field(j, &(field_case)S("kind", "null-mx"));

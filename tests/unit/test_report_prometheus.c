@@ -259,7 +259,10 @@ Test(report_prometheus, null_mx_domain_has_zero_hosts_and_no_host_series)
 {
 	probe_domain *d = rt_domain("nomail.example", DOMAIN_NULL_MX,
 	    DANE_MX_SECURE, 0);
-	char *text = render_one(d);
+	char *text;
+
+	probe_domain_finish(d);
+	text = render_one(d);
 
 	assert_line(text, "daneprobe_mx_hosts{domain=\"nomail.example\"} 0");
 	assert_line(text, "daneprobe_dane_status{domain=\"nomail.example\","
@@ -279,6 +282,7 @@ Test(report_prometheus, lookup_that_never_completed_has_all_dnssec_states_zero)
 
 	dns_answer_free(d->mx);
 	d->mx = NULL;
+	probe_domain_finish(d);
 	text = render_one(d);
 	cr_assert_eq(count_lines_starting(text, "daneprobe_mx_dnssec_status{"),
 	    4);
