@@ -26,8 +26,8 @@ test_key(void)
 	char err[200], text[200];
 
 	snprintf(text, sizeof(text), "update.example.lab:%s", secret);
-	cr_assert_eq(dns_tsig_key_parse(text, &k, err, sizeof(err)), 0, "%s",
-	    err);
+	cr_assert_eq(
+	    dns_tsig_key_parse(text, &k, err, sizeof(err)), 0, "%s", err);
 	return k;
 }
 
@@ -35,16 +35,17 @@ test_key(void)
 
 Test(dns_update, bind_key_file_is_parsed)
 {
-	const char *text = "# made by keymgr\n"
-	                   "key \"Update.Example.LAB\" {\n"
-	                   "\talgorithm hmac-sha256; // the only one\n"
-	                   "\tsecret \"q83E+2NpQDb4xN5dR7Pp0ZV1yC+Xv2Cz0Kz8mB0n1ks=\";\n"
-	                   "};\n";
+	const char *text =
+	    "# made by keymgr\n"
+	    "key \"Update.Example.LAB\" {\n"
+	    "\talgorithm hmac-sha256; // the only one\n"
+	    "\tsecret \"q83E+2NpQDb4xN5dR7Pp0ZV1yC+Xv2Cz0Kz8mB0n1ks=\";\n"
+	    "};\n";
 	dns_tsig_key k;
 	char err[200];
 
-	cr_assert_eq(dns_tsig_key_parse(text, &k, err, sizeof(err)), 0, "%s",
-	    err);
+	cr_assert_eq(
+	    dns_tsig_key_parse(text, &k, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(k.name, "update.example.lab.");
 	cr_assert_str_eq(k.algorithm, "hmac-sha256.");
 	cr_assert_str_eq(k.secret, secret);
@@ -56,13 +57,13 @@ Test(dns_update, short_forms_are_parsed)
 	char err[200], text[200];
 
 	snprintf(text, sizeof(text), "hmac-sha256:k1.lab.:%s\n", secret);
-	cr_assert_eq(dns_tsig_key_parse(text, &k, err, sizeof(err)), 0, "%s",
-	    err);
+	cr_assert_eq(
+	    dns_tsig_key_parse(text, &k, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(k.name, "k1.lab.");
 	cr_assert_str_eq(k.secret, secret);
 	snprintf(text, sizeof(text), "k2:%s", secret);
-	cr_assert_eq(dns_tsig_key_parse(text, &k, err, sizeof(err)), 0, "%s",
-	    err);
+	cr_assert_eq(
+	    dns_tsig_key_parse(text, &k, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(k.name, "k2.");
 	cr_assert_str_eq(k.algorithm, "hmac-sha256.");
 }
@@ -109,8 +110,8 @@ ParameterizedTest(size_t *i, dns_update, bad_keys_are_refused)
 
 	cr_assert_eq(dns_tsig_key_parse(c->text, &k, err, sizeof(err)), -1,
 	    "accepted: %s", c->text);
-	cr_assert_not_null(strstr(err, c->reason), "\"%s\" lacks \"%s\"", err,
-	    c->reason);
+	cr_assert_not_null(
+	    strstr(err, c->reason), "\"%s\" lacks \"%s\"", err, c->reason);
 	cr_assert_null(strstr(err, "aGVsbG8"), "the secret leaks: %s", err);
 	cr_assert_eq(k.secret[0], '\0');
 }
@@ -180,8 +181,10 @@ read_rr(const uint8_t *w, size_t len, size_t *off, rr_view *rr)
 }
 
 #define OWNER "_25._tcp.mx.example.lab."
-#define OLD "3 1 1 1111111111111111111111111111111111111111111111111111111111111111"
-#define NEW "3 1 1 2222222222222222222222222222222222222222222222222222222222222222"
+#define OLD \
+	"3 1 1 1111111111111111111111111111111111111111111111111111111111111111"
+#define NEW \
+	"3 1 1 2222222222222222222222222222222222222222222222222222222222222222"
 
 static dns_update_msg *
 build(const dns_update_change *ch, size_t n, const char *exists,
@@ -197,7 +200,8 @@ build(const dns_update_change *ch, size_t n, const char *exists,
 	dns_update_msg *m = NULL;
 	char err[300];
 
-	cr_assert_eq(dns_update_msg_new(&p, &m, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(
+	    dns_update_msg_new(&p, &m, err, sizeof(err)), 0, "%s", err);
 	return m;
 }
 
@@ -259,7 +263,8 @@ Test(dns_update, message_has_rfc2136_sections_and_tsig)
 
 Test(dns_update, without_prerequisite_the_section_is_empty)
 {
-	dns_update_change ch[] = { { DNS_UPDATE_ADD, OWNER " 60 IN TLSA " NEW } };
+	dns_update_change ch[] = { { DNS_UPDATE_ADD,
+	    OWNER " 60 IN TLSA " NEW } };
 	dns_update_msg *m = build(ch, 1, NULL, NULL);
 	size_t len;
 	const uint8_t *w = dns_update_msg_wire(m, &len);
@@ -272,10 +277,11 @@ Test(dns_update, without_prerequisite_the_section_is_empty)
 
 Test(dns_update, bad_record_text_is_refused)
 {
-	dns_update_change ch[] = { { DNS_UPDATE_ADD, OWNER " 60 IN TLSA 3 1" } };
-	dns_update_params p = { .zone = "example.lab",
-		.changes = ch,
-		.n_changes = 1 };
+	dns_update_change ch[] = { { DNS_UPDATE_ADD,
+	    OWNER " 60 IN TLSA 3 1" } };
+	dns_update_params p = {
+		.zone = "example.lab", .changes = ch, .n_changes = 1
+	};
 	dns_update_msg *m = NULL;
 	char err[300];
 
@@ -303,14 +309,14 @@ make_reply(const dns_update_msg *m, int rcode, const dns_tsig_key *signer,
 	ldns_pkt_set_opcode(r, LDNS_PACKET_UPDATE);
 	ldns_pkt_set_rcode(r, (uint8_t)rcode);
 	if (signer != NULL) {
-		cr_assert_eq(ldns_pkt_tsig_sign(r, signer->name, signer->secret,
-		                 300, signer->algorithm,
-		                 ldns_rr_rdf(ldns_pkt_tsig(req), 3)),
+		cr_assert_eq(
+		    ldns_pkt_tsig_sign(r, signer->name, signer->secret, 300,
+		        signer->algorithm, ldns_rr_rdf(ldns_pkt_tsig(req), 3)),
 		    LDNS_STATUS_OK);
 		if (tsig_error != 0)
 			ldns_rdf_deep_free(ldns_rr_set_rdf(ldns_pkt_tsig(r),
-			    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16,
-			        (uint16_t)tsig_error),
+			    ldns_native2rdf_int16(
+			        LDNS_RDF_TYPE_INT16, (uint16_t)tsig_error),
 			    5));
 	}
 	cr_assert_eq(ldns_pkt2wire(&wire, r, len), LDNS_STATUS_OK);
@@ -323,7 +329,7 @@ static dns_update_msg *
 signed_add(const dns_tsig_key *k)
 {
 	static dns_update_change ch[] = { { DNS_UPDATE_ADD,
-		OWNER " 60 IN TLSA " NEW } };
+	    OWNER " 60 IN TLSA " NEW } };
 
 	return build(ch, 1, NULL, k);
 }
@@ -336,8 +342,8 @@ Test(dns_update, signed_noerror_reply_is_accepted)
 	size_t len;
 	uint8_t *w = make_reply(m, 0, &k, 0, &len);
 
-	cr_assert_eq(dns_update_check_reply(m, &k, w, len, &res), 0, "%s",
-	    res.reason);
+	cr_assert_eq(
+	    dns_update_check_reply(m, &k, w, len, &res), 0, "%s", res.reason);
 	cr_assert(res.tsig_valid);
 	cr_assert_eq(res.rcode, 0);
 	free(w);
@@ -356,8 +362,8 @@ Test(dns_update, reply_signed_with_another_key_is_refused)
 	w = make_reply(m, 0, &other, 0, &len);
 	cr_assert_eq(dns_update_check_reply(m, &k, w, len, &res), -1);
 	cr_assert_not(res.tsig_valid);
-	cr_assert_not_null(strstr(res.reason, "does not verify"), "%s",
-	    res.reason);
+	cr_assert_not_null(
+	    strstr(res.reason, "does not verify"), "%s", res.reason);
 	free(w);
 	dns_update_msg_free(m);
 }
@@ -371,7 +377,8 @@ Test(dns_update, unsigned_reply_to_signed_update_is_refused)
 	uint8_t *w = make_reply(m, 0, NULL, 0, &len);
 
 	cr_assert_eq(dns_update_check_reply(m, &k, w, len, &res), -1);
-	cr_assert_str_eq(res.reason, "the reply is not signed (no TSIG record)");
+	cr_assert_str_eq(
+	    res.reason, "the reply is not signed (no TSIG record)");
 	free(w);
 	dns_update_msg_free(m);
 }
@@ -416,8 +423,8 @@ Test(dns_update, reply_with_other_id_is_refused)
 
 	w[1] ^= 1;
 	cr_assert_eq(dns_update_check_reply(m, &k, w, len, &res), -1);
-	cr_assert_not_null(strstr(res.reason, "does not answer"), "%s",
-	    res.reason);
+	cr_assert_not_null(
+	    strstr(res.reason, "does not answer"), "%s", res.reason);
 	free(w);
 	dns_update_msg_free(m);
 }
