@@ -40,6 +40,7 @@
 #include "dns/dns_resolver.h"
 #include "policy/dane_roll_gate.h"
 #include "policy/dane_rollover.h"
+#include "policy/roll_state.h"
 #include "probe/probe_batch.h"
 #include "probe/probe_rollover.h"
 #include "report/report_rollover.h"
@@ -189,6 +190,8 @@ cmd_rollover_usage(FILE *out)
 	check_help(out);
 	fputc('\n', out);
 	status_help(out);
+	fputc('\n', out);
+	cmd_autoroll_help(out);
 }
 
 int
@@ -202,10 +205,13 @@ cmd_rollover_help(FILE *out, const char *sub)
 		check_help(out);
 	else if (strcmp(sub, "status") == 0)
 		status_help(out);
+	else if (strcmp(sub, "run") == 0 || roll_step_parse(sub) > 0)
+		cmd_autoroll_help(out);
 	else {
 		report_safe_line(stderr, 0,
 		    "daneprobe help: unknown rollover "
-		    "subcommand \"%s\" (plan, check, status)",
+		    "subcommand \"%s\" (plan, check, status, run, stage, "
+		    "publish, wait, switch, retire)",
 		    sub);
 		return EXIT_USAGE;
 	}
@@ -953,6 +959,8 @@ cmd_rollover(int argc, char **argv)
 	int c, rc;
 	size_t n;
 
+	if (cmd_autoroll_wants(argc, argv))
+		return cmd_autoroll(argc, argv);
 	opts_init(&o);
 	if (argc < 2)
 		return usage_error("%s", "give plan, check or status");

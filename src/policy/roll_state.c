@@ -201,7 +201,11 @@ parse_line(
 static int
 check_consistent(const roll_state *s, char *why, size_t whylen)
 {
-	if (s->doing != ROLL_STEP_NONE && s->doing != s->done + 1)
+	/* switch right after publish: the test-only override */
+	bool skipped =
+	    s->doing == ROLL_STEP_SWITCH && s->done == ROLL_STEP_PUBLISH;
+
+	if (s->doing != ROLL_STEP_NONE && s->doing != s->done + 1 && !skipped)
 		snprintf(why, whylen, "doing=%s does not follow done=%s",
 		    roll_step_name(s->doing), roll_step_name(s->done));
 	else if (s->done >= ROLL_STEP_STAGE && strlen(s->next_spki) != 64)

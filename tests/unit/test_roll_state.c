@@ -103,7 +103,7 @@ static const bad_file bad_files[] = {
 	{ "zone=", "colour=blue\n", "zone=", "unknown field \"colour\"" },
 	{ "zone=", "host=a\n", "zone=", "host given twice" },
 	{ "zone=", "", "cert=", "field zone is missing" },
-	{ "doing=", "doing=switch\n", "ttl=", "doing=switch does not follow" },
+	{ "doing=", "doing=retire\n", "ttl=", "doing=retire does not follow" },
 	{ "end\n", "end\nmore\n", NULL, "text after \"end\"" },
 	{ "next_spki=", "next_spki=abc\n",
 	    "done=", "next_spki is not a SHA-256" },
