@@ -279,6 +279,35 @@ cmd_autoroll_wants(int argc, char **argv)
 
 /* ======================================================= the command */
 
+/* A file name as an absolute path: the next run may start elsewhere
+ * (a systemd unit's working directory is /).  -1 to go on, or 3. */
+static int
+absolute(char *path, size_t len, const char *what)
+{
+	char cwd[4096], abs[8192];
+
+	if (path[0] == '/' || path[0] == '\0')
+		return -1;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return usage_error(
+		    "%s: cannot tell the current directory", what);
+	snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
+	return set_text(path, len, abs, what);
+}
+
+static int
+absolute_paths(roll_state *s)
+{
+	int rc;
+
+	if ((rc = absolute(s->cert, sizeof(s->cert), "--cert")) >= 0 ||
+	    (rc = absolute(s->key, sizeof(s->key), "--key")) >= 0 ||
+	    (rc = absolute(s->next_key, sizeof(s->next_key), "--next-key")) >=
+	        0)
+		return rc;
+	return -1;
+}
+
 /* The state: the file's, or (when there is none yet) the setup options'
  * with the current key's digest.  -1 to go on, or an exit status. */
 static int
@@ -287,6 +316,7 @@ load_or_create(autoroll_opts *o, autoroll_ctx *c)
 	char err[600];
 	EVP_PKEY *key;
 	const char *alg;
+	int rc;
 
 	if (access(o->state_path, F_OK) == 0) {
 		if (roll_state_load(o->state_path, &c->st, err, sizeof(err)) !=
@@ -319,9 +349,19 @@ load_or_create(autoroll_opts *o, autoroll_ctx *c)
 	if (!o->algorithm_given)
 		snprintf(c->st.next_alg, sizeof(c->st.next_alg), "%s", alg);
 	EVP_PKEY_free(key);
-	if (c->st.next_key[0] == '\0')
-		snprintf(c->st.next_key, sizeof(c->st.next_key), "%s.next",
-		    c->st.key);
+	if ((rc = absolute_paths(&c->st)) >= 0)
+		return rc;
+	if (c->st.next_key[0] == '\0' &&
+	    (rc = set_text(c->st.next_key, sizeof(c->st.next_key), c->st.key,
+	         "--key")) < 0)
+		strncat(c->st.next_key, ".next",
+		    sizeof(c->st.next_key) - strlen(c->st.next_key) - 1);
+	if (rc >= 0)
+		return rc;
+	if (strcmp(c->st.next_key, c->st.key) == 0 ||
+	    strcmp(c->st.next_key, c->st.cert) == 0)
+		return usage_error(
+		    "%s", "--next-key must be a file of its own");
 	return autoroll_save(c);
 }
 
