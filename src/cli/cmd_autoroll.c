@@ -14,11 +14,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -365,6 +367,29 @@ load_or_create(autoroll_opts *o, autoroll_ctx *c)
 	return autoroll_save(c);
 }
 
+/* One run at a time per state file: a timer's run and one by hand must
+ * not both act.  The lock is the open descriptor (flock), so it goes
+ * with the process, however it ends.  -1 to go on, or an exit status. */
+static int
+lock_state(const autoroll_opts *o, autoroll_ctx *c, int *fd)
+{
+	char path[4200];
+
+	*fd = -1;
+	if (o->cmd == AUTOROLL_STATUS)
+		return -1;
+	snprintf(path, sizeof(path), "%s.lock", o->state_path);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return autoroll_fail(c, "%s: %s", path, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return -1;
+	if (errno != EWOULDBLOCK)
+		return autoroll_fail(c, "%s: lock: %s", path, strerror(errno));
+	report_safe_line(stderr, 0,
+	    "daneprobe rollover: another run holds %s: waiting", path);
+	return AUTOROLL_EXIT_WAITING;
+}
+
 static void
 opts_init(autoroll_opts *o)
 {
@@ -379,7 +404,7 @@ cmd_autoroll(int argc, char **argv)
 {
 	autoroll_opts o;
 	autoroll_ctx c;
-	int ch, rc;
+	int ch, rc, lock = -1;
 
 	opts_init(&o);
 	if ((rc = parse_sub(argv[1], &o)) >= 0)
@@ -404,10 +429,13 @@ cmd_autoroll(int argc, char **argv)
 	                               LOG_LEVEL_WARN);
 	openlog("daneprobe", LOG_PID, LOG_MAIL);
 	autoroll_ctx_init(&c, &o);
-	if ((rc = load_or_create(&o, &c)) < 0)
+	if ((rc = lock_state(&o, &c, &lock)) < 0 &&
+	    (rc = load_or_create(&o, &c)) < 0)
 		rc = autoroll_dispatch(&c);
-	autoroll_write_metrics(&c, rc);
+	autoroll_write_metrics(&c, rc); /* (nothing before the state is read) */
 	autoroll_ctx_clear(&c);
+	if (lock >= 0)
+		close(lock);
 	closelog();
 	return rc;
 }
