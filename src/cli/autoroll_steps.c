@@ -277,19 +277,22 @@ finish(autoroll_ctx *c, roll_step step)
 	return AUTOROLL_DONE;
 }
 
-/* The staged key: the one already there when the step was interrupted
- * after writing it, else a new one. */
+/* The staged key: the one already there when this step was interrupted
+ * after writing it (`resumed`), else a new one.  A file left by an
+ * earlier rollover is never taken: it may be the key in use now. */
 static EVP_PKEY *
-staged_key(autoroll_ctx *c, char *err, size_t errlen)
+staged_key(autoroll_ctx *c, bool resumed, char *err, size_t errlen)
 {
 	EVP_PKEY *key = NULL;
 	const char *alg;
+	char spki[65];
 
-	if (c->st.doing == ROLL_STEP_STAGE &&
-	    access(c->st.next_key, F_OK) == 0 &&
+	if (resumed && access(c->st.next_key, F_OK) == 0 &&
 	    (key = key_gen_load(c->st.next_key, err, errlen)) != NULL &&
 	    (alg = key_gen_alg_of(key)) != NULL &&
-	    strcmp(alg, c->st.next_alg) == 0)
+	    strcmp(alg, c->st.next_alg) == 0 &&
+	    key_gen_spki_sha256(key, spki) == 0 &&
+	    strcmp(spki, c->st.current_spki) != 0)
 		return key;
 	EVP_PKEY_free(key);
 	if ((key = key_gen_new(c->st.next_alg, err, errlen)) != NULL &&
@@ -303,12 +306,13 @@ staged_key(autoroll_ctx *c, char *err, size_t errlen)
 static autoroll_outcome
 step_stage(autoroll_ctx *c)
 {
+	bool resumed = c->st.doing == ROLL_STEP_STAGE;
 	char err[600];
 	EVP_PKEY *key;
 
 	if (begin(c, ROLL_STEP_STAGE) != AUTOROLL_DONE)
 		return AUTOROLL_FAILED;
-	if ((key = staged_key(c, err, sizeof(err))) == NULL)
+	if ((key = staged_key(c, resumed, err, sizeof(err))) == NULL)
 		return fail_step(c, ROLL_STEP_STAGE, err);
 	if (key_gen_spki_sha256(key, c->st.next_spki) != 0) {
 		EVP_PKEY_free(key);
