@@ -181,6 +181,8 @@ cmd_rollover_usage(FILE *out)
 {
 	fprintf(out,
 	    "Usage: daneprobe rollover plan|check|status [options] MX-HOST...\n"
+	    "       daneprobe rollover run|stage|publish|wait|switch|retire|status "
+	    "--state FILE ...\n"
 	    "\n"
 	    "rollover: change a mail server's key without breaking DANE.  Each\n"
 	    "subcommand's help alone: daneprobe rollover SUBCOMMAND --help.\n"
@@ -925,7 +927,9 @@ parse_sub(const char *sub, roll_opts *o)
 		return 0;
 	}
 	return usage_error(
-	    "unknown subcommand \"%s\" (plan, check, status)", sub);
+	    "unknown subcommand \"%s\" (plan, check, status; run, stage, "
+	    "publish, wait, switch, retire with --state)",
+	    sub);
 }
 
 static int
@@ -963,7 +967,8 @@ cmd_rollover(int argc, char **argv)
 		return cmd_autoroll(argc, argv);
 	opts_init(&o);
 	if (argc < 2)
-		return usage_error("%s", "give plan, check or status");
+		return usage_error(
+		    "%s", "give plan, check or status (or run with --state)");
 	if ((rc = parse_sub(argv[1], &o)) >= 0)
 		return rc;
 	snprintf(usage_line, sizeof(usage_line),
