@@ -210,6 +210,7 @@ autoroll_update(autoroll_ctx *c, bool add, const char *spki)
 	dns_update_params p;
 	dns_update_msg *m = NULL;
 	dns_update_result res;
+	uint32_t ttl = 0;
 	int rc = -1;
 
 	if (load_tsig(c) != 0 || autoroll_zone(c) != 0)
@@ -220,8 +221,15 @@ autoroll_update(autoroll_ctx *c, bool add, const char *spki)
 		    c->zone.mname);
 		return -1;
 	}
-	snprintf(rr, sizeof(rr), "%s %u IN TLSA 3 1 1 %s", c->owner,
-	    add ? primary_ttl(c, primary) : 0, spki);
+	/* The record joins the RRset with the RRset's own TTL: the wait is
+	 * computed from it, and a server may not mix TTLs in one RRset. */
+	if (add && (ttl = primary_ttl(c, primary)) == 0) {
+		snprintf(c->line, sizeof(c->line),
+		    "the primary %s does not serve the TLSA RRset of %s",
+		    primary, c->owner);
+		return -1;
+	}
+	snprintf(rr, sizeof(rr), "%s %u IN TLSA 3 1 1 %s", c->owner, ttl, spki);
 	ch.op = add ? DNS_UPDATE_ADD : DNS_UPDATE_DELETE;
 	ch.rr = rr;
 	memset(&p, 0, sizeof(p));
