@@ -263,7 +263,9 @@ install(autoroll_ctx *c)
 	return 0;
 }
 
-/* Every probed address authenticated with a leaf of the staged key. */
+/* Every probed address authenticated with a leaf of the staged key: 0;
+ * -1 with c->line; 1 when some address still presents another key (a
+ * reload takes effect as the server's processes restart). */
 static int
 judge_addresses(autoroll_ctx *c, const probe_host *h)
 {
@@ -288,7 +290,7 @@ judge_addresses(autoroll_ctx *c, const probe_host *h)
 			snprintf(c->line, sizeof(c->line),
 			    "%s still presents another key (%s)", a->addr.text,
 			    spki);
-			return -1;
+			return 1;
 		}
 	}
 	if (probed == 0)
@@ -298,7 +300,7 @@ judge_addresses(autoroll_ctx *c, const probe_host *h)
 }
 
 static int
-verify_served(autoroll_ctx *c)
+verify_once(autoroll_ctx *c)
 {
 	probe_domain *d = probe_mx_host(c, true);
 	int rc = -1;
@@ -312,6 +314,22 @@ verify_served(autoroll_ctx *c)
 		rc = judge_addresses(c, &d->hosts[0]);
 	probe_domain_free(d);
 	return rc;
+}
+
+/* After the reload: the server takes the new files as its processes
+ * restart (Postfix: each smtpd as it finishes), so an address that still
+ * presents the old key is asked again, once a second, for a while. */
+enum { RELOAD_SECONDS = 30 };
+
+static int
+verify_served(autoroll_ctx *c)
+{
+	time_t end = time(NULL) + RELOAD_SECONDS;
+	int rc;
+
+	while ((rc = verify_once(c)) > 0 && time(NULL) < end)
+		sleep(1);
+	return rc == 0 ? 0 : -1;
 }
 
 /* ============================================== the step */
