@@ -40,6 +40,7 @@
 #include "dns/dns_resolver.h"
 #include "policy/dane_roll_gate.h"
 #include "policy/dane_rollover.h"
+#include "policy/roll_state.h"
 #include "probe/probe_batch.h"
 #include "probe/probe_rollover.h"
 #include "report/report_rollover.h"
@@ -180,6 +181,8 @@ cmd_rollover_usage(FILE *out)
 {
 	fprintf(out,
 	    "Usage: daneprobe rollover plan|check|status [options] MX-HOST...\n"
+	    "       daneprobe rollover run|stage|publish|wait|switch|retire|status "
+	    "--state FILE ...\n"
 	    "\n"
 	    "rollover: change a mail server's key without breaking DANE.  Each\n"
 	    "subcommand's help alone: daneprobe rollover SUBCOMMAND --help.\n"
@@ -189,6 +192,8 @@ cmd_rollover_usage(FILE *out)
 	check_help(out);
 	fputc('\n', out);
 	status_help(out);
+	fputc('\n', out);
+	cmd_autoroll_help(out);
 }
 
 int
@@ -202,10 +207,13 @@ cmd_rollover_help(FILE *out, const char *sub)
 		check_help(out);
 	else if (strcmp(sub, "status") == 0)
 		status_help(out);
+	else if (strcmp(sub, "run") == 0 || roll_step_parse(sub) > 0)
+		cmd_autoroll_help(out);
 	else {
 		report_safe_line(stderr, 0,
 		    "daneprobe help: unknown rollover "
-		    "subcommand \"%s\" (plan, check, status)",
+		    "subcommand \"%s\" (plan, check, status, run, stage, "
+		    "publish, wait, switch, retire)",
 		    sub);
 		return EXIT_USAGE;
 	}
@@ -919,7 +927,9 @@ parse_sub(const char *sub, roll_opts *o)
 		return 0;
 	}
 	return usage_error(
-	    "unknown subcommand \"%s\" (plan, check, status)", sub);
+	    "unknown subcommand \"%s\" (plan, check, status; run, stage, "
+	    "publish, wait, switch, retire with --state)",
+	    sub);
 }
 
 static int
@@ -953,9 +963,12 @@ cmd_rollover(int argc, char **argv)
 	int c, rc;
 	size_t n;
 
+	if (cmd_autoroll_wants(argc, argv))
+		return cmd_autoroll(argc, argv);
 	opts_init(&o);
 	if (argc < 2)
-		return usage_error("%s", "give plan, check or status");
+		return usage_error(
+		    "%s", "give plan, check or status (or run with --state)");
 	if ((rc = parse_sub(argv[1], &o)) >= 0)
 		return rc;
 	snprintf(usage_line, sizeof(usage_line),

@@ -6,6 +6,7 @@
 #ifndef DANEPROBE_COMMANDS_H
 #define DANEPROBE_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum { EXIT_USAGE = 3 };
@@ -24,5 +25,11 @@ void cmd_rollover_usage(FILE *out);
 /* One subcommand's help ("plan", "check", "status"), or all of it for
  * NULL; 0, or 3 with a message for an unknown subcommand. */
 int cmd_rollover_help(FILE *out, const char *sub);
+
+/* rollover run|stage|publish|wait|switch|retire, and status --state:
+ * the procedure (cmd_autoroll.c); cmd_rollover() hands them over. */
+bool cmd_autoroll_wants(int argc, char **argv);
+int cmd_autoroll(int argc, char **argv);
+void cmd_autoroll_help(FILE *out);
 
 #endif

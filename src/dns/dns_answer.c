@@ -19,6 +19,7 @@ free_records(dns_answer *a)
 	free(a->mx);
 	free(a->addrs);
 	free(a->tlsa);
+	free(a->wire);
 }
 
 void
@@ -68,6 +69,11 @@ dup_records(dns_answer *d, const dns_answer *s)
 			if (tlsa_record_copy(&d->tlsa[i], &s->tlsa[i]) < 0)
 				return -1;
 	}
+	if (s->wire != NULL && s->wire_len > 0) {
+		if ((d->wire = malloc(s->wire_len)) == NULL)
+			return -1;
+		memcpy(d->wire, s->wire, s->wire_len);
+	}
 	return 0;
 }
 
@@ -85,6 +91,7 @@ dns_answer_dup(const dns_answer *a)
 	d->mx = NULL;
 	d->addrs = NULL;
 	d->tlsa = NULL;
+	d->wire = NULL;
 	if ((a->qname != NULL && (d->qname = strdup(a->qname)) == NULL) ||
 	    (a->canonical_name != NULL &&
 	        (d->canonical_name = strdup(a->canonical_name)) == NULL) ||

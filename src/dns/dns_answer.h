@@ -84,6 +84,11 @@ typedef struct dns_answer {
 	dns_mx *mx;        /* qtype MX */
 	dns_addr *addrs;   /* qtype A or AAAA */
 	tlsa_record *tlsa; /* qtype TLSA */
+	/* Other qtypes (NS, SOA, DNSKEY): the `count` records, each RR in
+	 * uncompressed wire form, one after the other (owned; NULL when
+	 * none).  What a caller hands to a DNS library as it came. */
+	uint8_t *wire;
+	size_t wire_len;
 	double elapsed_ms; /* time the lookup took */
 	char reason[160];  /* human words when status is not OK */
 	/* Failed (TIMEOUT, ERROR, SERVFAIL) because no DNS server answered

@@ -155,9 +155,12 @@ dns_decode_cancelled(dns_answer *a)
 	free(a->mx);
 	free(a->addrs);
 	free(a->tlsa);
+	free(a->wire);
 	a->mx = NULL;
 	a->addrs = NULL;
 	a->tlsa = NULL;
+	a->wire = NULL;
+	a->wire_len = 0;
 	a->count = 0;
 	a->ttl = 0;
 	a->status = DNS_STATUS_CANCELLED;

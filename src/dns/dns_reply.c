@@ -554,6 +554,26 @@ alloc_records(dns_answer *a, size_t n)
 	}
 }
 
+/* Appends the RR in wire form to a->wire (the types not decoded). */
+static int
+append_wire(dns_answer *a, const getdns_dict *rr)
+{
+	uint8_t *w = NULL, *grown;
+	size_t len = 0;
+
+	if (getdns_rr_dict2wire(rr, &w, &len) != GETDNS_RETURN_GOOD)
+		return -1;
+	if ((grown = realloc(a->wire, a->wire_len + len)) == NULL) {
+		free(w);
+		return -1;
+	}
+	memcpy(grown + a->wire_len, w, len);
+	a->wire = grown;
+	a->wire_len += len;
+	free(w);
+	return 0;
+}
+
 static int
 decode_one(dns_answer *a, const getdns_dict *rdata)
 {
@@ -590,6 +610,10 @@ decode_records(dns_answer *a, const dns_reply_shape *s)
 			continue;
 		if (getdns_dict_get_dict(ri->rr, "rdata", &rdata) ||
 		    decode_one(a, rdata) < 0)
+			return -1;
+		if (a->qtype != DNS_TYPE_MX && a->qtype != DNS_TYPE_A &&
+		    a->qtype != DNS_TYPE_AAAA && a->qtype != DNS_TYPE_TLSA &&
+		    append_wire(a, ri->rr) < 0)
 			return -1;
 		if (!getdns_dict_get_int(ri->rr, "ttl", &ttl) &&
 		    (a->count == 0 || ttl < a->ttl))

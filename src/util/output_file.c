@@ -1,6 +1,7 @@
 /*
  * output_file.c -- atomic replacement of an output file: temporary file in
- * the same directory, write, fsync, fchmod 0644, rename, fsync directory.
+ * the same directory, write, fsync, fchmod (0644 unless told), rename,
+ * fsync directory.
  */
 #include "config.h"
 
@@ -103,13 +104,13 @@ sync_dir(const char *dir)
 
 /* Writes and flushes the temporary file; 0 or -1 with the failing step. */
 static int
-fill_temp(int fd, const void *data, size_t len, const char **step)
+fill_temp(int fd, const void *data, size_t len, mode_t mode, const char **step)
 {
 	if (write_all(fd, data, len) != 0)
 		*step = "write";
 	else if (fsync(fd) != 0)
 		*step = "fsync";
-	else if (fchmod(fd, 0644) != 0)
+	else if (fchmod(fd, mode) != 0)
 		*step = "fchmod";
 	else
 		return 0;
@@ -119,6 +120,13 @@ fill_temp(int fd, const void *data, size_t len, const char **step)
 int
 output_file_write(
     const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+	return output_file_write_mode(path, data, len, 0644, err, errlen);
+}
+
+int
+output_file_write_mode(const char *path, const void *data, size_t len,
+    mode_t mode, char *err, size_t errlen)
 {
 	char dir[4096], tmp[4096 + 300];
 	const char *base, *step = NULL;
@@ -136,7 +144,7 @@ output_file_write(
 		    path, dir, strerror(errno));
 		return -1;
 	}
-	if (fill_temp(fd, data, len, &step) != 0) {
+	if (fill_temp(fd, data, len, mode, &step) != 0) {
 		saved = errno;
 		close(fd);
 		goto fail;

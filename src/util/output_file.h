@@ -14,6 +14,7 @@
 #define DANEPROBE_OUTPUT_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Cheap early check, before a long probe run: the target is not a
@@ -29,5 +30,13 @@ int output_file_check(const char *path, char *err, size_t errlen);
  */
 int output_file_write(
     const char *path, const void *data, size_t len, char *err, size_t errlen);
+
+/*
+ * The same with the file's mode given: 0600 for a private key.  The
+ * temporary file is created 0600 (mkostemp), so the data is never readable
+ * by others on the way, whatever `mode` ends up being.
+ */
+int output_file_write_mode(const char *path, const void *data, size_t len,
+    mode_t mode, char *err, size_t errlen);
 
 #endif
