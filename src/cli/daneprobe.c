@@ -20,6 +20,8 @@ overview(FILE *out)
 	    "  check DOMAIN...   audit the inbound-mail DANE of domains (RFC 7672)\n"
 	    "  tlsa              print the TLSA record for a certificate, key or server\n"
 	    "  rollover plan|check|status  change keys without breaking DANE\n"
+	    "  rollover run|stage|publish|wait|switch|retire --state FILE\n"
+	    "                    the same, done unattended (RFC 2136 + ACME)\n"
 	    "  exporter          serve DANE probes to Prometheus (/probe?target=)\n"
 	    "  version           print the version (also -V, --version)\n"
 	    "  help [COMMAND [SUBCOMMAND]]  all of this help, or one command's\n"
