@@ -151,9 +151,14 @@ r1=$(wc -l <"$TMP/rss")
 # ---- 2. plus the flood and slowloris ----------------------------------
 port=${EXPORTER##*:}
 echo "# phase 2 (plus flood and slowloris) for ${D}s from $(date -u +%T)"
-$PY "$srcdir/tests/exporter/loadclient.py" flood 127.0.0.1 "$port" "$CONNS" "$D" "$PAUSE" "$TMP/targets" >"$TMP/flood.json" 2>"$TMP/flood.err" &
+# The attacking clients run at the lowest CPU priority: in real life they
+# sit on other machines, and here, on the exporter's own cores, a Python
+# client keeping 1000 connections busy would otherwise take the CPU the
+# exporter needs to meet its deadlines, and the test would measure the
+# client.  They still get every cycle the exporter leaves idle.
+nice -n 19 $PY "$srcdir/tests/exporter/loadclient.py" flood 127.0.0.1 "$port" "$CONNS" "$D" "$PAUSE" "$TMP/targets" >"$TMP/flood.json" 2>"$TMP/flood.err" &
 flood_pid=$!
-$PY "$srcdir/tests/exporter/loadclient.py" slowloris 127.0.0.1 "$port" "$SLOW" "$D" >"$TMP/slow.json" 2>"$TMP/slow.err" &
+nice -n 19 $PY "$srcdir/tests/exporter/loadclient.py" slowloris 127.0.0.1 "$port" "$SLOW" "$D" >"$TMP/slow.json" 2>"$TMP/slow.err" &
 slow_pid=$!
 wait "$flood_pid"
 check "flood client ran to its end (exit $?)" [ -s "$TMP/flood.json" ]
